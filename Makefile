@@ -1,0 +1,45 @@
+# finecat build. `make` builds the library and the CLI, `make test` runs the test suite,
+# `make asan` builds and runs the tests under AddressSanitizer + UndefinedBehaviorSanitizer.
+CC      ?= cc
+BUILD   ?= build
+OPT     ?= -O2 -march=x86-64-v3 -mtune=native
+CFLAGS  ?= $(OPT) -g
+CFLAGS  += -std=c17 -Wall -Wextra -Wno-unused-parameter -fopenmp -D_GNU_SOURCE -Iinclude -Isrc
+LDLIBS  += -lopenblas -lcjson -lpcre2-8 -lutf8proc -lm -fopenmp
+
+LIB_SRC  := $(shell find src -name '*.c' ! -path 'src/cli/*' | sort)
+CLI_SRC  := $(shell find src/cli -name '*.c' | sort)
+TEST_SRC := $(shell find tests -maxdepth 1 -name '*.c' | sort)
+
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
+TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
+
+.PHONY: all test asan clean
+all: $(BUILD)/finecat $(BUILD)/finecat_tests
+
+$(BUILD)/libfinecat.a: $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
+
+$(BUILD)/finecat: $(CLI_OBJ) $(BUILD)/libfinecat.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS)
+
+$(BUILD)/finecat_tests: $(TEST_OBJ) $(BUILD)/libfinecat.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+test: all
+	FINECAT_BIN=$(BUILD)/finecat ./$(BUILD)/finecat_tests
+
+asan:
+	$(MAKE) BUILD=build-asan OPT="-O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
+	        LDFLAGS="-fsanitize=address,undefined" test
+
+clean:
+	rm -rf build build-asan
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d)

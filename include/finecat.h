@@ -1,0 +1,131 @@
+// finecat: NLI cross-encoders (ModernBERT, DeBERTa-v3) in C.
+//
+// Conventions: functions that can fail return 0 on success and -1 on failure, and fill the
+// fc_error passed as their last argument with a message that names the file, key or input at
+// fault. Opaque types come in _load/_free pairs. Labels are mapped by name to the canonical
+// NLI order entailment=0, neutral=1, contradiction=2.
+#ifndef FINECAT_H
+#define FINECAT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define FINECAT_VERSION "0.1.0"
+
+typedef struct fc_error {
+    char message[1024];
+} fc_error;
+
+typedef enum fc_label {
+    FC_LABEL_ENTAILMENT = 0,
+    FC_LABEL_NEUTRAL = 1,
+    FC_LABEL_CONTRADICTION = 2,
+    FC_LABEL_COUNT = 3,
+} fc_label;
+
+// Canonical name of a canonical label ("entailment", "neutral", "contradiction").
+const char *fc_label_name(fc_label label);
+// Maps a label name to the canonical label, case-insensitively; -1 when the name is no NLI label.
+int fc_label_from_name(const char *name);
+
+// ---------------------------------------------------------------------------------------------
+// Token id lists
+
+typedef struct fc_ids {
+    int32_t *ids;
+    size_t len;
+    size_t cap;
+} fc_ids;
+
+void fc_ids_push(fc_ids *list, int32_t id);
+void fc_ids_clear(fc_ids *list);
+void fc_ids_free(fc_ids *list);
+
+// ---------------------------------------------------------------------------------------------
+// Tokenizer: Hugging Face tokenizer.json (byte-level BPE as in ModernBERT).
+
+typedef struct fc_tokenizer fc_tokenizer;
+
+typedef enum fc_truncation {
+    FC_TRUNCATE_NONE = 0,
+    FC_TRUNCATE_LONGEST_FIRST, // Hugging Face truncation=True: the balanced split of the Rust code
+    FC_TRUNCATE_ONLY_FIRST,    // the premise only (zero-shot pipeline)
+} fc_truncation;
+
+// Loads tokenizer.json (and tokenizer_config.json when present) from a model folder.
+int fc_tokenizer_load(const char *dir, fc_tokenizer **out, fc_error *err);
+void fc_tokenizer_free(fc_tokenizer *tok);
+
+// Appends the content tokens of one text (no special tokens) to out. Invalid UTF-8 is an error.
+int fc_tokenizer_encode(const fc_tokenizer *tok, const char *text, size_t len, fc_ids *out,
+                        fc_error *err);
+
+// Encodes one input the way the post-processor template does: [CLS] A [SEP] (second == NULL)
+// or [CLS] A [SEP] B [SEP]. max_length <= 0 means no truncation. Replaces out's contents.
+// Truncation that cannot fit (only_first with a too short premise) is an error whose message
+// contains "too short", as in Hugging Face.
+int fc_tokenizer_encode_pair(const fc_tokenizer *tok, const char *first, const char *second,
+                             int max_length, fc_truncation truncation, fc_ids *out, fc_error *err);
+
+// model_max_length from tokenizer_config.json, or 0 when absent or "unlimited" (> 1e20).
+int fc_tokenizer_model_max_length(const fc_tokenizer *tok);
+// Id of a special or vocabulary token by its text, or -1.
+int32_t fc_tokenizer_token_id(const fc_tokenizer *tok, const char *token);
+// Text of a token id (byte-level form as in the vocabulary), or NULL.
+const char *fc_tokenizer_id_to_token(const fc_tokenizer *tok, int32_t id);
+
+// ---------------------------------------------------------------------------------------------
+// Model: a Hugging Face *ForSequenceClassification checkpoint folder.
+
+typedef struct fc_model fc_model;
+
+// Loads config.json, model.safetensors (or the sharded index) and the tokenizer files.
+int fc_model_load(const char *dir, fc_model **out, fc_error *err);
+void fc_model_free(fc_model *model);
+
+const fc_tokenizer *fc_model_tokenizer(const fc_model *model);
+int fc_model_num_labels(const fc_model *model);
+// The model's own name of its label id (from id2label).
+const char *fc_model_label_name(const fc_model *model, int id);
+// Canonical label of the model's label id, or -1 when the name is not an NLI label.
+int fc_model_canonical_label(const fc_model *model, int id);
+// Max tokens of a pair: the tokenizer's model_max_length capped by max_position_embeddings.
+int fc_model_max_length(const fc_model *model);
+
+// Runs the classifier on a packed batch: sequence s has tokens ids[offsets[s] .. offsets[s+1]).
+// Writes raw logits [n_seqs, num_labels] in the model's own label order.
+int fc_model_forward(fc_model *model, const int32_t *ids, const int32_t *offsets, int n_seqs,
+                     float *logits, fc_error *err);
+
+// ---------------------------------------------------------------------------------------------
+// NLI over text pairs.
+
+typedef struct fc_pair {
+    const char *premise;
+    const char *hypothesis;
+} fc_pair;
+
+typedef struct fc_nli_options {
+    int max_length;           // <= 0: the model's max length
+    int batch_size;           // pairs per forward; <= 0: 32
+    fc_truncation truncation; // default FC_TRUNCATE_LONGEST_FIRST (CrossEncoder semantics)
+} fc_nli_options;
+
+fc_nli_options fc_nli_default_options(void);
+
+// Tokenizes and classifies n pairs; logits is [n, num_labels] in the model's label order.
+int fc_nli_logits(fc_model *model, const fc_pair *pairs, size_t n, const fc_nli_options *options,
+                  float *logits, fc_error *err);
+
+// Softmax over one row of logits into probs.
+void fc_softmax(const float *logits, int n, float *probs);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,109 @@
+// fc_model: a checkpoint folder (config.json, safetensors weights, tokenizer files) bound to
+// the architecture named by config.json's model_type.
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "finecat.h"
+#include "io/json_fields.h"
+#include "io/safetensors.h"
+#include "model/label_map.h"
+#include "model/modernbert.h"
+#include "util/alloc.h"
+#include "util/error.h"
+#include "util/file.h"
+
+typedef enum fc_arch { FC_ARCH_MODERNBERT } fc_arch;
+
+struct fc_model {
+    fc_arch arch;
+    fc_label_map labels;
+    fc_tokenizer *tokenizer;
+    fc_safetensors *weights;
+    fc_modernbert *modernbert;
+    int max_length;
+};
+
+static int load_architecture(fc_model *m, const cJSON *config, const char *config_path,
+                             const char *dir, fc_error *err) {
+    const char *model_type;
+    if (fc_json_require_string(config, "model_type", config_path, &model_type, err) != 0) return -1;
+    if (strcmp(model_type, "modernbert") != 0)
+        return fc_fail(err, "%s: model_type \"%s\" is not supported (supported: modernbert)",
+                       config_path, model_type);
+    m->arch = FC_ARCH_MODERNBERT;
+    if (fc_safetensors_open_dir(dir, &m->weights, err) != 0) return -1;
+    if (fc_modernbert_load(config, config_path, m->weights, dir, m->labels.count, &m->modernbert,
+                           err) != 0)
+        return -1;
+    int positions = fc_modernbert_get_config(m->modernbert)->max_position_embeddings;
+    // sentence-transformers' CrossEncoder rule (model-reference.md §7): the tokenizer's
+    // model_max_length capped by max_position_embeddings; "unlimited" leaves the cap.
+    int tok_max = fc_tokenizer_model_max_length(m->tokenizer);
+    m->max_length = tok_max > 0 && tok_max < positions ? tok_max : positions;
+    return 0;
+}
+
+int fc_model_load(const char *dir, fc_model **out, fc_error *err) {
+    *out = NULL;
+    struct stat st;
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+        return fc_fail(err, "%s: not a model folder (no such directory)", dir);
+    char *config_path = fc_path_join(dir, "config.json");
+    cJSON *config = NULL;
+    fc_model *m = fc_calloc(1, sizeof *m);
+    int rc = -1;
+    if (fc_json_load_file(config_path, &config, err) != 0) goto done;
+    if (!cJSON_IsObject(config)) {
+        fc_fail(err, "%s: must hold a JSON object", config_path);
+        goto done;
+    }
+    if (fc_label_map_parse(config, config_path, &m->labels, err) != 0) goto done;
+    if (fc_tokenizer_load(dir, &m->tokenizer, err) != 0) goto done;
+    if (load_architecture(m, config, config_path, dir, err) != 0) goto done;
+    rc = 0;
+done:
+    cJSON_Delete(config);
+    free(config_path);
+    if (rc == 0)
+        *out = m;
+    else
+        fc_model_free(m);
+    return rc;
+}
+
+void fc_model_free(fc_model *m) {
+    if (!m) return;
+    fc_modernbert_free(m->modernbert);
+    fc_safetensors_close(m->weights);
+    fc_tokenizer_free(m->tokenizer);
+    fc_label_map_free(&m->labels);
+    free(m);
+}
+
+const fc_tokenizer *fc_model_tokenizer(const fc_model *m) {
+    return m->tokenizer;
+}
+
+int fc_model_num_labels(const fc_model *m) {
+    return m->labels.count;
+}
+
+const char *fc_model_label_name(const fc_model *m, int id) {
+    if (id < 0 || id >= m->labels.count) return NULL;
+    return m->labels.names[id];
+}
+
+int fc_model_canonical_label(const fc_model *m, int id) {
+    if (id < 0 || id >= m->labels.count) return -1;
+    return m->labels.canonical[id];
+}
+
+int fc_model_max_length(const fc_model *m) {
+    return m->max_length;
+}
+
+int fc_model_forward(fc_model *m, const int32_t *ids, const int32_t *offsets, int n_seqs,
+                     float *logits, fc_error *err) {
+    return fc_modernbert_forward(m->modernbert, ids, offsets, n_seqs, logits, NULL, err);
+}

@@ -1,0 +1,81 @@
+// Runs every test suite and prints the closing line CI reads.
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "harness.h"
+
+int fc_tests_passed = 0;
+int fc_tests_failed = 0;
+
+void fc_check_at(int ok, const char *file, int line, const char *what) {
+    if (ok) {
+        fc_tests_passed++;
+    } else {
+        fc_tests_failed++;
+        fprintf(stderr, "FAIL %s:%d: %s\n", file, line, what);
+    }
+}
+
+void fc_check_close_at(double got, double want, double tol, const char *file, int line,
+                       const char *what) {
+    double diff = got > want ? got - want : want - got;
+    int ok = diff <= tol; // NaN fails
+    if (!ok) {
+        char buf[512];
+        snprintf(buf, sizeof buf, "%s (got %.9g, want %.9g, tol %.3g)", what, got, want, tol);
+        fc_check_at(0, file, line, buf);
+    } else {
+        fc_check_at(1, file, line, what);
+    }
+}
+
+static int is_dir(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+const char *fc_test_fixtures_dir(void) {
+    const char *env = getenv("FINECAT_FIXTURES");
+    return env ? env : "tests/fixtures";
+}
+
+const char *fc_test_shared_data_dir(void) {
+    const char *env = getenv("FINECAT_SHARED");
+    if (env) return env;
+    if (is_dir("../shared/data")) return "../shared/data";
+    return "shared/data";
+}
+
+typedef struct suite {
+    const char *name;
+    void (*run)(void);
+} suite;
+
+// Each test file defines one suite function; list it here.
+void suite_util(void);
+void suite_safetensors(void);
+void suite_tokenizer(void);
+void suite_modernbert(void);
+
+static const suite suites[] = {
+    {"util", suite_util},
+    {"safetensors", suite_safetensors},
+    {"tokenizer", suite_tokenizer},
+    {"modernbert", suite_modernbert},
+};
+
+int main(int argc, char **argv) {
+    const char *only = argc > 1 ? argv[1] : NULL;
+    for (size_t i = 0; i < sizeof suites / sizeof suites[0]; i++) {
+        if (only && strcmp(only, suites[i].name) != 0) continue;
+        int before_pass = fc_tests_passed, before_fail = fc_tests_failed;
+        suites[i].run();
+        printf("suite %-14s %6d passed, %d failed\n", suites[i].name,
+               fc_tests_passed - before_pass, fc_tests_failed - before_fail);
+        fflush(stdout);
+    }
+    printf("%d passed, %d failed\n", fc_tests_passed, fc_tests_failed);
+    return fc_tests_failed ? 1 : 0;
+}
