@@ -1,0 +1,39 @@
+// The post-processor stage of tokenizer.json ("post_processor"): the special tokens put around
+// the content ids of one or two sequences (model-reference 5.1 step 6). Supported:
+// TemplateProcessing (ids read from its special_tokens, never hard-coded), ByteLevel (offsets
+// only, so nothing here), a Sequence of those, and null (plain concatenation).
+#ifndef FC_TOKENIZER_POST_PROCESSOR_H
+#define FC_TOKENIZER_POST_PROCESSOR_H
+
+#include <cjson/cJSON.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "finecat.h"
+
+// One item of a template: sequence 0 ($A) or 1 ($B), or a special token's ids (sequence -1).
+typedef struct fc_template_piece {
+    int sequence;
+    int32_t *ids;
+    int id_count;
+} fc_template_piece;
+
+typedef struct fc_post_processor {
+    int has_template;
+    fc_template_piece *single, *pair;
+    int single_count, pair_count;
+} fc_post_processor;
+
+int fc_post_processor_load(fc_post_processor *pp, const cJSON *json, const char *path, fc_error *err);
+void fc_post_processor_free(fc_post_processor *pp);
+
+// Number of special ids the template adds to one sequence or to a pair (HF's
+// num_special_tokens_to_add, which truncation subtracts from max_length).
+int fc_post_processor_added_count(const fc_post_processor *pp, int is_pair);
+
+// Writes the final ids into out (replacing its contents): the single template when has_b is 0,
+// the pair template otherwise (an empty second sequence is still a pair: [CLS] A [SEP] [SEP]).
+void fc_post_processor_apply(const fc_post_processor *pp, const int32_t *a, size_t a_len,
+                             const int32_t *b, size_t b_len, int has_b, fc_ids *out);
+
+#endif
