@@ -15,7 +15,12 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 
-.PHONY: all test asan clean
+# Debian packages: BLAS for the GEMMs, OpenMP (with gcc), cJSON, PCRE2 (the tokenizer's
+# Unicode regex), utf8proc (NFC), libmicrohttpd (the server), curl (server tests).
+DEBIAN_PACKAGES := build-essential pkg-config libopenblas-dev libcjson-dev libpcre2-dev \
+                   libutf8proc-dev libmicrohttpd-dev curl
+
+.PHONY: all test asan clean deps
 all: $(BUILD)/finecat $(BUILD)/finecat_tests
 
 $(BUILD)/libfinecat.a: $(LIB_OBJ)
@@ -38,6 +43,13 @@ test: all
 asan:
 	$(MAKE) BUILD=build-asan OPT="-O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
 	        LDFLAGS="-fsanitize=address,undefined" test
+
+deps:
+	@if dpkg -s $(filter-out build-essential,$(DEBIAN_PACKAGES)) >/dev/null 2>&1; then \
+	    echo "deps: all Debian packages present"; \
+	else \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBIAN_PACKAGES); \
+	fi
 
 clean:
 	rm -rf build build-asan

@@ -58,12 +58,18 @@ void suite_util(void);
 void suite_safetensors(void);
 void suite_tokenizer(void);
 void suite_modernbert(void);
+void suite_model_load(void);
+void suite_nli(void);
+void suite_cli(void);
 
 static const suite suites[] = {
     {"util", suite_util},
     {"safetensors", suite_safetensors},
     {"tokenizer", suite_tokenizer},
     {"modernbert", suite_modernbert},
+    {"model_load", suite_model_load},
+    {"nli", suite_nli},
+    {"cli", suite_cli},
 };
 
 int main(int argc, char **argv) {

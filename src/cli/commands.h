@@ -1,0 +1,16 @@
+// The subcommands of the finecat program; main.c dispatches to them by name.
+#ifndef FC_CLI_COMMANDS_H
+#define FC_CLI_COMMANDS_H
+
+typedef struct fc_command {
+    const char *name;
+    const char *summary; // one line for `finecat --help`
+    const char *usage;   // the whole `finecat NAME --help` text
+    int (*run)(int argc, char **argv); // argv[0] is the command's name; returns the exit status
+} fc_command;
+
+extern const fc_command fc_command_nli;
+extern const fc_command fc_command_predict;
+extern const fc_command fc_command_tokenize;
+
+#endif
