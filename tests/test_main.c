@@ -61,6 +61,8 @@ void suite_modernbert(void);
 void suite_model_load(void);
 void suite_nli(void);
 void suite_cli(void);
+void suite_data(void);
+void suite_eval(void);
 
 static const suite suites[] = {
     {"util", suite_util},
@@ -70,6 +72,8 @@ static const suite suites[] = {
     {"model_load", suite_model_load},
     {"nli", suite_nli},
     {"cli", suite_cli},
+    {"data", suite_data},
+    {"eval", suite_eval},
 };
 
 int main(int argc, char **argv) {

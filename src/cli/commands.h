@@ -12,5 +12,7 @@ typedef struct fc_command {
 extern const fc_command fc_command_nli;
 extern const fc_command fc_command_predict;
 extern const fc_command fc_command_tokenize;
+extern const fc_command fc_command_eval;
+extern const fc_command fc_command_bench;
 
 #endif

@@ -11,6 +11,8 @@ static const fc_command *const commands[] = {
     &fc_command_nli,
     &fc_command_predict,
     &fc_command_tokenize,
+    &fc_command_eval,
+    &fc_command_bench,
 };
 enum { N_COMMANDS = sizeof commands / sizeof commands[0] };
 

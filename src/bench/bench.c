@@ -1,0 +1,117 @@
+#include "bench/bench.h"
+
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+#include "bench/flops.h"
+#include "bench/gemm_rate.h"
+#include "eval/peak_memory.h"
+#include "io/json_fields.h"
+#include "model/modernbert_config.h"
+#include "tasks/nli.h"
+#include "util/alloc.h"
+#include "util/error.h"
+#include "util/file.h"
+
+static double now_seconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+fc_bench_options fc_bench_default_options(void) {
+    fc_bench_options o = {.batch_size = 32, .max_length = 0, .repeats = 3, .gemm_tokens = 2048};
+    return o;
+}
+
+// The ModernBERT config of the checkpoint, when it is one (the FLOP model knows no other).
+static int read_modernbert_config(const char *dir, fc_modernbert_config *config) {
+    char *path = fc_path_join(dir, "config.json");
+    cJSON *root = NULL;
+    fc_error ignored;
+    int ok = fc_json_load_file(path, &root, &ignored) == 0;
+    const char *type = NULL;
+    ok = ok && fc_json_require_string(root, "model_type", path, &type, &ignored) == 0 &&
+         strcmp(type, "modernbert") == 0 &&
+         fc_modernbert_config_parse(root, path, config, &ignored) == 0;
+    cJSON_Delete(root);
+    free(path);
+    return ok;
+}
+
+// Tokens transformers would run: each batch in data order padded to its longest pair.
+static size_t padded_tokens(const fc_ids *encoded, size_t n, int batch_size) {
+    size_t total = 0;
+    for (size_t start = 0; start < n; start += (size_t)batch_size) {
+        size_t end = start + (size_t)batch_size < n ? start + (size_t)batch_size : n, longest = 0;
+        for (size_t i = start; i < end; i++)
+            if (encoded[i].len > longest) longest = encoded[i].len;
+        total += longest * (end - start);
+    }
+    return total;
+}
+
+int fc_bench_run(fc_model *model, const char *model_dir, const fc_pair *pairs, size_t n,
+                 const fc_bench_options *options, fc_bench_result *result, fc_error *err) {
+    memset(result, 0, sizeof *result);
+    if (n == 0) return fc_fail(err, "bench: no pairs to run");
+    fc_nli_options nli = fc_nli_default_options();
+    nli.max_length = options->max_length;
+    nli.batch_size = options->batch_size;
+    int num_labels = fc_model_num_labels(model);
+    fc_ids *encoded = fc_calloc(n, sizeof *encoded);
+    float *logits = fc_malloc(n * (size_t)num_labels * sizeof *logits);
+    int rc = -1;
+
+    // Warm-up: one batch, so that buffers are grown and pages touched before timing.
+    size_t warm = n < (size_t)nli.batch_size ? n : (size_t)nli.batch_size;
+    if (fc_nli_logits(model, pairs, warm, &nli, logits, err) != 0) goto done;
+
+    result->tokenize_seconds = result->forward_seconds = result->total_seconds = 1e30;
+    for (int pass = 0; pass < (options->repeats > 0 ? options->repeats : 1); pass++) {
+        double t0 = now_seconds();
+        for (size_t i = 0; i < n; i++)
+            if (fc_nli_encode_pair(model, &pairs[i], &nli, &encoded[i], err) != 0) {
+                fc_fail_prefix(err, "pair %zu", i);
+                goto done;
+            }
+        double t1 = now_seconds();
+        if (fc_nli_logits_encoded(model, encoded, n, nli.batch_size, logits, err) != 0) goto done;
+        double t2 = now_seconds();
+        if (t2 - t0 < result->total_seconds) {
+            result->tokenize_seconds = t1 - t0;
+            result->forward_seconds = t2 - t1;
+            result->total_seconds = t2 - t0;
+        }
+    }
+    result->pairs = n;
+    for (size_t i = 0; i < n; i++) result->tokens += encoded[i].len;
+    result->padded_tokens = padded_tokens(encoded, n, nli.batch_size);
+    result->samples_per_second = (double)n / result->total_seconds;
+    result->tokens_per_second = (double)result->tokens / result->total_seconds;
+    result->threads = omp_get_max_threads();
+
+    result->peak_rss_bytes = fc_peak_rss_bytes(); // before the GEMM probe's own buffers
+    fc_modernbert_config config;
+    if (read_modernbert_config(model_dir, &config)) {
+        // FLOPs add up per sequence, whatever the batching.
+        for (size_t i = 0; i < n; i++) {
+            int32_t offsets[2] = {0, (int32_t)encoded[i].len};
+            fc_flop_count f = fc_modernbert_flops(&config, offsets, 1, num_labels);
+            result->flops += f.linear + f.attention;
+        }
+        result->gflops = result->flops / result->forward_seconds / 1e9;
+        if (options->gemm_tokens > 0)
+            result->gemm_gflops = fc_measure_gemm_gflops(&config, options->gemm_tokens, 3);
+    }
+    rc = 0;
+done:
+    for (size_t i = 0; i < n; i++) fc_ids_free(&encoded[i]);
+    free(encoded);
+    free(logits);
+    return rc;
+}

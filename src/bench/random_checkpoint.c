@@ -1,0 +1,164 @@
+#include "bench/random_checkpoint.h"
+
+#include <errno.h>
+#include <libgen.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <cjson/cJSON.h>
+
+#include "io/json_fields.h"
+#include "io/safetensors.h"
+#include "model/label_map.h"
+#include "model/modernbert_tensors.h"
+#include "util/alloc.h"
+#include "util/error.h"
+#include "util/file.h"
+
+// splitmix64: a tiny seeded generator; the same seed gives the same checkpoint bytes.
+static uint64_t next_u64(uint64_t *state) {
+    uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+// Standard normal by Box-Muller from two uniforms in (0, 1].
+static float next_normal(uint64_t *state) {
+    double u1 = ((next_u64(state) >> 11) + 1.0) * (1.0 / 9007199254740992.0);
+    double u2 = (next_u64(state) >> 11) * (1.0 / 9007199254740992.0);
+    return (float)(sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2));
+}
+
+static void fill(float *dst, const fc_tensor_spec *s, uint64_t *state) {
+    size_t n = (size_t)s->shape[0] * (size_t)(s->ndim == 2 ? s->shape[1] : 1);
+    float scale = s->role == FC_TENSOR_MATRIX ? 1.5f / sqrtf((float)s->shape[1]) : 1.0f;
+    for (size_t i = 0; i < n; i++) {
+        float z = next_normal(state);
+        switch (s->role) {
+        case FC_TENSOR_EMBEDDING: dst[i] = z; break;
+        case FC_TENSOR_MATRIX: dst[i] = z * scale; break;
+        case FC_TENSOR_NORM: dst[i] = 1.0f + 0.2f * z; break;
+        case FC_TENSOR_BIAS: dst[i] = 0.2f * z; break;
+        }
+    }
+}
+
+// Narrows float32 data in place to a 16-bit dtype (the buffer keeps its size).
+static void narrow(float *data, size_t n, fc_dtype dtype) {
+    uint16_t *out = (uint16_t *)data;
+    for (size_t i = 0; i < n; i++)
+        out[i] = dtype == FC_DTYPE_BF16 ? fc_f32_to_bf16(data[i]) : fc_f32_to_f16(data[i]);
+}
+
+static int copy_file(const char *from, const char *to, fc_error *err) {
+    char *data;
+    size_t size;
+    if (fc_read_file(from, &data, &size, err) != 0) return -1;
+    FILE *f = fopen(to, "wb");
+    int ok = f && fwrite(data, 1, size, f) == size;
+    if (f && fclose(f) != 0) ok = 0;
+    free(data);
+    return ok ? 0 : fc_fail(err, "%s: cannot write: %s", to, strerror(errno));
+}
+
+// config.json for the checkpoint: the input config plus a classification head and NLI labels.
+static int write_config(cJSON *config, const char *out_dir, fc_error *err) {
+    cJSON_DeleteItemFromObject(config, "architectures");
+    cJSON *arch = cJSON_AddArrayToObject(config, "architectures");
+    cJSON_AddItemToArray(arch, cJSON_CreateString("ModernBertForSequenceClassification"));
+    if (!cJSON_GetObjectItem(config, "id2label")) {
+        cJSON *id2label = cJSON_AddObjectToObject(config, "id2label");
+        cJSON *label2id = cJSON_AddObjectToObject(config, "label2id");
+        const char *names[3] = {"entailment", "neutral", "contradiction"};
+        for (int i = 0; i < 3; i++) {
+            char key[8];
+            snprintf(key, sizeof key, "%d", i);
+            cJSON_AddStringToObject(id2label, key, names[i]);
+            cJSON_AddNumberToObject(label2id, names[i], i);
+        }
+        cJSON_DeleteItemFromObject(config, "num_labels");
+    }
+    char *text = cJSON_Print(config);
+    char *path = fc_path_join(out_dir, "config.json");
+    FILE *f = fopen(path, "wb");
+    int ok = f && fputs(text, f) >= 0;
+    if (f && fclose(f) != 0) ok = 0;
+    int rc = ok ? 0 : fc_fail(err, "%s: cannot write: %s", path, strerror(errno));
+    free(path);
+    free(text);
+    return rc;
+}
+
+int fc_write_random_checkpoint(const char *config_path, const char *out_dir, uint64_t seed,
+                               fc_dtype dtype, fc_error *err) {
+    if (dtype != FC_DTYPE_F32 && dtype != FC_DTYPE_F16 && dtype != FC_DTYPE_BF16)
+        return fc_fail(err, "random checkpoint: dtype must be F32, F16 or BF16");
+    cJSON *config = NULL;
+    if (fc_json_load_file(config_path, &config, err) != 0) return -1;
+    int rc = -1;
+    fc_tensor_spec *specs = NULL;
+    fc_tensor_out *tensors = NULL;
+    int count = 0;
+    fc_modernbert_config mc;
+    const char *model_type = "";
+    if (fc_json_require_string(config, "model_type", config_path, &model_type, err) != 0) goto done;
+    if (strcmp(model_type, "modernbert") != 0) {
+        fc_fail(err, "%s: random weights are implemented for modernbert, not \"%s\"", config_path,
+                model_type);
+        goto done;
+    }
+    if (mkdir(out_dir, 0755) != 0 && errno != EEXIST) {
+        fc_fail(err, "%s: cannot create: %s", out_dir, strerror(errno));
+        goto done;
+    }
+    if (write_config(config, out_dir, err) != 0) goto done;
+    fc_label_map labels;
+    if (fc_label_map_parse(config, config_path, &labels, err) != 0) goto done;
+    int num_labels = labels.count;
+    fc_label_map_free(&labels);
+    if (fc_modernbert_config_parse(config, config_path, &mc, err) != 0) goto done;
+
+    fc_modernbert_tensor_specs(&mc, num_labels, &specs, &count);
+    tensors = fc_calloc((size_t)count, sizeof *tensors);
+    uint64_t state = seed;
+    for (int i = 0; i < count; i++) {
+        size_t n = (size_t)specs[i].shape[0] * (size_t)(specs[i].ndim == 2 ? specs[i].shape[1] : 1);
+        float *data = fc_malloc(n * sizeof(float));
+        fill(data, &specs[i], &state);
+        if (dtype != FC_DTYPE_F32) narrow(data, n, dtype);
+        tensors[i].name = specs[i].name;
+        tensors[i].dtype = dtype;
+        tensors[i].ndim = specs[i].ndim;
+        tensors[i].shape[0] = specs[i].shape[0];
+        tensors[i].shape[1] = specs[i].shape[1];
+        tensors[i].data = data;
+    }
+    char *weights = fc_path_join(out_dir, "model.safetensors");
+    rc = fc_safetensors_write(weights, tensors, (size_t)count, err);
+    free(weights);
+    if (rc != 0) goto done;
+
+    // The tokenizer files beside the config (a published checkpoint folder has them).
+    char *dir_copy = fc_strdup(config_path);
+    const char *src_dir = dirname(dir_copy);
+    const char *files[] = {"tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
+                           "spm.model", "added_tokens.json"};
+    for (size_t i = 0; rc == 0 && i < sizeof files / sizeof files[0]; i++) {
+        char *from = fc_path_join(src_dir, files[i]), *to = fc_path_join(out_dir, files[i]);
+        if (fc_file_exists(from)) rc = copy_file(from, to, err);
+        free(from);
+        free(to);
+    }
+    free(dir_copy);
+done:
+    if (tensors)
+        for (int i = 0; i < count; i++) free((void *)tensors[i].data);
+    free(tensors);
+    free(specs);
+    cJSON_Delete(config);
+    return rc;
+}

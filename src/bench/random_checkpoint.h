@@ -1,0 +1,18 @@
+// A checkpoint folder with random weights for any ModernBERT config, so that the real base and
+// large shapes can be benchmarked (and parity-checked) without their published weights.
+#ifndef FC_BENCH_RANDOM_CHECKPOINT_H
+#define FC_BENCH_RANDOM_CHECKPOINT_H
+
+#include <stdint.h>
+
+#include "finecat.h"
+#include "io/dtype.h"
+
+// Reads config_path, writes out_dir/{config.json, model.safetensors} with seeded random
+// weights stored as dtype (F32, F16 or BF16), and copies the tokenizer files found beside the
+// config. A config without id2label gets the three NLI labels. Weights are scaled so that
+// activations and logits are of order 1 (std 1/sqrt(fan_in) matrices, norms near 1).
+int fc_write_random_checkpoint(const char *config_path, const char *out_dir, uint64_t seed,
+                               fc_dtype dtype, fc_error *err);
+
+#endif

@@ -1,0 +1,219 @@
+// `finecat bench`: samples/s, tokens/s, padding waste, effective GFLOP/s against this
+// machine's GEMM rate, and peak memory, on real pairs at batch 32 (issue 4).
+#include <cblas.h>
+#include <errno.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bench/bench.h"
+#include "bench/random_checkpoint.h"
+#include "cli/args.h"
+#include "cli/commands.h"
+#include "data/dataset.h"
+#include "finecat.h"
+#include "util/alloc.h"
+
+static const char usage[] =
+    "Usage: finecat bench (--model DIR | --config FILE --random-weights) [OPTIONS]\n"
+    "\n"
+    "Measures inference throughput on real NLI pairs: samples/s and tokens/s over\n"
+    "whole passes (tokenization included), the padding a padded batch would\n"
+    "waste, the effective GFLOP/s of the forward and its fraction of the GEMM\n"
+    "rate this command measures on the same machine, and peak resident memory.\n"
+    "Prints a table, and JSON with --json.\n"
+    "\n"
+    "Options:\n"
+    "  --model DIR         model folder to benchmark\n"
+    "  --config FILE       a config.json (tokenizer files beside it) to build a\n"
+    "                      checkpoint with random weights from; needs\n"
+    "                      --random-weights. Measures real shapes (ModernBERT\n"
+    "                      base, large) without their weights.\n"
+    "  --random-weights    confirm random weights for --config\n"
+    "  --dtype T           storage of the random weights: f32, bf16, f16\n"
+    "                      (default: f32)\n"
+    "  --work-dir DIR      where the random checkpoint is written (default:\n"
+    "                      a new folder under /tmp, removed at the end)\n"
+    "  --data FILE         pairs to run, any format `finecat eval` reads\n"
+    "                      (default: bench/pairs.jsonl, a fixed mix from every\n"
+    "                      source)\n"
+    "  --pairs N           use the first N pairs (default: all)\n"
+    "  --batch-size N      pairs per forward (default: 32)\n"
+    "  --max-length N      truncate pairs to N tokens (default: the model's)\n"
+    "  --threads N         threads for kernels and BLAS (default: all cores)\n"
+    "  --repeats N         timed passes; the best is reported (default: 3)\n"
+    "  --no-gemm-probe     skip measuring the GEMM rate\n"
+    "  --json FILE         also write the results as JSON ('-': stdout)\n"
+    "  -h, --help          show this help\n"
+    "\n"
+    "Example:\n"
+    "  finecat bench --config ../shared/data/tokenizers/ModernBERT-large/config.json \\\n"
+    "      --random-weights --threads 2 --json large.json\n";
+
+static void write_json(FILE *f, const char *model, const char *dtype, const fc_bench_result *r,
+                       int batch_size) {
+    fprintf(f,
+            "{\"model\":\"%s\",\"dtype\":\"%s\",\"pairs\":%zu,\"batch_size\":%d,\"threads\":%d,"
+            "\"tokens\":%zu,\"padded_tokens\":%zu,\"padding_waste_if_padded\":%.4f,"
+            "\"samples_per_second\":%.3f,\"tokens_per_second\":%.1f,"
+            "\"tokenize_seconds\":%.4f,\"forward_seconds\":%.4f,\"total_seconds\":%.4f,"
+            "\"gflop\":%.3f,\"gflops\":%.2f,\"gemm_gflops\":%.2f,\"fraction_of_gemm\":%.4f,"
+            "\"peak_rss_mb\":%.1f}\n",
+            model, dtype, r->pairs, batch_size, r->threads, r->tokens, r->padded_tokens,
+            r->padded_tokens ? 1.0 - (double)r->tokens / (double)r->padded_tokens : 0.0,
+            r->samples_per_second, r->tokens_per_second, r->tokenize_seconds, r->forward_seconds,
+            r->total_seconds, r->flops / 1e9, r->gflops, r->gemm_gflops,
+            r->gemm_gflops > 0 ? r->gflops / r->gemm_gflops : 0.0,
+            r->peak_rss_bytes / 1048576.0);
+}
+
+static void print_table(const char *model, const char *dtype, const fc_bench_result *r) {
+    printf("model            %s (%s)\n", model, dtype);
+    printf("pairs            %zu, %zu tokens (%.1f per pair), %d threads\n", r->pairs, r->tokens,
+           (double)r->tokens / r->pairs, r->threads);
+    printf("samples/s        %.2f\n", r->samples_per_second);
+    printf("tokens/s         %.1f\n", r->tokens_per_second);
+    printf("time             %.3f s (tokenize %.3f s, forward %.3f s)\n", r->total_seconds,
+           r->tokenize_seconds, r->forward_seconds);
+    printf("padding          none (packed); padded batches would add %.1f%% tokens\n",
+           r->tokens ? 100.0 * ((double)r->padded_tokens / r->tokens - 1.0) : 0.0);
+    if (r->flops > 0) {
+        printf("forward          %.1f GFLOP/s", r->gflops);
+        if (r->gemm_gflops > 0)
+            printf(" = %.0f%% of the measured GEMM rate (%.1f GFLOP/s)", 100.0 * r->gflops / r->gemm_gflops,
+                   r->gemm_gflops);
+        printf("\n");
+    }
+    printf("peak memory      %.1f MB resident\n", r->peak_rss_bytes / 1048576.0);
+}
+
+static int load_pairs(const char *path, int limit, fc_dataset *data, fc_pair **pairs,
+                      size_t *n) {
+    fc_error err;
+    fc_reader_options options = fc_reader_default_options();
+    if (fc_dataset_read(path, FC_FORMAT_AUTO, &options, data, &err) != 0) {
+        fprintf(stderr, "finecat: %s\n", err.message);
+        return -1;
+    }
+    *n = data->count;
+    if (limit > 0 && (size_t)limit < *n) *n = (size_t)limit;
+    *pairs = fc_malloc((*n ? *n : 1) * sizeof **pairs);
+    for (size_t i = 0; i < *n; i++) {
+        (*pairs)[i].premise = data->records[i].premise;
+        (*pairs)[i].hypothesis = data->records[i].hypothesis;
+    }
+    return 0;
+}
+
+static int run(int argc, char **argv) {
+    const char *model_dir = NULL, *config = NULL, *work_dir = NULL, *data_path = NULL,
+               *json_path = NULL;
+    int random_weights = 0, dtype_index = 0, pairs_limit = 0, threads = 0, no_probe = 0;
+    static const char *const dtypes[] = {"f32", "bf16", "f16", NULL};
+    fc_bench_options options = fc_bench_default_options();
+    const fc_arg_option table[] = {
+        {"--model", FC_ARG_STRING, &model_dir, 0, NULL},
+        {"--config", FC_ARG_STRING, &config, 0, NULL},
+        {"--random-weights", FC_ARG_FLAG, &random_weights, 0, NULL},
+        {"--dtype", FC_ARG_CHOICE, &dtype_index, 0, dtypes},
+        {"--work-dir", FC_ARG_STRING, &work_dir, 0, NULL},
+        {"--data", FC_ARG_STRING, &data_path, 0, NULL},
+        {"--pairs", FC_ARG_INT, &pairs_limit, 1, NULL},
+        {"--batch-size", FC_ARG_INT, &options.batch_size, 1, NULL},
+        {"--max-length", FC_ARG_INT, &options.max_length, 1, NULL},
+        {"--threads", FC_ARG_INT, &threads, 1, NULL},
+        {"--repeats", FC_ARG_INT, &options.repeats, 1, NULL},
+        {"--no-gemm-probe", FC_ARG_FLAG, &no_probe, 0, NULL},
+        {"--json", FC_ARG_STRING, &json_path, 0, NULL},
+    };
+    int n_positional = 0;
+    fc_args_result parsed =
+        fc_args_parse("bench", argc, argv, table, sizeof table / sizeof table[0], &n_positional);
+    if (parsed == FC_ARGS_HELP) {
+        fputs(usage, stdout);
+        return FC_EXIT_OK;
+    }
+    if (parsed == FC_ARGS_ERROR) return FC_EXIT_USAGE;
+    if (n_positional > 0) return fc_args_usage_error("bench", "unexpected argument '%s'", argv[1]);
+    if (!model_dir == !config)
+        return fc_args_usage_error("bench", "give either --model DIR or --config FILE");
+    if (config && !random_weights)
+        return fc_args_usage_error("bench", "--config needs --random-weights");
+    if (no_probe) options.gemm_tokens = 0;
+    if (threads > 0) {
+        omp_set_num_threads(threads);
+        openblas_set_num_threads(threads);
+    }
+    if (!data_path) data_path = "bench/pairs.jsonl";
+    if (access(data_path, R_OK) != 0) {
+        fprintf(stderr, "finecat: %s: %s%s\n", data_path, strerror(errno),
+                strcmp(data_path, "bench/pairs.jsonl") == 0
+                    ? " (the default pairs; run from the repository root or give --data)"
+                    : "");
+        return FC_EXIT_FAILURE;
+    }
+
+    fc_error err;
+    int status = FC_EXIT_FAILURE;
+    char made_dir[64] = "";
+    const char *dtype_name = "checkpoint";
+    if (config) {
+        static const fc_dtype dtype_values[] = {FC_DTYPE_F32, FC_DTYPE_BF16, FC_DTYPE_F16};
+        if (!work_dir) {
+            snprintf(made_dir, sizeof made_dir, "/tmp/finecat-bench-XXXXXX");
+            if (!mkdtemp(made_dir)) {
+                fprintf(stderr, "finecat: cannot create a folder under /tmp: %s\n", strerror(errno));
+                return FC_EXIT_FAILURE;
+            }
+            work_dir = made_dir;
+        }
+        fprintf(stderr, "writing a random-weight checkpoint to %s\n", work_dir);
+        if (fc_write_random_checkpoint(config, work_dir, 42, dtype_values[dtype_index], &err) != 0) {
+            fprintf(stderr, "finecat: %s\n", err.message);
+            goto cleanup;
+        }
+        model_dir = work_dir;
+        dtype_name = dtypes[dtype_index];
+    }
+
+    fc_dataset data = {0};
+    fc_pair *pairs = NULL;
+    size_t n = 0;
+    fc_model *model = NULL;
+    fc_bench_result result;
+    if (load_pairs(data_path, pairs_limit, &data, &pairs, &n) != 0) goto cleanup;
+    if (fc_model_load(model_dir, &model, &err) != 0 ||
+        fc_bench_run(model, model_dir, pairs, n, &options, &result, &err) != 0) {
+        fprintf(stderr, "finecat: %s\n", err.message);
+    } else {
+        const char *name = config ? config : model_dir;
+        print_table(name, dtype_name, &result);
+        if (json_path) {
+            FILE *f = strcmp(json_path, "-") == 0 ? stdout : fopen(json_path, "w");
+            if (!f) {
+                fprintf(stderr, "finecat: %s: %s\n", json_path, strerror(errno));
+            } else {
+                write_json(f, name, dtype_name, &result, options.batch_size);
+                if (f != stdout) fclose(f);
+                status = FC_EXIT_OK;
+            }
+        } else {
+            status = FC_EXIT_OK;
+        }
+    }
+    fc_model_free(model);
+    free(pairs);
+    fc_dataset_free(&data);
+cleanup:
+    if (made_dir[0]) {
+        char cmd[128];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", made_dir);
+        if (system(cmd) != 0) fprintf(stderr, "finecat: could not remove %s\n", made_dir);
+    }
+    return status;
+}
+
+const fc_command fc_command_bench = {"bench", "measure inference throughput on real pairs", usage,
+                                     run};

@@ -1,0 +1,199 @@
+#include "eval/eval.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "tasks/nli.h"
+#include "util/alloc.h"
+#include "util/error.h"
+
+// Records are classified a chunk at a time: enough pairs that sorting them by length (inside
+// fc_nli_logits_encoded) groups similar lengths, few enough that memory stays small on any file.
+enum { EVAL_CHUNK = 1024 };
+
+fc_eval_options fc_eval_default_options(void) {
+    fc_eval_options options;
+    memset(&options, 0, sizeof options);
+    options.nli = fc_nli_default_options();
+    return options;
+}
+
+void fc_eval_result_init(fc_eval_result *result) {
+    memset(result, 0, sizeof *result);
+    fc_metrics_init(&result->metrics);
+}
+
+void fc_eval_result_free(fc_eval_result *result) {
+    free(result->gold);
+    free(result->predicted);
+    memset(result, 0, sizeof *result);
+}
+
+void fc_eval_result_finish(fc_eval_result *result) {
+    fc_metrics_finish(&result->metrics);
+}
+
+int fc_eval_label_alignment(const fc_model *model, int *canonical_of_id, fc_error *err) {
+    int num_labels = fc_model_num_labels(model);
+    int seen[FC_LABEL_COUNT] = {0};
+    for (int id = 0; id < num_labels; id++) {
+        int canonical = fc_model_canonical_label(model, id);
+        if (canonical < 0)
+            return fc_fail(err, "label %d \"%s\" of the model is no NLI label (entailment, "
+                                "neutral, contradiction)", id, fc_model_label_name(model, id));
+        canonical_of_id[id] = canonical;
+        seen[canonical]++;
+    }
+    for (int c = 0; c < FC_LABEL_COUNT; c++)
+        if (seen[c] != 1)
+            return fc_fail(err, "the model has %d labels named %s; it needs exactly one", seen[c],
+                           fc_label_name((fc_label)c));
+    return 0;
+}
+
+int fc_eval_predict(const float *logits, int num_labels, const int *canonical_of_id) {
+    int best = 0;
+    for (int i = 1; i < num_labels; i++)
+        if (logits[i] > logits[best]) best = i;
+    return canonical_of_id[best];
+}
+
+static double now_seconds(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+// A chunk of labeled records waiting to be classified. Their texts are copied into one buffer
+// (the reader's strings last only until its next record) and addressed by offset, since the
+// buffer moves as it grows.
+typedef struct eval_chunk {
+    char *text;
+    size_t text_length, text_capacity;
+    size_t premise[EVAL_CHUNK], hypothesis[EVAL_CHUNK];
+    size_t line[EVAL_CHUNK];
+    int gold[EVAL_CHUNK];
+    size_t count;
+    fc_pair pairs[EVAL_CHUNK];
+    fc_ids encoded[EVAL_CHUNK]; // kept across chunks so their storage is reused
+    float *logits;              // [EVAL_CHUNK, num_labels]
+} eval_chunk;
+
+static size_t copy_text(eval_chunk *chunk, const char *text) {
+    size_t size = strlen(text) + 1;
+    if (chunk->text_length + size > chunk->text_capacity) {
+        size_t capacity = chunk->text_capacity ? chunk->text_capacity : 1 << 16;
+        while (capacity < chunk->text_length + size) capacity *= 2;
+        chunk->text = fc_realloc(chunk->text, capacity);
+        chunk->text_capacity = capacity;
+    }
+    size_t offset = chunk->text_length;
+    memcpy(chunk->text + offset, text, size);
+    chunk->text_length += size;
+    return offset;
+}
+
+static void keep_prediction(fc_eval_result *result, int gold, int predicted) {
+    if (result->evaluated == result->predictions_capacity) {
+        size_t capacity = result->predictions_capacity ? result->predictions_capacity * 2 : 1024;
+        result->gold = fc_realloc(result->gold, capacity * sizeof *result->gold);
+        result->predicted = fc_realloc(result->predicted, capacity * sizeof *result->predicted);
+        result->predictions_capacity = capacity;
+    }
+    result->gold[result->evaluated] = gold;
+    result->predicted[result->evaluated] = predicted;
+}
+
+static int classify_chunk(fc_model *model, const char *path, const fc_eval_options *options,
+                          const int *canonical_of_id, eval_chunk *chunk, fc_eval_result *result,
+                          fc_error *err) {
+    int num_labels = fc_model_num_labels(model);
+    for (size_t i = 0; i < chunk->count; i++) {
+        chunk->pairs[i].premise = chunk->text + chunk->premise[i];
+        chunk->pairs[i].hypothesis = chunk->text + chunk->hypothesis[i];
+    }
+    // Timed: tokenization and the forward passes, what CrossEncoder.predict does.
+    double start = now_seconds();
+    for (size_t i = 0; i < chunk->count; i++) {
+        if (fc_nli_encode_pair(model, &chunk->pairs[i], &options->nli, &chunk->encoded[i], err) !=
+            0)
+            return fc_fail_prefix(err, "%s:%zu", path, chunk->line[i]);
+    }
+    if (fc_nli_logits_encoded(model, chunk->encoded, chunk->count, options->nli.batch_size,
+                              chunk->logits, err) != 0)
+        return fc_fail_prefix(err, "%s", path);
+    result->seconds += now_seconds() - start;
+
+    for (size_t i = 0; i < chunk->count; i++) {
+        int predicted = fc_eval_predict(chunk->logits + i * (size_t)num_labels, num_labels,
+                                        canonical_of_id);
+        fc_metrics_add(&result->metrics, chunk->gold[i], predicted);
+        if (options->keep_predictions) keep_prediction(result, chunk->gold[i], predicted);
+        result->evaluated++;
+    }
+    chunk->count = 0;
+    chunk->text_length = 0;
+    return 0;
+}
+
+static void free_chunk(eval_chunk *chunk) {
+    for (size_t i = 0; i < EVAL_CHUNK; i++) fc_ids_free(&chunk->encoded[i]);
+    free(chunk->text);
+    free(chunk->logits);
+    free(chunk);
+}
+
+int fc_eval_file(fc_model *model, const char *path, fc_dataset_format format,
+                 const fc_reader_options *reader_options, const fc_eval_options *options,
+                 fc_eval_result *result, fc_error *err) {
+    fc_eval_options defaults = fc_eval_default_options();
+    if (!options) options = &defaults;
+    int num_labels = fc_model_num_labels(model);
+    int *canonical_of_id = fc_malloc((size_t)num_labels * sizeof *canonical_of_id);
+    if (fc_eval_label_alignment(model, canonical_of_id, err) != 0) {
+        free(canonical_of_id);
+        return -1;
+    }
+    fc_reader *reader;
+    if (fc_reader_open(path, format, reader_options, &reader, err) != 0) {
+        free(canonical_of_id);
+        return -1;
+    }
+    eval_chunk *chunk = fc_calloc(1, sizeof *chunk);
+    chunk->logits = fc_malloc((size_t)EVAL_CHUNK * (size_t)num_labels * sizeof *chunk->logits);
+
+    size_t evaluated_before = result->evaluated, taken = 0;
+    int status = 0;
+    fc_record record;
+    for (;;) {
+        int more = options->max_rows == 0 || taken < options->max_rows;
+        int got = more ? fc_reader_next(reader, &record, err) : 0;
+        if (got < 0) {
+            status = -1;
+            break;
+        }
+        if (got == 1 && record.label < 0) continue; // nothing to score it against
+        if (got == 1) {
+            chunk->premise[chunk->count] = copy_text(chunk, record.premise);
+            chunk->hypothesis[chunk->count] = copy_text(chunk, record.hypothesis);
+            chunk->line[chunk->count] = record.line;
+            chunk->gold[chunk->count] = record.label;
+            chunk->count++;
+            taken++;
+        }
+        if (chunk->count == EVAL_CHUNK || (got == 0 && chunk->count > 0)) {
+            status = classify_chunk(model, path, options, canonical_of_id, chunk, result, err);
+            if (status != 0) break;
+            if (options->progress)
+                options->progress(options->progress_context, reader,
+                                  result->evaluated - evaluated_before);
+        }
+        if (got == 0) break;
+    }
+    fc_reader_counts_add(&result->counts, fc_reader_counts_of(reader));
+    fc_reader_close(reader);
+    free_chunk(chunk);
+    free(canonical_of_id);
+    return status;
+}

@@ -1,0 +1,29 @@
+// The list of ModernBertForSequenceClassification tensors (model-reference.md §3.2) for a
+// config: names, shapes and roles, in checkpoint order. One list shared by everything that
+// writes checkpoints (random weights for benchmarks, training checkpoints).
+#ifndef FC_MODEL_MODERNBERT_TENSORS_H
+#define FC_MODEL_MODERNBERT_TENSORS_H
+
+#include <stdint.h>
+
+#include "model/modernbert_config.h"
+
+typedef enum fc_tensor_role {
+    FC_TENSOR_EMBEDDING, // token embedding table
+    FC_TENSOR_MATRIX,    // Linear weight [out, in]
+    FC_TENSOR_NORM,      // LayerNorm weight
+    FC_TENSOR_BIAS,      // any bias (Linear or LayerNorm)
+} fc_tensor_role;
+
+typedef struct fc_tensor_spec {
+    char name[96];
+    int ndim;
+    int64_t shape[2];
+    fc_tensor_role role;
+} fc_tensor_spec;
+
+// Fills specs (allocated, *count entries) for the config and label count.
+void fc_modernbert_tensor_specs(const fc_modernbert_config *c, int num_labels,
+                                fc_tensor_spec **specs, int *count);
+
+#endif
