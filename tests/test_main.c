@@ -58,6 +58,7 @@ void suite_util(void);
 void suite_safetensors(void);
 void suite_tokenizer(void);
 void suite_modernbert(void);
+void suite_deberta(void);
 void suite_model_load(void);
 void suite_nli(void);
 void suite_cli(void);
@@ -69,6 +70,7 @@ static const suite suites[] = {
     {"safetensors", suite_safetensors},
     {"tokenizer", suite_tokenizer},
     {"modernbert", suite_modernbert},
+    {"deberta", suite_deberta},
     {"model_load", suite_model_load},
     {"nli", suite_nli},
     {"cli", suite_cli},

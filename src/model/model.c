@@ -7,13 +7,14 @@
 #include "finecat.h"
 #include "io/json_fields.h"
 #include "io/safetensors.h"
+#include "model/deberta.h"
 #include "model/label_map.h"
 #include "model/modernbert.h"
 #include "util/alloc.h"
 #include "util/error.h"
 #include "util/file.h"
 
-typedef enum fc_arch { FC_ARCH_MODERNBERT } fc_arch;
+typedef enum fc_arch { FC_ARCH_MODERNBERT, FC_ARCH_DEBERTA } fc_arch;
 
 struct fc_model {
     fc_arch arch;
@@ -21,6 +22,7 @@ struct fc_model {
     fc_tokenizer *tokenizer;
     fc_safetensors *weights;
     fc_modernbert *modernbert;
+    fc_deberta *deberta;
     int max_length;
 };
 
@@ -28,17 +30,34 @@ static int load_architecture(fc_model *m, const cJSON *config, const char *confi
                              const char *dir, fc_error *err) {
     const char *model_type;
     if (fc_json_require_string(config, "model_type", config_path, &model_type, err) != 0) return -1;
-    if (strcmp(model_type, "modernbert") != 0)
-        return fc_fail(err, "%s: model_type \"%s\" is not supported (supported: modernbert)",
-                       config_path, model_type);
-    m->arch = FC_ARCH_MODERNBERT;
-    if (fc_safetensors_open_dir(dir, &m->weights, err) != 0) return -1;
-    if (fc_modernbert_load(config, config_path, m->weights, dir, m->labels.count, &m->modernbert,
-                           err) != 0)
-        return -1;
-    int positions = fc_modernbert_get_config(m->modernbert)->max_position_embeddings;
+    int positions;
+    if (strcmp(model_type, "modernbert") == 0) {
+        m->arch = FC_ARCH_MODERNBERT;
+        if (fc_safetensors_open_dir(dir, &m->weights, err) != 0) return -1;
+        if (fc_modernbert_load(config, config_path, m->weights, dir, m->labels.count,
+                               &m->modernbert, err) != 0)
+            return -1;
+        positions = fc_modernbert_get_config(m->modernbert)->max_position_embeddings;
+    } else if (strcmp(model_type, "deberta-v2") == 0) {
+        // DeBERTa-v2 and -v3 (DebertaV2ForSequenceClassification, model-reference.md §4).
+        m->arch = FC_ARCH_DEBERTA;
+        if (fc_safetensors_open_dir(dir, &m->weights, err) != 0) return -1;
+        if (fc_deberta_load(config, config_path, m->weights, dir, m->labels.count, &m->deberta,
+                            err) != 0)
+            return -1;
+        positions = fc_deberta_get_config(m->deberta)->max_position_embeddings;
+    } else if (strcmp(model_type, "deberta") == 0) {
+        // transformers runs "deberta" with the v1 code (fused in_proj, q_bias/v_bias, no log
+        // buckets): other tensors and other maths than §4, so refuse rather than guess.
+        return fc_fail(err, "%s: model_type \"deberta\" (DeBERTa v1) is not supported; DeBERTa-v2 "
+                            "and -v3 checkpoints have model_type \"deberta-v2\"", config_path);
+    } else {
+        return fc_fail(err, "%s: model_type \"%s\" is not supported (supported: modernbert, "
+                            "deberta-v2)", config_path, model_type);
+    }
     // sentence-transformers' CrossEncoder rule (model-reference.md §7): the tokenizer's
-    // model_max_length capped by max_position_embeddings; "unlimited" leaves the cap.
+    // model_max_length capped by max_position_embeddings; "unlimited" leaves the cap. For
+    // DeBERTa-v3 the 512 is no hard limit of the model (P8) but the rule still applies.
     int tok_max = fc_tokenizer_model_max_length(m->tokenizer);
     m->max_length = tok_max > 0 && tok_max < positions ? tok_max : positions;
     return 0;
@@ -75,6 +94,7 @@ done:
 void fc_model_free(fc_model *m) {
     if (!m) return;
     fc_modernbert_free(m->modernbert);
+    fc_deberta_free(m->deberta);
     fc_safetensors_close(m->weights);
     fc_tokenizer_free(m->tokenizer);
     fc_label_map_free(&m->labels);
@@ -105,5 +125,11 @@ int fc_model_max_length(const fc_model *m) {
 
 int fc_model_forward(fc_model *m, const int32_t *ids, const int32_t *offsets, int n_seqs,
                      float *logits, fc_error *err) {
+    if (m->arch == FC_ARCH_DEBERTA)
+        return fc_deberta_forward(m->deberta, ids, offsets, n_seqs, logits, NULL, err);
     return fc_modernbert_forward(m->modernbert, ids, offsets, n_seqs, logits, NULL, err);
+}
+
+int fc_model_entailment_id(const fc_model *m) {
+    return m->labels.entailment_id;
 }

@@ -1,0 +1,136 @@
+// DeBERTa's relative positions and disentangled attention (model-reference.md §4.4, §4.5), on
+// packed sequences: every (sequence, head) pair is one independent task for an OpenMP thread,
+// so no sequence ever sees another's keys and no padding is needed (§4.8).
+#include <math.h>
+#include <omp.h>
+#include <stdlib.h>
+
+#include "kernels/cpu/deberta_kernels.h"
+
+int fc_deberta_log_bucket(int r, int position_buckets, int max_position) {
+    int mid = position_buckets / 2;
+    int a = abs(r);
+    // HF keeps r itself for |r| < mid and, through `abs_pos <= mid`, for |r| == mid too.
+    if (a <= mid) return r;
+    // float32 throughout and in HF's order (§4.4): (|r| / mid) is a float32 division; the
+    // denominator is the double (max_position − 1) / mid rounded to float32, then logged.
+    float num = logf((float)a / (float)mid);
+    float den = logf((float)((double)(max_position - 1) / (double)mid));
+    float v = ceilf(num / den * (float)(mid - 1)) + (float)mid;
+    return r < 0 ? -(int)v : (int)v;
+}
+
+int fc_deberta_rel_index(int r, int position_buckets, int max_position, int att_span) {
+    int bucket = r;
+    if (position_buckets > 0) bucket = fc_deberta_log_bucket(r, position_buckets, max_position);
+    int index = bucket + att_span;
+    if (index < 0) return 0;
+    if (index > 2 * att_span - 1) return 2 * att_span - 1;
+    return index;
+}
+
+size_t fc_deberta_attention_scratch_floats(int n, const fc_deberta_rel *rel) {
+    size_t floats = (size_t)n * n; // scores
+    if (rel && rel->pos_key) floats += (size_t)n * rel->rows;   // C2P
+    if (rel && rel->pos_query) floats += (size_t)n * rel->rows; // P2C
+    return floats;
+}
+
+static inline float dot(const float *a, const float *b, int n) {
+    float sum = 0.0f;
+#pragma omp simd reduction(+ : sum)
+    for (int i = 0; i < n; i++) sum += a[i] * b[i];
+    return sum;
+}
+
+// table[i, c] = x_i · pos[first + c] for the n rows x_i (stride H) and the position rows
+// first .. first + width − 1 (stride H), both already offset to the head's columns.
+static void position_scores(float *table, const float *x, const float *pos, int first, int width,
+                            int n, int H, int head_dim) {
+    for (int i = 0; i < n; i++) {
+        const float *xi = x + (size_t)i * H;
+        float *row = table + (size_t)i * width;
+        for (int c = 0; c < width; c++) row[c] = dot(xi, pos + (size_t)(first + c) * H, head_dim);
+    }
+}
+
+// One sequence of n tokens, one head. q, k, v, out point at the sequence's first row and the
+// head's first column (row stride H); head_col is that column, for the position tables.
+static void attend_one_head(float *out, const float *q, const float *k, const float *v, int n,
+                            int H, int head_dim, int head_col, float scale,
+                            const fc_deberta_rel *rel, float *scratch) {
+    float *scores = scratch;
+    float *c2p = NULL, *p2c = NULL;
+    const int32_t *index = NULL;
+    int lo = 0, width = 0;
+    if (rel) {
+        // The rows this sequence can reach: idx is monotone in i − j, so the extreme distances
+        // ±(n − 1) bound it (§4.4); C2P and P2C are computed for those rows only.
+        index = rel->index_by_distance + (rel->max_len - 1);
+        lo = index[-(n - 1)];
+        width = index[n - 1] - lo + 1;
+        float *next = scores + (size_t)n * n;
+        if (rel->pos_key) {
+            c2p = next; // C2P = Q·Krᵀ [n, width]
+            position_scores(c2p, q, rel->pos_key + head_col, lo - rel->first_row, width, n, H,
+                            head_dim);
+            next += (size_t)n * width;
+        }
+        if (rel->pos_query) {
+            p2c = next; // P2C = K·Qrᵀ [n, width]
+            position_scores(p2c, k, rel->pos_query + head_col, lo - rel->first_row, width, n, H,
+                            head_dim);
+        }
+    }
+    for (int i = 0; i < n; i++) {
+        const float *qi = q + (size_t)i * H;
+        float *row = scores + (size_t)i * n;
+        float max = -INFINITY;
+        for (int j = 0; j < n; j++) {
+            float s = dot(qi, k + (size_t)j * H, head_dim);
+            if (rel) {
+                // c2p and p2c read the same row idx(i, j): bucket is odd, so p2c's
+                // −bucket(j − i) equals bucket(i − j) (§4.5 step 4).
+                int c = index[i - j] - lo;
+                if (c2p) s += c2p[(size_t)i * width + c];
+                if (p2c) s += p2c[(size_t)j * width + c];
+            }
+            s /= scale;
+            row[j] = s;
+            if (s > max) max = s;
+        }
+        float sum = 0.0f;
+        for (int j = 0; j < n; j++) {
+            row[j] = expf(row[j] - max);
+            sum += row[j];
+        }
+        float inv = 1.0f / sum;
+        float *o = out + (size_t)i * H;
+        for (int t = 0; t < head_dim; t++) o[t] = 0.0f;
+        for (int j = 0; j < n; j++) {
+            const float *vj = v + (size_t)j * H;
+            float p = row[j] * inv;
+#pragma omp simd
+            for (int t = 0; t < head_dim; t++) o[t] += p * vj[t];
+        }
+    }
+}
+
+void fc_deberta_attention_forward(float *out, const float *q, const float *k, const float *v,
+                                  const int32_t *offsets, int n_seqs, int num_heads,
+                                  int head_dim, float scale, const fc_deberta_rel *rel,
+                                  float *scratch, size_t scratch_per_thread) {
+    int H = num_heads * head_dim;
+    int tasks = n_seqs * num_heads;
+#pragma omp parallel
+    {
+        float *mine = scratch + (size_t)omp_get_thread_num() * scratch_per_thread;
+#pragma omp for schedule(dynamic, 1)
+        for (int task = 0; task < tasks; task++) {
+            int s = task / num_heads, h = task % num_heads;
+            size_t at = (size_t)offsets[s] * H + (size_t)h * head_dim;
+            attend_one_head(out + at, q + at, k + at, v + at, offsets[s + 1] - offsets[s], H,
+                            head_dim, h * head_dim, scale, rel, mine);
+        }
+    }
+}

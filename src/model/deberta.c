@@ -1,0 +1,308 @@
+// The DeBERTa-v2/v3 forward pass, written as model-reference.md §4.3-§4.9 read, on packed
+// batches: embeddings, projections, post-LayerNorm and the MLP run over all tokens of all
+// sequences at once; only attention (per sequence and head) and pooling look at sequence
+// boundaries (design.md: pack, don't pad).
+#include "model/deberta.h"
+
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernels/cpu/deberta_kernels.h"
+#include "kernels/cpu/kernels.h"
+#include "model/deberta_weights.h"
+#include "util/alloc.h"
+#include "util/error.h"
+
+// Activation buffers, sized for the largest batch seen so far and reused: nothing is
+// allocated per layer or per token.
+typedef struct workspace {
+    int token_capacity, seq_capacity;
+    float *x;        // [T, H] hidden states: embedding output, then each layer's output
+    float *embed;    // [T, E] embedding sums before embed_proj (only when E != H)
+    float *q, *k, *v; // [T, H] content projections
+    float *context;  // [T, H] attention output before attention.output.dense
+    float *attn;     // [T, H] attention block output, post-LayerNorm (§4.6 step 2)
+    float *sum;      // [T, H] a sublayer's dense output plus its residual, before the norm
+    float *inter;    // [T, I] intermediate activations
+    float *pooled;   // [B, H] token 0 of each sequence
+    float *pooler;   // [B, H] pooler output
+    // Relative positions (§4.4), for sequences up to index_len tokens.
+    int index_len;
+    int32_t *rel_index; // [2·index_len − 1] row of the rel table by distance i − j
+    float *rel;         // [2·att_span, H] normalized rel_embeddings rows in use
+    float *pos_key;     // [2·att_span, H] Kr of the rows in use (c2p)
+    float *pos_query;   // [2·att_span, H] Qr of the rows in use (p2c)
+    // Attention scratch: per_thread floats for each of threads OpenMP threads.
+    float *attn_scratch;
+    size_t scratch_per_thread;
+    int scratch_threads;
+} workspace;
+
+struct fc_deberta {
+    fc_deberta_config config;
+    fc_deberta_weights weights;
+    int num_labels;
+    workspace ws;
+};
+
+int fc_deberta_load(const cJSON *config, const char *config_path, const fc_safetensors *st,
+                    const char *weights_name, int num_labels, fc_deberta **out, fc_error *err) {
+    *out = NULL;
+    if (num_labels < 1) return fc_fail(err, "%s: the model needs at least one label", config_path);
+    fc_deberta *m = fc_calloc(1, sizeof *m);
+    if (fc_deberta_config_parse(config, config_path, &m->config, err) != 0 ||
+        fc_deberta_weights_bind(&m->weights, &m->config, num_labels, st, weights_name, err) != 0) {
+        free(m);
+        return -1;
+    }
+    m->num_labels = num_labels;
+    *out = m;
+    return 0;
+}
+
+static void workspace_free(workspace *ws) {
+    free(ws->x);
+    free(ws->embed);
+    free(ws->q);
+    free(ws->k);
+    free(ws->v);
+    free(ws->context);
+    free(ws->attn);
+    free(ws->sum);
+    free(ws->inter);
+    free(ws->pooled);
+    free(ws->pooler);
+    free(ws->rel_index);
+    free(ws->rel);
+    free(ws->pos_key);
+    free(ws->pos_query);
+    free(ws->attn_scratch);
+    memset(ws, 0, sizeof *ws);
+}
+
+void fc_deberta_free(fc_deberta *m) {
+    if (!m) return;
+    fc_deberta_weights_free(&m->weights);
+    workspace_free(&m->ws);
+    free(m);
+}
+
+const fc_deberta_config *fc_deberta_get_config(const fc_deberta *m) {
+    return &m->config;
+}
+
+// The relative-position rows one forward needs: rel_index covers distances up to
+// ±(longest − 1), and the rows those distances reach are first .. first + rows − 1.
+static fc_deberta_rel relative_rows(const fc_deberta *m, int longest) {
+    const workspace *ws = &m->ws;
+    const fc_deberta_config *c = &m->config;
+    fc_deberta_rel rel = {0};
+    const int32_t *center = ws->rel_index + (ws->index_len - 1);
+    rel.first_row = center[-(longest - 1)];
+    rel.rows = center[longest - 1] - rel.first_row + 1;
+    rel.pos_key = c->c2p ? ws->pos_key : NULL;
+    rel.pos_query = c->p2c ? ws->pos_query : NULL;
+    rel.index_by_distance = ws->rel_index;
+    rel.max_len = ws->index_len;
+    return rel;
+}
+
+// Grows the buffers (never shrinks) to hold T tokens in B sequences, the longest of longest.
+static void workspace_reserve(fc_deberta *m, int T, int B, int longest) {
+    const fc_deberta_config *c = &m->config;
+    workspace *ws = &m->ws;
+    size_t H = (size_t)c->hidden_size, I = (size_t)c->intermediate_size;
+    if (T > ws->token_capacity) {
+        ws->token_capacity = T;
+        ws->x = fc_realloc(ws->x, T * H * sizeof(float));
+        if (c->embedding_size != c->hidden_size)
+            ws->embed = fc_realloc(ws->embed, T * (size_t)c->embedding_size * sizeof(float));
+        ws->q = fc_realloc(ws->q, T * H * sizeof(float));
+        ws->k = fc_realloc(ws->k, T * H * sizeof(float));
+        ws->v = fc_realloc(ws->v, T * H * sizeof(float));
+        ws->context = fc_realloc(ws->context, T * H * sizeof(float));
+        ws->attn = fc_realloc(ws->attn, T * H * sizeof(float));
+        ws->sum = fc_realloc(ws->sum, T * H * sizeof(float));
+        ws->inter = fc_realloc(ws->inter, T * I * sizeof(float));
+    }
+    if (B > ws->seq_capacity) {
+        ws->seq_capacity = B;
+        ws->pooled = fc_realloc(ws->pooled, (size_t)B * H * sizeof(float));
+        ws->pooler = fc_realloc(ws->pooler, (size_t)B * H * sizeof(float));
+    }
+    if (c->relative_attention && longest > ws->index_len) {
+        ws->index_len = longest;
+        ws->rel_index = fc_realloc(ws->rel_index, (size_t)(2 * longest - 1) * sizeof(int32_t));
+        for (int r = -(longest - 1); r <= longest - 1; r++)
+            ws->rel_index[r + longest - 1] = fc_deberta_rel_index(
+                r, c->position_buckets, c->max_relative_positions, c->att_span);
+    }
+    if (c->relative_attention && !ws->rel) {
+        size_t table = (size_t)2 * c->att_span * H * sizeof(float);
+        ws->rel = fc_malloc(table);
+        if (c->c2p) ws->pos_key = fc_malloc(table);
+        if (c->p2c) ws->pos_query = fc_malloc(table);
+    }
+    fc_deberta_rel rel = {0};
+    if (c->relative_attention) rel = relative_rows(m, longest);
+    size_t per_thread =
+        fc_deberta_attention_scratch_floats(longest, c->relative_attention ? &rel : NULL);
+    int threads = omp_get_max_threads();
+    if (per_thread > ws->scratch_per_thread || threads > ws->scratch_threads) {
+        if (per_thread > ws->scratch_per_thread) ws->scratch_per_thread = per_thread;
+        if (threads > ws->scratch_threads) ws->scratch_threads = threads;
+        ws->attn_scratch = fc_realloc(ws->attn_scratch, (size_t)ws->scratch_threads *
+                                                            ws->scratch_per_thread * sizeof(float));
+    }
+}
+
+// §4.3: word embeddings (+ absolute positions when position_biased_input), embed_proj when
+// embedding_size != hidden_size, LayerNorm. No padding, so the mask multiply is a no-op.
+static void embed(fc_deberta *m, const int32_t *ids, const int32_t *offsets, int n_seqs, int T) {
+    const fc_deberta_config *c = &m->config;
+    const fc_deberta_weights *w = &m->weights;
+    workspace *ws = &m->ws;
+    int E = c->embedding_size, H = c->hidden_size;
+    float *e = E == H ? ws->x : ws->embed;
+    for (int s = 0; s < n_seqs; s++) {
+        for (int t = offsets[s]; t < offsets[s + 1]; t++) {
+            float *row = e + (size_t)t * E;
+            memcpy(row, w->word_embeddings + (size_t)ids[t] * E, sizeof(float) * E);
+            if (!w->position_embeddings) continue;
+            // Positions restart at 0 in every sequence (HF's position_ids of a padded row).
+            const float *pos = w->position_embeddings + (size_t)(t - offsets[s]) * E;
+            for (int i = 0; i < E; i++) row[i] += pos[i];
+        }
+    }
+    if (E != H) fc_linear_forward(ws->x, ws->embed, w->embed_proj, NULL, T, E, H);
+    fc_layernorm_forward(ws->x, ws->x, w->emb_norm_w, w->emb_norm_b, T, H, c->layer_norm_eps);
+}
+
+// §4.5 R: encoder.LayerNorm over the rel_embeddings rows in use (once per forward, shared by
+// every layer), or the raw rows when norm_rel_ebd is "none".
+static const float *relative_embeddings(fc_deberta *m, const fc_deberta_rel *rel) {
+    const fc_deberta_config *c = &m->config;
+    const fc_deberta_weights *w = &m->weights;
+    int H = c->hidden_size;
+    const float *rows = w->rel_embeddings + (size_t)rel->first_row * H;
+    if (!c->norm_rel_ebd) return rows;
+    fc_layernorm_forward(m->ws.rel, rows, w->rel_norm_w, w->rel_norm_b, rel->rows, H,
+                         c->layer_norm_eps);
+    return m->ws.rel;
+}
+
+// §4.5 steps 1-5 for one layer: content Q, K, V, the position projections Kr, Qr of the rows
+// in use (query_proj / key_proj with their biases under share_att_key, P9), then attention.
+static void self_attention(fc_deberta *m, const fc_deberta_layer *L, const float *R,
+                           const fc_deberta_rel *rel, const int32_t *offsets, int n_seqs, int T) {
+    const fc_deberta_config *c = &m->config;
+    workspace *ws = &m->ws;
+    int H = c->hidden_size;
+    fc_linear_forward(ws->q, ws->x, L->query_w, L->query_b, T, H, H);
+    fc_linear_forward(ws->k, ws->x, L->key_w, L->key_b, T, H, H);
+    fc_linear_forward(ws->v, ws->x, L->value_w, L->value_b, T, H, H);
+    if (rel && rel->pos_key) {
+        const float *wk = c->share_att_key ? L->key_w : L->pos_key_w;
+        const float *bk = c->share_att_key ? L->key_b : L->pos_key_b;
+        fc_linear_forward(ws->pos_key, R, wk, bk, rel->rows, H, H);
+    }
+    if (rel && rel->pos_query) {
+        const float *wq = c->share_att_key ? L->query_w : L->pos_query_w;
+        const float *bq = c->share_att_key ? L->query_b : L->pos_query_b;
+        fc_linear_forward(ws->pos_query, R, wq, bq, rel->rows, H, H);
+    }
+    fc_deberta_attention_forward(ws->context, ws->q, ws->k, ws->v, offsets, n_seqs,
+                                 c->num_heads, c->head_dim, c->attention_scale, rel,
+                                 ws->attn_scratch, ws->scratch_per_thread);
+}
+
+// out = LayerNorm(in·Wᵀ + b + residual): the post-LN sublayer ending of §4.6 steps 2 and 4.
+static void dense_residual_norm(fc_deberta *m, float *out, const float *in, int in_dim,
+                                const float *weight, const float *bias, const float *residual,
+                                const float *norm_w, const float *norm_b, int T) {
+    int H = m->config.hidden_size;
+    float *sum = m->ws.sum;
+    fc_linear_forward(sum, in, weight, bias, T, in_dim, H);
+    for (size_t i = 0; i < (size_t)T * H; i++) sum[i] += residual[i];
+    fc_layernorm_forward(out, sum, norm_w, norm_b, T, H, m->config.layer_norm_eps);
+}
+
+// §4.6: attention, then the GELU MLP, each closed by dense + residual + LayerNorm. The
+// layer's output replaces ws->x.
+static void encoder_layer(fc_deberta *m, int layer, const float *R, const fc_deberta_rel *rel,
+                          const int32_t *offsets, int n_seqs, int T) {
+    const fc_deberta_config *c = &m->config;
+    const fc_deberta_layer *L = &m->weights.layers[layer];
+    workspace *ws = &m->ws;
+    int H = c->hidden_size, I = c->intermediate_size;
+    self_attention(m, L, R, rel, offsets, n_seqs, T);
+    dense_residual_norm(m, ws->attn, ws->context, H, L->attn_out_w, L->attn_out_b, ws->x,
+                        L->attn_norm_w, L->attn_norm_b, T);
+    fc_linear_forward(ws->inter, ws->attn, L->inter_w, L->inter_b, T, H, I);
+    // Exact GELU (P5); erff over T·I values is worth spreading over the threads.
+#pragma omp parallel for schedule(static)
+    for (int t = 0; t < T; t++) fc_gelu_forward(ws->inter + (size_t)t * I, I);
+    dense_residual_norm(m, ws->x, ws->inter, I, L->out_w, L->out_b, ws->attn, L->out_norm_w,
+                        L->out_norm_b, T);
+}
+
+static int check_batch(const fc_deberta *m, const int32_t *ids, const int32_t *offsets,
+                       int n_seqs, int *longest, fc_error *err) {
+    const fc_deberta_config *c = &m->config;
+    if (n_seqs < 1) return fc_fail(err, "empty batch");
+    if (offsets[0] != 0) return fc_fail(err, "batch offsets must start at 0");
+    *longest = 0;
+    for (int s = 0; s < n_seqs; s++) {
+        int n = offsets[s + 1] - offsets[s];
+        if (n < 1) return fc_fail(err, "sequence %d of the batch is empty", s);
+        if (n > *longest) *longest = n;
+    }
+    // Only absolute position embeddings bound the length; relative ones clamp (§4.4, P8).
+    if (c->position_biased_input && *longest > c->max_position_embeddings)
+        return fc_fail(err, "a sequence of %d tokens exceeds max_position_embeddings %d",
+                       *longest, c->max_position_embeddings);
+    for (int t = 0; t < offsets[n_seqs]; t++)
+        if (ids[t] < 0 || ids[t] >= c->vocab_size)
+            return fc_fail(err, "token id %d is outside the vocabulary (size %d)", ids[t],
+                           c->vocab_size);
+    return 0;
+}
+
+int fc_deberta_forward(fc_deberta *m, const int32_t *ids, const int32_t *offsets, int n_seqs,
+                       float *logits, float *last_hidden, fc_error *err) {
+    const fc_deberta_config *c = &m->config;
+    const fc_deberta_weights *w = &m->weights;
+    int longest = 0;
+    if (check_batch(m, ids, offsets, n_seqs, &longest, err) != 0) return -1;
+    int T = offsets[n_seqs], H = c->hidden_size;
+    workspace_reserve(m, T, n_seqs, longest);
+    workspace *ws = &m->ws;
+
+    // §4.3 embeddings.
+    embed(m, ids, offsets, n_seqs, T);
+
+    // §4.4-§4.5: the relative rows this batch reaches and their normalized embeddings R.
+    fc_deberta_rel rel_rows = {0};
+    const fc_deberta_rel *rel = NULL;
+    const float *R = NULL;
+    if (c->relative_attention) {
+        rel_rows = relative_rows(m, longest);
+        rel = &rel_rows;
+        R = relative_embeddings(m, rel);
+    }
+
+    // §4.6 the layers; no final norm after the last one.
+    for (int layer = 0; layer < c->num_layers; layer++)
+        encoder_layer(m, layer, R, rel, offsets, n_seqs, T);
+    if (last_hidden) memcpy(last_hidden, ws->x, (size_t)T * H * sizeof(float));
+
+    // §4.9: token 0 ([CLS]) → pooler.dense → GELU (not tanh, P10) → classifier.
+    for (int s = 0; s < n_seqs; s++)
+        memcpy(ws->pooled + (size_t)s * H, ws->x + (size_t)offsets[s] * H, sizeof(float) * H);
+    fc_linear_forward(ws->pooler, ws->pooled, w->pooler_w, w->pooler_b, n_seqs, H, H);
+    fc_gelu_forward(ws->pooler, n_seqs * H);
+    fc_linear_forward(logits, ws->pooler, w->classifier_w, w->classifier_b, n_seqs, H,
+                      m->num_labels);
+    return 0;
+}
