@@ -5,7 +5,7 @@ BUILD   ?= build
 OPT     ?= -O2 -march=x86-64-v3 -mtune=native
 CFLAGS  ?= $(OPT) -g
 CFLAGS  += -std=c17 -Wall -Wextra -Wno-unused-parameter -fopenmp -D_GNU_SOURCE -Iinclude -Isrc
-LDLIBS  += -lopenblas -lcjson -lpcre2-8 -lutf8proc -lm -fopenmp
+LDLIBS  += -lopenblas -lcjson -lpcre2-8 -lutf8proc -lmicrohttpd -ldnnl -lpthread -lm -fopenmp
 
 LIB_SRC  := $(shell find src -name '*.c' ! -path 'src/cli/*' | sort)
 CLI_SRC  := $(shell find src/cli -name '*.c' | sort)
@@ -16,9 +16,10 @@ CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 
 # Debian packages: BLAS for the GEMMs, OpenMP (with gcc), cJSON, PCRE2 (the tokenizer's
-# Unicode regex), utf8proc (NFC), libmicrohttpd (the server), curl (server tests).
+# Unicode regex), utf8proc (NFC), libmicrohttpd (the server), oneDNN (int8 GEMM), curl
+# (server tests).
 DEBIAN_PACKAGES := build-essential pkg-config libopenblas-dev libcjson-dev libpcre2-dev \
-                   libutf8proc-dev libmicrohttpd-dev curl
+                   libutf8proc-dev libmicrohttpd-dev libdnnl-dev curl
 
 .PHONY: all test asan clean deps
 all: $(BUILD)/finecat $(BUILD)/finecat_tests

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -58,7 +59,32 @@ static void remove_model(char *dir) {
     free(dir);
 }
 
-// Loads dir and checks that it fails with a message containing both phrases.
+// The CLI on the same broken folder: exit status 1 (not a crash), and the message on stderr.
+static void expect_cli_error(const char *dir, const char *phrase) {
+    const char *bin = getenv("FINECAT_BIN") ? getenv("FINECAT_BIN") : "build/finecat";
+    if (access(bin, X_OK) != 0) return; // the library checks above still ran
+    char err_path[] = "/tmp/finecat-cli-err-XXXXXX";
+    int fd = mkstemp(err_path);
+    if (fd < 0) return;
+    close(fd);
+    char command[2048];
+    snprintf(command, sizeof command, "%s nli --model '%s' 'A premise.' 'A hypothesis.' "
+             ">/dev/null 2>%s", bin, dir, err_path);
+    int raw = system(command);
+    CHECK(raw != -1 && WIFEXITED(raw) && WEXITSTATUS(raw) == 1);
+    char *text = NULL;
+    fc_error err;
+    if (fc_read_file(err_path, &text, NULL, &err) == 0) {
+        int ok = strncmp(text, "finecat: ", 9) == 0 && strstr(text, phrase) != NULL;
+        if (!ok) fprintf(stderr, "  CLI stderr was: %s\n", text);
+        CHECK(ok);
+        free(text);
+    }
+    unlink(err_path);
+}
+
+// Loads dir and checks that it fails with a message containing both phrases, in the library
+// and through the CLI.
 static void expect_load_error(const char *dir, const char *phrase1, const char *phrase2) {
     fc_model *model = NULL;
     fc_error err = {{0}};
@@ -68,6 +94,7 @@ static void expect_load_error(const char *dir, const char *phrase1, const char *
     if (!ok) fprintf(stderr, "  message was: %s\n", err.message);
     CHECK(ok);
     fc_model_free(model);
+    expect_cli_error(dir, phrase2 ? phrase2 : phrase1);
 }
 
 // Rewrites config.json of dir through an edit function.

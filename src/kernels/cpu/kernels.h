@@ -38,9 +38,16 @@ void fc_rope_apply_qk(float *qkv, const int32_t *positions, const float *cos_tab
 // Bidirectional attention on packed sequences. qkv is [T, 3H] (Q | K | V, heads in order);
 // sequence s owns rows offsets[s] .. offsets[s+1]. A query sees keys of its own sequence with
 // |q − k| <= window, or all of them when window < 0. out is [T, H]. scratch holds
-// fc_attention_scratch_floats(max_seq_len) floats per thread.
+// scratch_per_thread >= longest sequence floats per thread.
 void fc_attention_forward(float *out, const float *qkv, const int32_t *offsets, int n_seqs,
                           int num_heads, int head_dim, int window, float *scratch,
                           int scratch_per_thread);
+
+// The fast attention path (attention_blocked.c): same contract as fc_attention_forward, with
+// fc_attention_blocked_scratch_floats(longest sequence, head_dim) floats of scratch per thread.
+size_t fc_attention_blocked_scratch_floats(int longest, int head_dim);
+void fc_attention_forward_blocked(float *out, const float *qkv, const int32_t *offsets,
+                                  int n_seqs, int num_heads, int head_dim, int window,
+                                  float *scratch, size_t scratch_per_thread);
 
 #endif

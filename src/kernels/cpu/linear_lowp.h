@@ -1,0 +1,51 @@
+// Dense layers with low-precision weight storage (issue 4, `--dtype`):
+// - bf16 / f16 weights with fp32 math: weights are widened a block of rows at a time into a
+//   small fp32 panel and multiplied by BLAS, so memory holds half the bytes and the math is
+//   the fp32 reference's.
+// - int8: per-output-channel symmetric weight scales (quantized once at load) and dynamic
+//   per-row activation scales (quantized per call), integer GEMM with int32 accumulation
+//   (oneDNN's u8s8s32 GEMM), then y = acc · s_row · s_channel + bias.
+#ifndef FC_KERNELS_CPU_LINEAR_LOWP_H
+#define FC_KERNELS_CPU_LINEAR_LOWP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+// Rows of the fp32 panel widened per GEMM call in fc_linear_forward_half.
+#define FC_HALF_PANEL_ROWS 256
+
+typedef enum fc_half_kind { FC_HALF_BF16, FC_HALF_F16 } fc_half_kind;
+
+// out[T, out_dim] = in · Wᵀ + bias with W [out_dim, in_dim] stored as 16-bit floats.
+// panel holds FC_HALF_PANEL_ROWS · in_dim floats.
+void fc_linear_forward_half(float *out, const float *in, const uint16_t *weight, fc_half_kind kind,
+                            const float *bias, int T, int in_dim, int out_dim, float *panel);
+
+typedef struct fc_int8_weights {
+    int8_t *q;      // [out_dim, in_dim], values in [-127, 127]
+    float *scale;   // [out_dim]: W[n, k] ≈ q[n, k] · scale[n]
+    int in_dim, out_dim;
+} fc_int8_weights;
+
+// Quantizes fp32 W [out_dim, in_dim] per output channel (max |W[n,:]| maps to 127).
+void fc_int8_weights_quantize(fc_int8_weights *w, const float *weight, int out_dim, int in_dim);
+void fc_int8_weights_free(fc_int8_weights *w);
+
+// Scratch of fc_linear_forward_int8 for up to T rows: u8 activations, row scales, int32 sums.
+typedef struct fc_int8_scratch {
+    uint8_t *activations; // [T, in_dim]
+    float *row_scale;     // [T]
+    int32_t *acc;         // [T, out_dim]
+    size_t activation_capacity, row_capacity, acc_capacity;
+} fc_int8_scratch;
+
+void fc_int8_scratch_free(fc_int8_scratch *s);
+
+// out[T, out_dim] = in · Wᵀ + bias with W int8. Activations are quantized per row to 7 bits
+// ([-63, 63] stored as u8 with zero point 64): AVX2 has no VNNI, and its u8·s8 multiply-add
+// sums pairs into saturating 16-bit lanes, which 127·127·2 < 32767 never overflows
+// (perf-notes.md).
+void fc_linear_forward_int8(float *out, const float *in, const fc_int8_weights *w,
+                            const float *bias, int T, fc_int8_scratch *scratch);
+
+#endif

@@ -1,0 +1,154 @@
+// The CPU kernels against values from model-reference.md and against each other: exact GELU,
+// RoPE frequencies, LayerNorm, and the low-precision linear layers against the fp32 one.
+#include <math.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+#include "io/dtype.h"
+#include "kernels/cpu/kernels.h"
+#include "kernels/cpu/linear_lowp.h"
+#include "util/alloc.h"
+
+static float uniform(uint32_t *state) {
+    *state = *state * 1664525u + 1013904223u;
+    return (float)(*state >> 8) / 16777216.0f * 2.0f - 1.0f;
+}
+
+static void test_gelu(void) {
+    // model-reference.md §2: exact (erf) GELU test values.
+    CHECK_CLOSE(fc_gelu(1.0f), 0.8413447460685429, 1e-7);
+    CHECK_CLOSE(fc_gelu(-1.0f), -0.15865525393145707, 1e-7);
+    CHECK_CLOSE(fc_gelu(0.5f), 0.34573123063700656, 1e-7);
+    CHECK_CLOSE(fc_gelu(3.0f), 2.99595030590511, 1e-6);
+    float in[4] = {1.0f, -2.0f, 3.0f, 0.5f}, out[2];
+    fc_geglu_forward(out, in, 1, 2); // gelu of the first half times the second half (P4)
+    CHECK_CLOSE(out[0], 0.8413447460685429 * 3.0, 1e-6);
+    CHECK_CLOSE(out[1], fc_gelu(-2.0f) * 0.5, 1e-7);
+}
+
+static void test_rope_table(void) {
+    // §3.4: inv_freq[k] = 1/θ^(2k/d) in float32; angle at position 1 equals inv_freq.
+    int d = 64, half = 32;
+    float *c = fc_malloc(2 * half * sizeof(float)), *s = fc_malloc(2 * half * sizeof(float));
+    fc_rope_table(c, s, 2, d, 160000.0f);
+    CHECK_CLOSE(atan2f(s[half + 1], c[half + 1]), 0.687656045, 2e-7);
+    CHECK_CLOSE(atan2f(s[half + 2], c[half + 2]), 0.472870797, 2e-7);
+    CHECK_CLOSE(atan2f(s[half + 31], c[half + 31]), 9.08884704e-06, 1e-12);
+    fc_rope_table(c, s, 2, d, 10000.0f);
+    CHECK_CLOSE(atan2f(s[half + 1], c[half + 1]), 0.749894202, 2e-7);
+    CHECK_CLOSE(atan2f(s[half + 31], c[half + 31]), 0.00013335215, 1e-11);
+    CHECK(c[0] == 1.0f && s[0] == 0.0f); // position 0 is the identity
+    free(c);
+    free(s);
+}
+
+static void test_layernorm(void) {
+    float x[4] = {1.0f, 2.0f, 3.0f, 4.0f}, w[4] = {1.0f, 1.0f, 2.0f, 1.0f}, b[4] = {0, 0, 0, 1};
+    float y[4];
+    fc_layernorm_forward(y, x, w, NULL, 1, 4, 1e-5f);
+    // mean 2.5, biased variance 1.25
+    double rstd = 1.0 / sqrt(1.25 + 1e-5);
+    CHECK_CLOSE(y[0], -1.5 * rstd, 1e-6);
+    CHECK_CLOSE(y[2], 2 * 0.5 * rstd, 1e-6);
+    fc_layernorm_forward(y, x, w, b, 1, 4, 1e-5f);
+    CHECK_CLOSE(y[3], 1.5 * rstd + 1.0, 1e-6);
+}
+
+// Low-precision linear layers against fp32 on the same (rounded) weights.
+static void test_linear_lowp(void) {
+    int T = 37, K = 300, N = 530; // N spans several widening panels; odd sizes on purpose
+    uint32_t state = 7;
+    float *x = fc_malloc((size_t)T * K * sizeof(float));
+    float *w = fc_malloc((size_t)N * K * sizeof(float));
+    float *bias = fc_malloc((size_t)N * sizeof(float));
+    float *rounded = fc_malloc((size_t)N * K * sizeof(float));
+    uint16_t *half = fc_malloc((size_t)N * K * sizeof(uint16_t));
+    float *want = fc_malloc((size_t)T * N * sizeof(float));
+    float *got = fc_malloc((size_t)T * N * sizeof(float));
+    float *panel = fc_malloc((size_t)FC_HALF_PANEL_ROWS * K * sizeof(float));
+    for (size_t i = 0; i < (size_t)T * K; i++) x[i] = uniform(&state);
+    for (size_t i = 0; i < (size_t)N * K; i++) w[i] = uniform(&state) * 0.1f;
+    for (int i = 0; i < N; i++) bias[i] = uniform(&state);
+
+    for (int kind = 0; kind < 2; kind++) {
+        for (size_t i = 0; i < (size_t)N * K; i++) {
+            half[i] = kind == FC_HALF_BF16 ? fc_f32_to_bf16(w[i]) : fc_f32_to_f16(w[i]);
+            rounded[i] = kind == FC_HALF_BF16 ? fc_bf16_to_f32(half[i]) : fc_f16_to_f32(half[i]);
+        }
+        fc_linear_forward(want, x, rounded, bias, T, K, N);
+        fc_linear_forward_half(got, x, half, (fc_half_kind)kind, bias, T, K, N, panel);
+        double worst = 0.0;
+        for (size_t i = 0; i < (size_t)T * N; i++) worst = fmax(worst, fabs(got[i] - want[i]));
+        CHECK_CLOSE(worst, 0.0, 1e-5); // same math, only the GEMM's blocking differs
+    }
+
+    fc_linear_forward(want, x, w, bias, T, K, N);
+    fc_int8_weights q = {0};
+    fc_int8_scratch scratch = {0};
+    fc_int8_weights_quantize(&q, w, N, K);
+    fc_linear_forward_int8(got, x, &q, bias, T, &scratch);
+    // Error bound: 7-bit activations and 8-bit weights; relative to the output's scale.
+    double worst = 0.0, scale = 0.0;
+    for (size_t i = 0; i < (size_t)T * N; i++) {
+        worst = fmax(worst, fabs(got[i] - want[i]));
+        scale = fmax(scale, fabs(want[i] - bias[i % N]));
+    }
+    CHECK(worst < 0.03 * scale);
+    CHECK(worst > 0.0); // it really is quantized
+    // A row of zeros stays exactly the bias.
+    memset(x, 0, (size_t)K * sizeof(float));
+    fc_linear_forward_int8(got, x, &q, bias, 1, &scratch);
+    int exact = 1;
+    for (int n = 0; n < N; n++) exact &= got[n] == bias[n];
+    CHECK(exact);
+    fc_int8_weights_free(&q);
+    fc_int8_scratch_free(&scratch);
+    free(x);
+    free(w);
+    free(bias);
+    free(rounded);
+    free(half);
+    free(want);
+    free(got);
+    free(panel);
+}
+
+// The blocked attention against the reference kernel, on packed sequences of mixed lengths,
+// global and with a window smaller than the sequences.
+static void test_attention_blocked(void) {
+    int lengths[5] = {1, 7, 40, 130, 3}, n_seqs = 5, heads = 3, d = 16, H = heads * d;
+    int32_t offsets[6] = {0};
+    for (int s = 0; s < n_seqs; s++) offsets[s + 1] = offsets[s] + lengths[s];
+    int T = offsets[n_seqs];
+    uint32_t state = 11;
+    float *qkv = fc_malloc((size_t)T * 3 * H * sizeof(float));
+    for (size_t i = 0; i < (size_t)T * 3 * H; i++) qkv[i] = 2.0f * uniform(&state);
+    float *want = fc_malloc((size_t)T * H * sizeof(float));
+    float *got = fc_malloc((size_t)T * H * sizeof(float));
+    int threads = omp_get_max_threads();
+    size_t per_thread = fc_attention_blocked_scratch_floats(130, d);
+    float *scratch = fc_malloc((size_t)threads * per_thread * sizeof(float));
+    int windows[3] = {-1, 4, 64};
+    for (int w = 0; w < 3; w++) {
+        fc_attention_forward(want, qkv, offsets, n_seqs, heads, d, windows[w], scratch, 130);
+        fc_attention_forward_blocked(got, qkv, offsets, n_seqs, heads, d, windows[w], scratch,
+                                     per_thread);
+        double worst = 0.0;
+        for (size_t i = 0; i < (size_t)T * H; i++) worst = fmax(worst, fabs(got[i] - want[i]));
+        CHECK_CLOSE(worst, 0.0, 1e-6);
+    }
+    free(qkv);
+    free(want);
+    free(got);
+    free(scratch);
+}
+
+void suite_kernels(void) {
+    test_attention_blocked();
+    test_gelu();
+    test_rope_table();
+    test_layernorm();
+    test_linear_lowp();
+}
