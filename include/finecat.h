@@ -100,6 +100,9 @@ int fc_model_max_length(const fc_model *model);
 // Writes raw logits [n_seqs, num_labels] in the model's own label order.
 int fc_model_forward(fc_model *model, const int32_t *ids, const int32_t *offsets, int n_seqs,
                      float *logits, fc_error *err);
+// The entailment label id as transformers' zero-shot pipeline finds it: the first label2id name
+// (in file order) that starts with "entail", case-insensitively; -1 when there is none.
+int fc_model_entailment_id(const fc_model *model);
 
 // ---------------------------------------------------------------------------------------------
 // NLI over text pairs.
@@ -123,6 +126,95 @@ int fc_nli_logits(fc_model *model, const fc_pair *pairs, size_t n, const fc_nli_
 
 // Softmax over one row of logits into probs.
 void fc_softmax(const float *logits, int n, float *probs);
+
+// ---------------------------------------------------------------------------------------------
+// Zero-shot classification, with the semantics of transformers' ZeroShotClassificationPipeline:
+// each (text, label) pair is premise = text, hypothesis = the template filled with the label.
+
+#define FC_ZEROSHOT_DEFAULT_TEMPLATE "This example is {}."
+
+typedef struct fc_zeroshot_options {
+    const char *hypothesis_template; // Python str.format, one positional field; NULL: default
+    int multi_label;      // 1: each label scored on its own (softmax of contradiction vs
+                          // entailment); 0: softmax of the entailment logits across the labels
+                          // (one label alone is always scored as in multi-label mode)
+    int max_batch_tokens; // tokens per forward; <= 0: 8192
+} fc_zeroshot_options;
+
+fc_zeroshot_options fc_zeroshot_default_options(void);
+
+// Classifies each text among the candidate labels. All pairs of the call are tokenized once per
+// text and once per label, sorted by length and run in forwards of max_batch_tokens tokens. For
+// text t, ranks[t * n_labels + r] is the index in labels of the label at rank r (by descending
+// score, as the pipeline orders them) and scores[t * n_labels + r] its score. The caller
+// allocates ranks and scores with n_texts * n_labels entries each.
+int fc_zeroshot(fc_model *model, const char *const *texts, size_t n_texts,
+                const char *const *labels, size_t n_labels, const fc_zeroshot_options *options,
+                size_t *ranks, float *scores, fc_error *err);
+
+// The hypothesis of one label: hypothesis_template.format(label) with Python's str.format rules
+// ("{}" or "{0}", "{{" and "}}" for literal braces, format specs). A template that formatting
+// leaves unchanged (no placeholder) is an error, as in the pipeline. Free *hypothesis with free().
+int fc_zeroshot_hypothesis(const char *hypothesis_template, const char *label, char **hypothesis,
+                           fc_error *err);
+
+// Splits candidate labels given as one string the way the pipeline does: on ",", each part
+// stripped of whitespace, empty parts dropped. Free the result with fc_zeroshot_labels_free.
+int fc_zeroshot_split_labels(const char *text, char ***labels, size_t *n_labels, fc_error *err);
+void fc_zeroshot_labels_free(char **labels, size_t n_labels);
+
+// ---------------------------------------------------------------------------------------------
+// Hallucination check: is each sentence of an answer supported by a context?
+
+typedef enum fc_verdict {
+    FC_VERDICT_SUPPORTED = 0,    // some context window entails the sentence
+    FC_VERDICT_UNSUPPORTED = 1,  // no window entails it and none contradicts it
+    FC_VERDICT_CONTRADICTED = 2, // a window contradicts it and none entails it
+} fc_verdict;
+
+// "supported", "unsupported" or "contradicted".
+const char *fc_verdict_name(fc_verdict verdict);
+
+typedef struct fc_check_options {
+    float support_threshold;       // entailment probability that supports; default 0.5
+    float contradiction_threshold; // contradiction probability that contradicts; default 0.5
+    int max_batch_tokens;          // tokens per forward; <= 0: 8192
+} fc_check_options;
+
+fc_check_options fc_check_default_options(void);
+
+// A span of bytes [start, end) of the input it refers to.
+typedef struct fc_span {
+    size_t start, end;
+} fc_span;
+
+typedef struct fc_check_sentence {
+    fc_span span;                 // the sentence in the answer
+    float probs[FC_LABEL_COUNT];  // canonical order, from the window that entails it most
+    int window;                   // that window
+    float max_contradiction;      // the highest contradiction probability over all windows
+    int contradiction_window;     // the window that gave it
+    fc_verdict verdict;
+} fc_check_sentence;
+
+typedef struct fc_check_result {
+    fc_check_sentence *sentences;
+    size_t n_sentences;
+    fc_span *windows; // the context text each window covers (a window cut from one very long
+    size_t n_windows; // sentence covers that whole sentence)
+} fc_check_result;
+
+// Splits the answer into sentences and scores each one (hypothesis) against the context
+// (premise). A context longer than the model's window is cut into overlapping windows of whole
+// sentences; see src/tasks/check.c for the rules. The model needs entailment, neutral and
+// contradiction labels. options may be NULL for the defaults. Free with fc_check_result_free.
+int fc_check(fc_model *model, const char *context, const char *answer,
+             const fc_check_options *options, fc_check_result *result, fc_error *err);
+void fc_check_result_free(fc_check_result *result);
+
+// The sentence splitter the check uses, on its own: spans of the sentences of text[0..len),
+// trimmed of surrounding whitespace (rules in src/tasks/sentences.c). Free *spans with free().
+size_t fc_split_sentences(const char *text, size_t len, fc_span **spans);
 
 #ifdef __cplusplus
 }

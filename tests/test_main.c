@@ -65,6 +65,9 @@ void suite_nli(void);
 void suite_cli(void);
 void suite_data(void);
 void suite_eval(void);
+void suite_zeroshot(void);
+void suite_check(void);
+void suite_serve(void);
 
 static const suite suites[] = {
     {"util", suite_util},
@@ -78,6 +81,9 @@ static const suite suites[] = {
     {"cli", suite_cli},
     {"data", suite_data},
     {"eval", suite_eval},
+    {"zeroshot", suite_zeroshot},
+    {"check", suite_check},
+    {"serve", suite_serve},
 };
 
 int main(int argc, char **argv) {

@@ -12,6 +12,9 @@ typedef struct fc_command {
 extern const fc_command fc_command_nli;
 extern const fc_command fc_command_predict;
 extern const fc_command fc_command_tokenize;
+extern const fc_command fc_command_zeroshot;
+extern const fc_command fc_command_check;
+extern const fc_command fc_command_serve;
 extern const fc_command fc_command_eval;
 extern const fc_command fc_command_bench;
 

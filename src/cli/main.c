@@ -11,6 +11,9 @@ static const fc_command *const commands[] = {
     &fc_command_nli,
     &fc_command_predict,
     &fc_command_tokenize,
+    &fc_command_zeroshot,
+    &fc_command_check,
+    &fc_command_serve,
     &fc_command_eval,
     &fc_command_bench,
 };

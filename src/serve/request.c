@@ -1,0 +1,280 @@
+#include "serve/request.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tokenizer/utf8.h"
+#include "util/alloc.h"
+
+enum { HTTP_BAD_REQUEST = 400, HTTP_TOO_LARGE = 413, HTTP_UNPROCESSABLE = 422 };
+
+static const char *type_name(const cJSON *item) {
+    if (cJSON_IsArray(item)) return "an array";
+    if (cJSON_IsString(item)) return "a string";
+    if (cJSON_IsNumber(item)) return "a number";
+    if (cJSON_IsBool(item)) return "a boolean";
+    if (cJSON_IsNull(item)) return "null";
+    return "an object";
+}
+
+// The body as a JSON object: UTF-8 first (JSON text is UTF-8), then the syntax, with the
+// byte offset of the first error.
+static cJSON *parse_object(const char *body, size_t len, fc_reply *reply) {
+    size_t bad;
+    if (!fc_utf8_valid(body, len, &bad)) {
+        fc_reply_error(reply, HTTP_BAD_REQUEST, "invalid_utf8",
+                       "the body is not valid UTF-8 (byte %zu)", bad);
+        return NULL;
+    }
+    if (len == 0) {
+        fc_reply_error(reply, HTTP_BAD_REQUEST, "invalid_json", "the body is empty; send a JSON object");
+        return NULL;
+    }
+    if (memchr(body, '\0', len)) {
+        fc_reply_error(reply, HTTP_BAD_REQUEST, "invalid_json", "the body contains a NUL byte");
+        return NULL;
+    }
+    const char *end = NULL;
+    cJSON *json = cJSON_ParseWithLengthOpts(body, len, &end, 0);
+    if (json) { // cJSON stops after the first value: anything but whitespace after it is an error
+        while (end < body + len && strchr(" \t\r\n", *end)) end++;
+        if (end < body + len) {
+            cJSON_Delete(json);
+            json = NULL;
+        }
+    }
+    if (!json) {
+        size_t offset = end && end >= body && end <= body + len ? (size_t)(end - body) : 0;
+        fc_reply_error(reply, HTTP_BAD_REQUEST, "invalid_json", "malformed JSON at byte %zu",
+                       offset);
+        return NULL;
+    }
+    if (!cJSON_IsObject(json)) {
+        fc_reply_error(reply, HTTP_UNPROCESSABLE, "validation",
+                       "the body must be a JSON object, not %s", type_name(json));
+        cJSON_Delete(json);
+        return NULL;
+    }
+    return json;
+}
+
+// An optional boolean field: absent or null keeps *out.
+static int optional_bool(const cJSON *object, const char *name, int *out, fc_reply *reply) {
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(object, name);
+    if (!item || cJSON_IsNull(item)) return 0;
+    if (!cJSON_IsBool(item))
+        return fc_reply_error(reply, HTTP_UNPROCESSABLE, "validation",
+                              "\"%s\" must be a boolean, not %s", name, type_name(item));
+    *out = cJSON_IsTrue(item);
+    return 0;
+}
+
+static int required_string(const cJSON *object, const char *name, const char **out,
+                           fc_reply *reply) {
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(object, name);
+    if (!item) return fc_reply_error(reply, HTTP_UNPROCESSABLE, "validation",
+                                     "missing field \"%s\"", name);
+    if (!cJSON_IsString(item))
+        return fc_reply_error(reply, HTTP_UNPROCESSABLE, "validation",
+                              "\"%s\" must be a string, not %s", name, type_name(item));
+    *out = item->valuestring;
+    return 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// /predict
+
+// One [premise, hypothesis] array; where names it in messages ("inputs", "inputs[3]").
+static int parse_pair(const cJSON *item, const char *where, fc_pair *out, fc_reply *reply) {
+    if (!cJSON_IsArray(item) || cJSON_GetArraySize(item) != 2 ||
+        !cJSON_IsString(cJSON_GetArrayItem(item, 0)) || !cJSON_IsString(cJSON_GetArrayItem(item, 1)))
+        return fc_reply_error(reply, HTTP_UNPROCESSABLE, "validation",
+                              "%s must be a [premise, hypothesis] pair of two strings", where);
+    out->premise = cJSON_GetArrayItem(item, 0)->valuestring;
+    out->hypothesis = cJSON_GetArrayItem(item, 1)->valuestring;
+    return 0;
+}
+
+int fc_parse_predict(const char *body, size_t len, size_t max_pairs, fc_predict_request *out,
+                     fc_reply *reply) {
+    memset(out, 0, sizeof *out);
+    out->json = parse_object(body, len, reply);
+    if (!out->json) return -1;
+    const cJSON *inputs = cJSON_GetObjectItemCaseSensitive(out->json, "inputs");
+    if (!inputs)
+        return fc_reply_error(reply, HTTP_UNPROCESSABLE, "validation", "missing field \"inputs\"");
+    if (!cJSON_IsArray(inputs))
+        return fc_reply_error(reply, HTTP_UNPROCESSABLE, "validation",
+                              "\"inputs\" must be a [premise, hypothesis] pair or a list of pairs, "
+                              "not %s (an NLI cross-encoder classifies pairs)", type_name(inputs));
+    size_t n = (size_t)cJSON_GetArraySize(inputs);
+    if (n == 0)
+        return fc_reply_error(reply, HTTP_UNPROCESSABLE, "validation", "\"inputs\" must not be empty");
+    if (optional_bool(out->json, "raw_scores", &out->raw_scores, reply) != 0) return -1;
+    if (optional_bool(out->json, "truncate", &out->truncate, reply) != 0) return -1;
+    if (cJSON_IsString(inputs->child)) { // one pair
+        out->single = 1;
+        out->n_pairs = 1;
+        out->pairs = fc_malloc(sizeof *out->pairs);
+        return parse_pair(inputs, "\"inputs\"", out->pairs, reply);
+    }
+    if (n > max_pairs)
+        return fc_reply_error(reply, HTTP_TOO_LARGE, "validation",
+                              "batch size %zu > maximum allowed batch size %zu", n, max_pairs);
+    out->n_pairs = n;
+    out->pairs = fc_malloc(n * sizeof *out->pairs);
+    size_t i = 0;
+    for (const cJSON *item = inputs->child; item; item = item->next, i++) {
+        char where[48];
+        snprintf(where, sizeof where, "inputs[%zu]", i);
+        if (parse_pair(item, where, &out->pairs[i], reply) != 0) return -1;
+    }
+    return 0;
+}
+
+void fc_predict_request_free(fc_predict_request *request) {
+    cJSON_Delete(request->json);
+    free(request->pairs);
+    memset(request, 0, sizeof *request);
+}
+
+// ---------------------------------------------------------------------------------------------
+// /zero-shot
+
+static int parse_texts(const cJSON *inputs, fc_zeroshot_request *out, fc_reply *reply) {
+    if (!inputs)
+        return fc_reply_error(reply, HTTP_UNPROCESSABLE, "validation", "missing field \"inputs\"");
+    if (cJSON_IsString(inputs)) {
+        out->single = 1;
+        out->n_texts = 1;
+        out->texts = fc_malloc(sizeof *out->texts);
+        out->texts[0] = inputs->valuestring;
+        return 0;
+    }
+    if (!cJSON_IsArray(inputs))
+        return fc_reply_error(reply, HTTP_UNPROCESSABLE, "validation",
+                              "\"inputs\" must be a string or a list of strings, not %s",
+                              type_name(inputs));
+    out->n_texts = (size_t)cJSON_GetArraySize(inputs);
+    if (out->n_texts == 0)
+        return fc_reply_error(reply, HTTP_UNPROCESSABLE, "validation", "\"inputs\" must not be empty");
+    out->texts = fc_malloc(out->n_texts * sizeof *out->texts);
+    size_t i = 0;
+    for (const cJSON *item = inputs->child; item; item = item->next, i++) {
+        if (!cJSON_IsString(item))
+            return fc_reply_error(reply, HTTP_UNPROCESSABLE, "validation",
+                                  "inputs[%zu] must be a string, not %s", i, type_name(item));
+        out->texts[i] = item->valuestring;
+    }
+    return 0;
+}
+
+static int parse_labels(const cJSON *labels, fc_zeroshot_request *out, fc_reply *reply) {
+    if (!labels)
+        return fc_reply_error(reply, HTTP_UNPROCESSABLE, "validation",
+                              "missing field \"parameters.candidate_labels\"");
+    if (cJSON_IsString(labels)) { // the pipeline splits a label string on commas
+        fc_error err;
+        if (fc_zeroshot_split_labels(labels->valuestring, &out->labels, &out->n_labels, &err) != 0)
+            return fc_reply_error(reply, HTTP_UNPROCESSABLE, "validation", "%s", err.message);
+    } else if (cJSON_IsArray(labels)) {
+        size_t n = (size_t)cJSON_GetArraySize(labels);
+        out->labels = fc_calloc(n ? n : 1, sizeof *out->labels);
+        for (const cJSON *item = labels->child; item; item = item->next) {
+            if (!cJSON_IsString(item))
+                return fc_reply_error(reply, HTTP_UNPROCESSABLE, "validation",
+                                      "candidate_labels[%zu] must be a string, not %s",
+                                      out->n_labels, type_name(item));
+            out->labels[out->n_labels++] = fc_strdup(item->valuestring);
+        }
+    } else {
+        return fc_reply_error(reply, HTTP_UNPROCESSABLE, "validation",
+                              "\"candidate_labels\" must be a list of strings or a "
+                              "comma-separated string, not %s", type_name(labels));
+    }
+    if (out->n_labels == 0)
+        return fc_reply_error(reply, HTTP_UNPROCESSABLE, "validation",
+                              "\"candidate_labels\" must hold at least one label");
+    return 0;
+}
+
+int fc_parse_zeroshot(const char *body, size_t len, size_t max_pairs, fc_zeroshot_request *out,
+                      fc_reply *reply) {
+    memset(out, 0, sizeof *out);
+    out->hypothesis_template = FC_ZEROSHOT_DEFAULT_TEMPLATE;
+    out->json = parse_object(body, len, reply);
+    if (!out->json) return -1;
+    if (parse_texts(cJSON_GetObjectItemCaseSensitive(out->json, "inputs"), out, reply) != 0)
+        return -1;
+    const cJSON *parameters = cJSON_GetObjectItemCaseSensitive(out->json, "parameters");
+    if (!parameters)
+        return fc_reply_error(reply, HTTP_UNPROCESSABLE, "validation",
+                              "missing field \"parameters\" (with \"candidate_labels\")");
+    if (!cJSON_IsObject(parameters))
+        return fc_reply_error(reply, HTTP_UNPROCESSABLE, "validation",
+                              "\"parameters\" must be an object, not %s", type_name(parameters));
+    if (parse_labels(cJSON_GetObjectItemCaseSensitive(parameters, "candidate_labels"), out,
+                     reply) != 0)
+        return -1;
+    if (optional_bool(parameters, "multi_label", &out->multi_label, reply) != 0) return -1;
+    const cJSON *template = cJSON_GetObjectItemCaseSensitive(parameters, "hypothesis_template");
+    if (template && !cJSON_IsNull(template)) {
+        if (!cJSON_IsString(template))
+            return fc_reply_error(reply, HTTP_UNPROCESSABLE, "validation",
+                                  "\"hypothesis_template\" must be a string, not %s",
+                                  type_name(template));
+        out->hypothesis_template = template->valuestring;
+    }
+    char *probe;
+    fc_error err;
+    if (fc_zeroshot_hypothesis(out->hypothesis_template, out->labels[0], &probe, &err) != 0)
+        return fc_reply_error(reply, HTTP_UNPROCESSABLE, "validation", "%s", err.message);
+    free(probe);
+    if (out->n_texts * out->n_labels > max_pairs)
+        return fc_reply_error(reply, HTTP_TOO_LARGE, "validation",
+                              "%zu inputs x %zu candidate labels = %zu pairs > maximum allowed "
+                              "batch size %zu", out->n_texts, out->n_labels,
+                              out->n_texts * out->n_labels, max_pairs);
+    return 0;
+}
+
+void fc_zeroshot_request_free(fc_zeroshot_request *request) {
+    cJSON_Delete(request->json);
+    free(request->texts);
+    fc_zeroshot_labels_free(request->labels, request->n_labels);
+    memset(request, 0, sizeof *request);
+}
+
+// ---------------------------------------------------------------------------------------------
+// /check
+
+static int optional_threshold(const cJSON *object, const char *name, float *out, fc_reply *reply) {
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(object, name);
+    if (!item || cJSON_IsNull(item)) return 0;
+    if (!cJSON_IsNumber(item) || !isfinite(item->valuedouble))
+        return fc_reply_error(reply, HTTP_UNPROCESSABLE, "validation",
+                              "\"%s\" must be a number, not %s", name, type_name(item));
+    *out = (float)item->valuedouble;
+    return 0;
+}
+
+int fc_parse_check(const char *body, size_t len, fc_check_request *out, fc_reply *reply) {
+    memset(out, 0, sizeof *out);
+    out->options = fc_check_default_options();
+    out->json = parse_object(body, len, reply);
+    if (!out->json) return -1;
+    if (required_string(out->json, "context", &out->context, reply) != 0) return -1;
+    if (required_string(out->json, "answer", &out->answer, reply) != 0) return -1;
+    if (optional_threshold(out->json, "support_threshold", &out->options.support_threshold,
+                           reply) != 0)
+        return -1;
+    return optional_threshold(out->json, "contradiction_threshold",
+                              &out->options.contradiction_threshold, reply);
+}
+
+void fc_check_request_free(fc_check_request *request) {
+    cJSON_Delete(request->json);
+    memset(request, 0, sizeof *request);
+}

@@ -1,0 +1,21 @@
+// Runs many encoded sequences through the model in forwards bounded by a token budget rather
+// than a count: cost then follows tokens, and a request with many short pairs (zero-shot with
+// many labels) fills each forward as well as one with a few long ones.
+#ifndef FC_TASKS_TOKEN_BATCHES_H
+#define FC_TASKS_TOKEN_BATCHES_H
+
+#include <stddef.h>
+
+#include "finecat.h"
+
+// Default budget of one forward, in tokens: large enough that per-forward overhead is small,
+// small enough that the activation buffer of the largest model stays a few hundred MB.
+enum { FC_DEFAULT_MAX_BATCH_TOKENS = 8192 };
+
+// Classifies n sequences (each already post-processed: [CLS] ... [SEP]), longest first, packed
+// into forwards of at most max_batch_tokens tokens (<= 0: the default); a sequence longer than
+// the budget runs alone. Writes logits [n, num_labels] in input order.
+int fc_run_token_batches(fc_model *model, const fc_ids *seqs, size_t n, int max_batch_tokens,
+                         float *logits, fc_error *err);
+
+#endif
