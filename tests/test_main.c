@@ -65,6 +65,7 @@ void suite_nli(void);
 void suite_cli(void);
 void suite_data(void);
 void suite_eval(void);
+void suite_train(void);
 void suite_zeroshot(void);
 void suite_check(void);
 void suite_serve(void);
@@ -81,6 +82,7 @@ static const suite suites[] = {
     {"cli", suite_cli},
     {"data", suite_data},
     {"eval", suite_eval},
+    {"train", suite_train},
     {"zeroshot", suite_zeroshot},
     {"check", suite_check},
     {"serve", suite_serve},

@@ -17,5 +17,6 @@ extern const fc_command fc_command_check;
 extern const fc_command fc_command_serve;
 extern const fc_command fc_command_eval;
 extern const fc_command fc_command_bench;
+extern const fc_command fc_command_train;
 
 #endif

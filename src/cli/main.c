@@ -16,6 +16,7 @@ static const fc_command *const commands[] = {
     &fc_command_serve,
     &fc_command_eval,
     &fc_command_bench,
+    &fc_command_train,
 };
 enum { N_COMMANDS = sizeof commands / sizeof commands[0] };
 

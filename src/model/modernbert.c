@@ -1,6 +1,7 @@
 // The ModernBERT forward pass, written as model-reference.md §3.3 reads, on packed batches:
 // every per-token op runs over all tokens of all sequences at once, and only attention, RoPE
-// positions and pooling look at sequence boundaries (design.md: pack, don't pad).
+// positions and pooling look at sequence boundaries (design.md: pack, don't pad). The same
+// forward serves inference and training; what differs is the activation record it fills.
 #include "model/modernbert.h"
 
 #include <omp.h>
@@ -12,29 +13,11 @@
 #include "util/alloc.h"
 #include "util/error.h"
 
-// Activation buffers, sized for the largest batch seen so far and reused: nothing is
-// allocated per layer or per token.
-typedef struct workspace {
-    int token_capacity, seq_capacity, attn_capacity;
-    float *x;        // [T, H] residual stream
-    float *normed;   // [T, H] norm output fed to a sublayer
-    float *qkv;      // [T, 3H]
-    float *context;  // [T, H] attention output before Wo
-    float *mlp_in;   // [T, 2I]
-    float *mlp_act;  // [T, I]
-    float *pooled;   // [B, H]
-    float *head;     // [B, H]
-    int32_t *positions;  // [T] position of each token inside its sequence
-    float *attn_scratch; // [threads, longest sequence]
-    int rope_positions;  // rows of the RoPE tables below
-    float *global_cos, *global_sin, *local_cos, *local_sin; // [positions, d/2]
-} workspace;
-
 struct fc_modernbert {
     fc_modernbert_config config;
     fc_modernbert_weights weights;
     int num_labels;
-    workspace ws;
+    fc_modernbert_acts acts; // one reused set: inference keeps nothing for a backward
 };
 
 int fc_modernbert_load(const cJSON *config, const char *config_path, const fc_safetensors *st,
@@ -48,32 +31,15 @@ int fc_modernbert_load(const cJSON *config, const char *config_path, const fc_sa
         return -1;
     }
     m->num_labels = num_labels;
+    fc_modernbert_acts_init(&m->acts, 0);
     *out = m;
     return 0;
-}
-
-static void workspace_free(workspace *ws) {
-    free(ws->x);
-    free(ws->normed);
-    free(ws->qkv);
-    free(ws->context);
-    free(ws->mlp_in);
-    free(ws->mlp_act);
-    free(ws->pooled);
-    free(ws->head);
-    free(ws->positions);
-    free(ws->attn_scratch);
-    free(ws->global_cos);
-    free(ws->global_sin);
-    free(ws->local_cos);
-    free(ws->local_sin);
-    memset(ws, 0, sizeof *ws);
 }
 
 void fc_modernbert_free(fc_modernbert *m) {
     if (!m) return;
     fc_modernbert_weights_free(&m->weights);
-    workspace_free(&m->ws);
+    fc_modernbert_acts_free(&m->acts);
     free(m);
 }
 
@@ -81,83 +47,162 @@ const fc_modernbert_config *fc_modernbert_get_config(const fc_modernbert *m) {
     return &m->config;
 }
 
-// Grows the buffers (never shrinks) to hold T tokens in B sequences, the longest of longest.
-static void workspace_reserve(workspace *ws, const fc_modernbert_config *c, int T, int B,
-                              int longest) {
+// ---------------------------------------------------------------------------------------------
+// The activation record
+
+void fc_modernbert_acts_init(fc_modernbert_acts *a, int per_layer) {
+    memset(a, 0, sizeof *a);
+    a->per_layer = per_layer;
+}
+
+void fc_modernbert_acts_free(fc_modernbert_acts *a) {
+    free(a->arena);
+    free(a->layers);
+    free(a->positions);
+    free(a->attn_scratch);
+    free(a->global_cos);
+    free(a->global_sin);
+    free(a->local_cos);
+    free(a->local_sin);
+    int per_layer = a->per_layer;
+    memset(a, 0, sizeof *a);
+    a->per_layer = per_layer;
+}
+
+// Hands out consecutive slices of an arena; with base NULL it only counts.
+typedef struct arena_cursor {
+    float *base;
+    size_t used; // floats
+} arena_cursor;
+
+static float *carve(arena_cursor *cur, size_t count) {
+    float *p = cur->base ? cur->base + cur->used : NULL;
+    cur->used += count;
+    return p;
+}
+
+// Lays the float buffers out in one arena and returns its size in floats; with base NULL it
+// only counts. Inference aliases every buffer whose value is dead by the time the next one is
+// written (the residual stream is updated in place and one "normed" buffer serves both norms
+// and the Wo outputs), so it needs 6·H + 3·I floats a token, as a plain forward would.
+static size_t plan_arena(fc_modernbert_acts *a, const fc_modernbert_config *c, size_t T,
+                         size_t B, float *base) {
     size_t H = (size_t)c->hidden_size, I = (size_t)c->intermediate_size;
-    if (T > ws->token_capacity) {
-        ws->token_capacity = T;
-        ws->x = fc_realloc(ws->x, T * H * sizeof(float));
-        ws->normed = fc_realloc(ws->normed, T * H * sizeof(float));
-        ws->qkv = fc_realloc(ws->qkv, T * 3 * H * sizeof(float));
-        ws->context = fc_realloc(ws->context, T * H * sizeof(float));
-        ws->mlp_in = fc_realloc(ws->mlp_in, T * 2 * I * sizeof(float));
-        ws->mlp_act = fc_realloc(ws->mlp_act, T * I * sizeof(float));
-        ws->positions = fc_realloc(ws->positions, (size_t)T * sizeof(int32_t));
+    arena_cursor cur = {base, 0};
+    if (!a->per_layer) {
+        float *x = carve(&cur, T * H), *normed = carve(&cur, T * H);
+        float *qkv = carve(&cur, T * 3 * H), *context = carve(&cur, T * H);
+        float *mlp_in = carve(&cur, T * 2 * I), *mlp_act = carve(&cur, T * I);
+        a->embedded = a->encoded = a->hidden = x;
+        a->projected = normed;
+        for (int l = 0; l < c->num_layers; l++)
+            a->layers[l] = (fc_modernbert_layer_acts){x, normed, qkv, context, x, normed, mlp_in,
+                                                      mlp_act};
+    } else {
+        a->embedded = carve(&cur, T * H);
+        for (int l = 0; l < c->num_layers; l++) {
+            fc_modernbert_layer_acts *L = &a->layers[l];
+            L->input = carve(&cur, T * H);
+            L->attn_normed = carve(&cur, T * H);
+            L->qkv = carve(&cur, T * 3 * H);
+            L->context = carve(&cur, T * H);
+            L->residual = carve(&cur, T * H);
+            L->mlp_normed = carve(&cur, T * H);
+            L->mlp_in = carve(&cur, T * 2 * I);
+            L->mlp_act = carve(&cur, T * I);
+        }
+        a->encoded = carve(&cur, T * H);
+        a->hidden = carve(&cur, T * H);
+        a->projected = carve(&cur, T * H);
     }
-    if (B > ws->seq_capacity) {
-        ws->seq_capacity = B;
-        ws->pooled = fc_realloc(ws->pooled, (size_t)B * H * sizeof(float));
-        ws->head = fc_realloc(ws->head, (size_t)B * H * sizeof(float));
+    a->pooled = carve(&cur, B * H);
+    a->head_dense = carve(&cur, B * H);
+    a->head_act = carve(&cur, B * H);
+    a->head_out = carve(&cur, B * H);
+    return cur.used;
+}
+
+// Grows the record (never shrinks) to hold T tokens in B sequences, the longest of longest.
+static void acts_reserve(fc_modernbert_acts *a, const fc_modernbert_config *c, int T, int B,
+                         int longest) {
+    if (a->num_layers != c->num_layers) {
+        a->layers = fc_realloc(a->layers, (size_t)c->num_layers * sizeof *a->layers);
+        a->num_layers = c->num_layers;
+        a->token_capacity = a->seq_capacity = 0; // re-plan the arena for the new layer count
     }
-    if (longest > ws->attn_capacity) {
-        ws->attn_capacity = longest;
-        ws->attn_scratch =
-            fc_realloc(ws->attn_scratch, (size_t)omp_get_max_threads() * longest * sizeof(float));
+    if (T > a->token_capacity || B > a->seq_capacity) {
+        if (T > a->token_capacity) {
+            a->token_capacity = T;
+            a->positions = fc_realloc(a->positions, (size_t)T * sizeof *a->positions);
+        }
+        if (B > a->seq_capacity) a->seq_capacity = B;
+        size_t floats = plan_arena(a, c, (size_t)a->token_capacity, (size_t)a->seq_capacity, NULL);
+        free(a->arena);
+        a->arena = fc_malloc(floats * sizeof(float));
+        plan_arena(a, c, (size_t)a->token_capacity, (size_t)a->seq_capacity, a->arena);
     }
-    if (longest > ws->rope_positions) {
+    if (longest > a->longest_capacity) {
+        a->longest_capacity = longest;
+        a->attn_scratch =
+            fc_realloc(a->attn_scratch, (size_t)omp_get_max_threads() * longest * sizeof(float));
         int half = c->head_dim / 2;
         size_t bytes = (size_t)longest * half * sizeof(float);
-        ws->global_cos = fc_realloc(ws->global_cos, bytes);
-        ws->global_sin = fc_realloc(ws->global_sin, bytes);
-        ws->local_cos = fc_realloc(ws->local_cos, bytes);
-        ws->local_sin = fc_realloc(ws->local_sin, bytes);
-        fc_rope_table(ws->global_cos, ws->global_sin, longest, c->head_dim, c->global_rope_theta);
-        fc_rope_table(ws->local_cos, ws->local_sin, longest, c->head_dim, c->local_rope_theta);
-        ws->rope_positions = longest;
+        a->global_cos = fc_realloc(a->global_cos, bytes);
+        a->global_sin = fc_realloc(a->global_sin, bytes);
+        a->local_cos = fc_realloc(a->local_cos, bytes);
+        a->local_sin = fc_realloc(a->local_sin, bytes);
+        fc_rope_table(a->global_cos, a->global_sin, longest, c->head_dim, c->global_rope_theta);
+        fc_rope_table(a->local_cos, a->local_sin, longest, c->head_dim, c->local_rope_theta);
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// The forward
+
 // One encoder layer (§3.3 step 2): pre-norm attention and pre-norm GeGLU MLP, both residual.
-static void encoder_layer(fc_modernbert *m, int layer, const int32_t *offsets, int n_seqs, int T) {
-    const fc_modernbert_config *c = &m->config;
-    const fc_modernbert_layer *L = &m->weights.layers[layer];
-    workspace *ws = &m->ws;
+// Reads a->input, writes the rest of a and the layer's output into out.
+static void encoder_layer(const fc_modernbert_config *c, const fc_modernbert_layer *L,
+                          int layer, fc_modernbert_layer_acts *a, fc_modernbert_acts *acts,
+                          float *out, const int32_t *offsets, int n_seqs, int T) {
     int H = c->hidden_size, I = c->intermediate_size;
+    size_t n = (size_t)T * H;
 
     // a. layer 0 has no attn_norm: its input is already the embedding norm's output (P1).
-    const float *attn_in = ws->x;
+    const float *attn_in = a->input;
     if (L->attn_norm_w) {
-        fc_layernorm_forward(ws->normed, ws->x, L->attn_norm_w, L->attn_norm_b, T, H, c->norm_eps);
-        attn_in = ws->normed;
+        fc_layernorm_forward(a->attn_normed, a->input, L->attn_norm_w, L->attn_norm_b, T, H,
+                             c->norm_eps);
+        attn_in = a->attn_normed;
     }
     // b-d. Q, K, V in one projection; RoPE with the layer kind's base (P2, P3).
-    fc_linear_forward(ws->qkv, attn_in, L->wqkv, L->wqkv_b, T, H, 3 * H);
+    fc_linear_forward(a->qkv, attn_in, L->wqkv, L->wqkv_b, T, H, 3 * H);
     int global = c->is_global[layer];
-    fc_rope_apply_qk(ws->qkv, ws->positions, global ? ws->global_cos : ws->local_cos,
-                     global ? ws->global_sin : ws->local_sin, T, c->num_heads, c->head_dim);
+    fc_rope_apply_qk(a->qkv, acts->positions, global ? acts->global_cos : acts->local_cos,
+                     global ? acts->global_sin : acts->local_sin, T, c->num_heads, c->head_dim);
     // e. softmax(Q·Kᵀ/√d)·V per sequence; local layers see |q − k| <= local_attention / 2.
-    fc_attention_forward(ws->context, ws->qkv, offsets, n_seqs, c->num_heads, c->head_dim,
-                         global ? -1 : c->local_window, ws->attn_scratch, ws->attn_capacity);
+    fc_attention_forward(a->context, a->qkv, offsets, n_seqs, c->num_heads, c->head_dim,
+                         global ? -1 : c->local_window, acts->attn_scratch,
+                         acts->longest_capacity);
     // f-g. output projection, residual on the un-normed stream.
-    fc_linear_forward(ws->normed, ws->context, L->attn_wo, L->attn_wo_b, T, H, H);
-    for (size_t i = 0; i < (size_t)T * H; i++) ws->x[i] += ws->normed[i];
+    fc_linear_forward(acts->projected, a->context, L->attn_wo, L->attn_wo_b, T, H, H);
+    for (size_t i = 0; i < n; i++) a->residual[i] = a->input[i] + acts->projected[i];
     // h-i. GeGLU MLP: gelu(first half) ⊙ second half (P4), then Wo and the residual.
-    fc_layernorm_forward(ws->normed, ws->x, L->mlp_norm_w, L->mlp_norm_b, T, H, c->norm_eps);
-    fc_linear_forward(ws->mlp_in, ws->normed, L->mlp_wi, L->mlp_wi_b, T, H, 2 * I);
-    fc_geglu_forward(ws->mlp_act, ws->mlp_in, T, I);
-    fc_linear_forward(ws->normed, ws->mlp_act, L->mlp_wo, L->mlp_wo_b, T, I, H);
-    for (size_t i = 0; i < (size_t)T * H; i++) ws->x[i] += ws->normed[i];
+    fc_layernorm_forward(a->mlp_normed, a->residual, L->mlp_norm_w, L->mlp_norm_b, T, H,
+                         c->norm_eps);
+    fc_linear_forward(a->mlp_in, a->mlp_normed, L->mlp_wi, L->mlp_wi_b, T, H, 2 * I);
+    fc_geglu_forward(a->mlp_act, a->mlp_in, T, I);
+    fc_linear_forward(acts->projected, a->mlp_act, L->mlp_wo, L->mlp_wo_b, T, I, H);
+    for (size_t i = 0; i < n; i++) out[i] = a->residual[i] + acts->projected[i];
 }
 
 // §3.3 step 4: [CLS] vector or the mean over the sequence's real tokens.
-static void pool(const fc_modernbert *m, const int32_t *offsets, int n_seqs) {
-    int H = m->config.hidden_size;
-    const workspace *ws = &m->ws;
+static void pool(const fc_modernbert_config *c, const float *hidden, float *pooled,
+                 const int32_t *offsets, int n_seqs) {
+    int H = c->hidden_size;
     for (int s = 0; s < n_seqs; s++) {
-        float *v = ws->pooled + (size_t)s * H;
-        const float *first = ws->x + (size_t)offsets[s] * H;
-        if (m->config.pooling == FC_POOLING_CLS) {
+        float *v = pooled + (size_t)s * H;
+        const float *first = hidden + (size_t)offsets[s] * H;
+        if (c->pooling == FC_POOLING_CLS) {
             memcpy(v, first, sizeof(float) * H);
             continue;
         }
@@ -170,8 +215,8 @@ static void pool(const fc_modernbert *m, const int32_t *offsets, int n_seqs) {
     }
 }
 
-static int check_batch(const fc_modernbert *m, const int32_t *ids, const int32_t *offsets,
-                       int n_seqs, int *longest, fc_error *err) {
+int fc_modernbert_check_batch(const fc_modernbert_config *c, const int32_t *ids,
+                              const int32_t *offsets, int n_seqs, int *longest, fc_error *err) {
     if (n_seqs < 1) return fc_fail(err, "empty batch");
     if (offsets[0] != 0) return fc_fail(err, "batch offsets must start at 0");
     *longest = 0;
@@ -181,43 +226,59 @@ static int check_batch(const fc_modernbert *m, const int32_t *ids, const int32_t
         if (n > *longest) *longest = n;
     }
     for (int t = 0; t < offsets[n_seqs]; t++)
-        if (ids[t] < 0 || ids[t] >= m->config.vocab_size)
+        if (ids[t] < 0 || ids[t] >= c->vocab_size)
             return fc_fail(err, "token id %d is outside the vocabulary (size %d)", ids[t],
-                           m->config.vocab_size);
+                           c->vocab_size);
+    return 0;
+}
+
+int fc_modernbert_forward_acts(const fc_modernbert_config *c, const fc_modernbert_weights *w,
+                               int num_labels, fc_modernbert_acts *acts, const int32_t *ids,
+                               const int32_t *offsets, int n_seqs, float *logits, fc_error *err) {
+    int longest = 0;
+    if (fc_modernbert_check_batch(c, ids, offsets, n_seqs, &longest, err) != 0) return -1;
+    int T = offsets[n_seqs], H = c->hidden_size, B = n_seqs;
+    acts_reserve(acts, c, T, B, longest);
+
+    // Positions restart at 0 in every sequence (§3.5).
+    for (int s = 0; s < n_seqs; s++)
+        for (int t = offsets[s]; t < offsets[s + 1]; t++) acts->positions[t] = t - offsets[s];
+
+    // 1. Embedding lookup and norm; no position or token-type embeddings.
+    for (int t = 0; t < T; t++)
+        memcpy(acts->embedded + (size_t)t * H, w->tok_embeddings + (size_t)ids[t] * H,
+               sizeof(float) * H);
+    fc_layernorm_forward(acts->layers[0].input, acts->embedded, w->emb_norm_w, w->emb_norm_b, T,
+                         H, c->norm_eps);
+
+    // 2. The encoder layers; each one's output is the next one's input.
+    for (int l = 0; l < c->num_layers; l++) {
+        float *out = l + 1 < c->num_layers ? acts->layers[l + 1].input : acts->encoded;
+        encoder_layer(c, &w->layers[l], l, &acts->layers[l], acts, out, offsets, n_seqs, T);
+    }
+
+    // 3. Final norm on every token.
+    fc_layernorm_forward(acts->hidden, acts->encoded, w->final_norm_w, w->final_norm_b, T, H,
+                         c->norm_eps);
+
+    // 4-5. Pooling, then head: dense → GELU → LayerNorm, then the classifier (P6).
+    pool(c, acts->hidden, acts->pooled, offsets, n_seqs);
+    fc_linear_forward(acts->head_dense, acts->pooled, w->head_dense_w, w->head_dense_b, B, H, H);
+    memcpy(acts->head_act, acts->head_dense, (size_t)B * H * sizeof(float));
+    fc_gelu_forward(acts->head_act, B * H);
+    fc_layernorm_forward(acts->head_out, acts->head_act, w->head_norm_w, w->head_norm_b, B, H,
+                         c->norm_eps);
+    fc_linear_forward(logits, acts->head_out, w->classifier_w, w->classifier_b, B, H, num_labels);
     return 0;
 }
 
 int fc_modernbert_forward(fc_modernbert *m, const int32_t *ids, const int32_t *offsets,
                           int n_seqs, float *logits, float *final_hidden, fc_error *err) {
-    const fc_modernbert_config *c = &m->config;
-    const fc_modernbert_weights *w = &m->weights;
-    int longest = 0;
-    if (check_batch(m, ids, offsets, n_seqs, &longest, err) != 0) return -1;
-    int T = offsets[n_seqs], H = c->hidden_size;
-    workspace_reserve(&m->ws, c, T, n_seqs, longest);
-    workspace *ws = &m->ws;
-
-    // Positions restart at 0 in every sequence (§3.5).
-    for (int s = 0; s < n_seqs; s++)
-        for (int t = offsets[s]; t < offsets[s + 1]; t++) ws->positions[t] = t - offsets[s];
-
-    // 1. Embedding lookup and norm; no position or token-type embeddings.
-    for (int t = 0; t < T; t++)
-        memcpy(ws->x + (size_t)t * H, w->tok_embeddings + (size_t)ids[t] * H, sizeof(float) * H);
-    fc_layernorm_forward(ws->x, ws->x, w->emb_norm_w, w->emb_norm_b, T, H, c->norm_eps);
-
-    // 2. The encoder layers.
-    for (int layer = 0; layer < c->num_layers; layer++) encoder_layer(m, layer, offsets, n_seqs, T);
-
-    // 3. Final norm on every token.
-    fc_layernorm_forward(ws->x, ws->x, w->final_norm_w, w->final_norm_b, T, H, c->norm_eps);
-    if (final_hidden) memcpy(final_hidden, ws->x, (size_t)T * H * sizeof(float));
-
-    // 4-5. Pooling, then head: dense → GELU → LayerNorm, then the classifier (P6).
-    pool(m, offsets, n_seqs);
-    fc_linear_forward(ws->head, ws->pooled, w->head_dense_w, w->head_dense_b, n_seqs, H, H);
-    fc_gelu_forward(ws->head, n_seqs * H);
-    fc_layernorm_forward(ws->head, ws->head, w->head_norm_w, w->head_norm_b, n_seqs, H, c->norm_eps);
-    fc_linear_forward(logits, ws->head, w->classifier_w, w->classifier_b, n_seqs, H, m->num_labels);
+    if (fc_modernbert_forward_acts(&m->config, &m->weights, m->num_labels, &m->acts, ids, offsets,
+                                   n_seqs, logits, err) != 0)
+        return -1;
+    if (final_hidden)
+        memcpy(final_hidden, m->acts.hidden,
+               (size_t)offsets[n_seqs] * m->config.hidden_size * sizeof(float));
     return 0;
 }

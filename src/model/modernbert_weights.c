@@ -7,101 +7,129 @@
 #include "util/alloc.h"
 #include "util/error.h"
 
-typedef struct binder {
-    fc_modernbert_weights *w;
-    const fc_safetensors *st;
-    const char *weights_name; // for messages: the checkpoint folder or file
-    fc_error *err;
-} binder;
+// The named fields that hold a tensor, by its checkpoint name. The field arrays follow the
+// order of the structs in modernbert_weights.h.
+static const char *const top_names[] = {
+    "model.embeddings.tok_embeddings.weight",
+    "model.embeddings.norm.weight", "model.embeddings.norm.bias",
+    "model.final_norm.weight", "model.final_norm.bias",
+    "head.dense.weight", "head.dense.bias",
+    "head.norm.weight", "head.norm.bias",
+    "classifier.weight", "classifier.bias",
+};
+static const char *const layer_names[] = {
+    "attn_norm.weight", "attn_norm.bias", "attn.Wqkv.weight", "attn.Wqkv.bias",
+    "attn.Wo.weight",   "attn.Wo.bias",   "mlp_norm.weight",  "mlp_norm.bias",
+    "mlp.Wi.weight",    "mlp.Wi.bias",    "mlp.Wo.weight",    "mlp.Wo.bias",
+};
+enum { N_TOP = sizeof top_names / sizeof top_names[0],
+       N_LAYER = sizeof layer_names / sizeof layer_names[0] };
+
+static int find_slots(const char *name, int num_layers, fc_modernbert_weights *w,
+                      fc_modernbert_grads *g, const float ***wslot, float ***gslot) {
+    const float **wtop[N_TOP] = {&w->tok_embeddings, &w->emb_norm_w, &w->emb_norm_b,
+                                 &w->final_norm_w, &w->final_norm_b, &w->head_dense_w,
+                                 &w->head_dense_b, &w->head_norm_w, &w->head_norm_b,
+                                 &w->classifier_w, &w->classifier_b};
+    float **gtop[N_TOP] = {&g->tok_embeddings, &g->emb_norm_w, &g->emb_norm_b,
+                           &g->final_norm_w, &g->final_norm_b, &g->head_dense_w,
+                           &g->head_dense_b, &g->head_norm_w, &g->head_norm_b,
+                           &g->classifier_w, &g->classifier_b};
+    for (int i = 0; i < N_TOP; i++) {
+        if (strcmp(name, top_names[i]) != 0) continue;
+        *wslot = wtop[i];
+        *gslot = gtop[i];
+        return 0;
+    }
+    int layer, used = 0;
+    if (sscanf(name, "model.layers.%d.%n", &layer, &used) != 1 || used == 0 || layer < 0 ||
+        layer >= num_layers)
+        return -1;
+    fc_modernbert_layer *L = &w->layers[layer];
+    fc_modernbert_layer_grads *G = &g->layers[layer];
+    const float **wl[N_LAYER] = {&L->attn_norm_w, &L->attn_norm_b, &L->wqkv, &L->wqkv_b,
+                                 &L->attn_wo, &L->attn_wo_b, &L->mlp_norm_w, &L->mlp_norm_b,
+                                 &L->mlp_wi, &L->mlp_wi_b, &L->mlp_wo, &L->mlp_wo_b};
+    float **gl[N_LAYER] = {&G->attn_norm_w, &G->attn_norm_b, &G->wqkv, &G->wqkv_b,
+                           &G->attn_wo, &G->attn_wo_b, &G->mlp_norm_w, &G->mlp_norm_b,
+                           &G->mlp_wi, &G->mlp_wi_b, &G->mlp_wo, &G->mlp_wo_b};
+    for (int i = 0; i < N_LAYER; i++) {
+        if (strcmp(name + used, layer_names[i]) != 0) continue;
+        *wslot = wl[i];
+        *gslot = gl[i];
+        return 0;
+    }
+    return -1;
+}
+
+fc_modernbert_tensor *fc_modernbert_tensor_list(const fc_modernbert_config *c, int num_labels,
+                                                fc_modernbert_weights *w, fc_modernbert_grads *g,
+                                                size_t *n_tensors, size_t *total) {
+    fc_tensor_spec *specs = NULL;
+    int count = 0;
+    fc_modernbert_tensor_specs(c, num_labels, &specs, &count);
+    w->layers = fc_calloc((size_t)c->num_layers, sizeof *w->layers);
+    g->layers = fc_calloc((size_t)c->num_layers, sizeof *g->layers);
+    fc_modernbert_tensor *list = fc_calloc((size_t)count + 1, sizeof *list);
+    size_t offset = 0;
+    for (int i = 0; i < count; i++) {
+        fc_modernbert_tensor *t = &list[i];
+        t->spec = specs[i];
+        t->count = (size_t)t->spec.shape[0] * (size_t)(t->spec.ndim == 2 ? t->spec.shape[1] : 1);
+        t->offset = offset;
+        offset += t->count;
+        if (find_slots(t->spec.name, c->num_layers, w, g, &t->weight, &t->grad) != 0) {
+            // The two lists disagree: a programming error, not a property of any input.
+            fprintf(stderr, "finecat: internal error: no field for tensor %s\n", t->spec.name);
+            abort();
+        }
+    }
+    free(specs);
+    *n_tensors = (size_t)count;
+    *total = offset;
+    return list;
+}
 
 // Binds one tensor of the expected shape: zero-copy when it is aligned F32, else widened.
-// A required tensor that is absent is an error naming the tensor; an optional one gives NULL.
-static int bind(binder *b, const float **dst, int required, const char *name, int ndim,
-                int64_t d0, int64_t d1) {
-    *dst = NULL;
-    const fc_tensor *t = fc_safetensors_find(b->st, name);
-    if (!t) {
-        if (!required) return 0;
-        return fc_fail(b->err, "%s: missing tensor \"%s\"", b->weights_name, name);
-    }
-    int64_t shape[2] = {d0, d1};
-    const float *view = fc_safetensors_f32_view(b->st, name);
+static int bind(fc_modernbert_weights *w, const fc_safetensors *st, const char *weights_name,
+                const fc_modernbert_tensor *t, fc_error *err) {
+    const fc_tensor_spec *s = &t->spec;
+    const fc_tensor *found = fc_safetensors_find(st, s->name);
+    if (!found) return fc_fail(err, "%s: missing tensor \"%s\"", weights_name, s->name);
+    const float *view = fc_safetensors_f32_view(st, s->name);
     if (view) {
-        int same = t->ndim == ndim;
-        for (int i = 0; same && i < ndim; i++) same = t->shape[i] == shape[i];
+        int same = found->ndim == s->ndim;
+        for (int i = 0; same && i < s->ndim; i++) same = found->shape[i] == s->shape[i];
         if (same) {
-            *dst = view;
+            *t->weight = view;
             return 0;
         }
         // fall through: read_f32 reports the shape mismatch with its full message
     }
-    size_t count = (size_t)d0 * (size_t)(ndim == 2 ? d1 : 1);
-    float *copy = fc_malloc(count * sizeof *copy);
-    if (fc_safetensors_read_f32(b->st, name, ndim, shape, copy, b->err) != 0) {
+    float *copy = fc_malloc(t->count * sizeof *copy);
+    if (fc_safetensors_read_f32(st, s->name, s->ndim, s->shape, copy, err) != 0) {
         free(copy);
         return -1;
     }
-    b->w->owned = fc_realloc(b->w->owned, (size_t)(b->w->n_owned + 1) * sizeof *b->w->owned);
-    b->w->owned[b->w->n_owned++] = copy;
-    *dst = copy;
+    w->owned = fc_realloc(w->owned, (size_t)(w->n_owned + 1) * sizeof *w->owned);
+    w->owned[w->n_owned++] = copy;
+    *t->weight = copy;
     return 0;
-}
-
-// "model.layers.{i}.{suffix}"
-static const char *layer_name(char *buf, size_t size, int i, const char *suffix) {
-    snprintf(buf, size, "model.layers.%d.%s", i, suffix);
-    return buf;
-}
-
-static int bind_norm(binder *b, const float **w, const float **bias, int has_bias,
-                     const char *prefix, int64_t H) {
-    char name[256];
-    snprintf(name, sizeof name, "%s.weight", prefix);
-    if (bind(b, w, 1, name, 1, H, 0)) return -1;
-    snprintf(name, sizeof name, "%s.bias", prefix);
-    return bind(b, bias, has_bias, name, 1, H, 0);
 }
 
 int fc_modernbert_weights_bind(fc_modernbert_weights *w, const fc_modernbert_config *c,
                                int num_labels, const fc_safetensors *st, const char *weights_name,
                                fc_error *err) {
     memset(w, 0, sizeof *w);
-    binder b = {w, st, weights_name, err};
-    const int64_t H = c->hidden_size, I = c->intermediate_size, V = c->vocab_size;
-    char name[256];
-    w->layers = fc_calloc((size_t)c->num_layers, sizeof *w->layers);
-    if (bind(&b, &w->tok_embeddings, 1, "model.embeddings.tok_embeddings.weight", 2, V, H) ||
-        bind_norm(&b, &w->emb_norm_w, &w->emb_norm_b, c->norm_bias, "model.embeddings.norm", H))
-        goto fail;
-    for (int i = 0; i < c->num_layers; i++) {
-        fc_modernbert_layer *L = &w->layers[i];
-        if (i > 0) {
-            snprintf(name, sizeof name, "model.layers.%d.attn_norm", i);
-            if (bind_norm(&b, &L->attn_norm_w, &L->attn_norm_b, c->norm_bias, name, H)) goto fail;
-        }
-        snprintf(name, sizeof name, "model.layers.%d.mlp_norm", i);
-        if (bind_norm(&b, &L->mlp_norm_w, &L->mlp_norm_b, c->norm_bias, name, H) ||
-            bind(&b, &L->wqkv, 1, layer_name(name, sizeof name, i, "attn.Wqkv.weight"), 2, 3 * H, H) ||
-            bind(&b, &L->wqkv_b, c->attention_bias, layer_name(name, sizeof name, i, "attn.Wqkv.bias"), 1, 3 * H, 0) ||
-            bind(&b, &L->attn_wo, 1, layer_name(name, sizeof name, i, "attn.Wo.weight"), 2, H, H) ||
-            bind(&b, &L->attn_wo_b, c->attention_bias, layer_name(name, sizeof name, i, "attn.Wo.bias"), 1, H, 0) ||
-            bind(&b, &L->mlp_wi, 1, layer_name(name, sizeof name, i, "mlp.Wi.weight"), 2, 2 * I, H) ||
-            bind(&b, &L->mlp_wi_b, c->mlp_bias, layer_name(name, sizeof name, i, "mlp.Wi.bias"), 1, 2 * I, 0) ||
-            bind(&b, &L->mlp_wo, 1, layer_name(name, sizeof name, i, "mlp.Wo.weight"), 2, H, I) ||
-            bind(&b, &L->mlp_wo_b, c->mlp_bias, layer_name(name, sizeof name, i, "mlp.Wo.bias"), 1, H, 0))
-            goto fail;
-    }
-    if (bind_norm(&b, &w->final_norm_w, &w->final_norm_b, c->norm_bias, "model.final_norm", H) ||
-        bind(&b, &w->head_dense_w, 1, "head.dense.weight", 2, H, H) ||
-        bind(&b, &w->head_dense_b, c->classifier_bias, "head.dense.bias", 1, H, 0) ||
-        bind_norm(&b, &w->head_norm_w, &w->head_norm_b, c->norm_bias, "head.norm", H) ||
-        bind(&b, &w->classifier_w, 1, "classifier.weight", 2, num_labels, H) ||
-        bind(&b, &w->classifier_b, 1, "classifier.bias", 1, num_labels, 0))
-        goto fail;
-    return 0;
-fail:
-    fc_modernbert_weights_free(w);
-    return -1;
+    fc_modernbert_grads unused = {0}; // the list also names gradient slots; none are needed
+    size_t n, total;
+    fc_modernbert_tensor *tensors = fc_modernbert_tensor_list(c, num_labels, w, &unused, &n, &total);
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) rc = bind(w, st, weights_name, &tensors[i], err);
+    free(tensors);
+    fc_modernbert_grads_free(&unused);
+    if (rc != 0) fc_modernbert_weights_free(w);
+    return rc;
 }
 
 void fc_modernbert_weights_free(fc_modernbert_weights *w) {
@@ -109,4 +137,41 @@ void fc_modernbert_weights_free(fc_modernbert_weights *w) {
     free(w->owned);
     free(w->layers);
     memset(w, 0, sizeof *w);
+}
+
+void fc_modernbert_grads_free(fc_modernbert_grads *g) {
+    free(g->layers);
+    memset(g, 0, sizeof *g);
+}
+
+void fc_modernbert_params_init(fc_modernbert_params *p, const fc_modernbert_config *c,
+                               int num_labels) {
+    memset(p, 0, sizeof *p);
+    p->config = *c;
+    p->num_labels = num_labels;
+    p->tensors = fc_modernbert_tensor_list(c, num_labels, &p->weights, &p->named_grads,
+                                           &p->n_tensors, &p->count);
+    p->values = fc_calloc(p->count, sizeof *p->values);
+    p->grads = fc_calloc(p->count, sizeof *p->grads);
+    for (size_t i = 0; i < p->n_tensors; i++) {
+        const fc_modernbert_tensor *t = &p->tensors[i];
+        *t->weight = p->values + t->offset;
+        *t->grad = p->grads + t->offset;
+    }
+}
+
+void fc_modernbert_params_free(fc_modernbert_params *p) {
+    free(p->values);
+    free(p->grads);
+    free(p->tensors);
+    fc_modernbert_weights_free(&p->weights);
+    fc_modernbert_grads_free(&p->named_grads);
+    memset(p, 0, sizeof *p);
+}
+
+const fc_modernbert_tensor *fc_modernbert_params_find(const fc_modernbert_params *p,
+                                                      const char *name) {
+    for (size_t i = 0; i < p->n_tensors; i++)
+        if (strcmp(p->tensors[i].spec.name, name) == 0) return &p->tensors[i];
+    return NULL;
 }

@@ -1,9 +1,14 @@
-// Named pointers to every ModernBERT parameter (model-reference.md §3.2), with shapes.
+// Named pointers to every ModernBERT parameter (model-reference.md §3.2), with shapes; their
+// gradients in a struct of the same layout; and the trainable buffer that holds them all. The
+// tensors are walked in the order of the one list in modernbert_tensors.h.
 #ifndef FC_MODEL_MODERNBERT_WEIGHTS_H
 #define FC_MODEL_MODERNBERT_WEIGHTS_H
 
+#include <stddef.h>
+
 #include "io/safetensors.h"
 #include "model/modernbert_config.h"
+#include "model/modernbert_tensors.h"
 
 typedef struct fc_modernbert_layer {
     const float *attn_norm_w, *attn_norm_b; // [H]; NULL in layer 0 (identity, P1)
@@ -26,9 +31,73 @@ typedef struct fc_modernbert_weights {
     int n_owned;
 } fc_modernbert_weights;
 
+// The gradients: the same names and shapes, writable (llm.c keeps parameters and their
+// gradients as two structs of one layout). A NULL pointer is a tensor the config lacks.
+typedef struct fc_modernbert_layer_grads {
+    float *attn_norm_w, *attn_norm_b;
+    float *wqkv, *wqkv_b;
+    float *attn_wo, *attn_wo_b;
+    float *mlp_norm_w, *mlp_norm_b;
+    float *mlp_wi, *mlp_wi_b;
+    float *mlp_wo, *mlp_wo_b;
+} fc_modernbert_layer_grads;
+
+typedef struct fc_modernbert_grads {
+    float *tok_embeddings;
+    float *emb_norm_w, *emb_norm_b;
+    fc_modernbert_layer_grads *layers; // [num_layers]
+    float *final_norm_w, *final_norm_b;
+    float *head_dense_w, *head_dense_b;
+    float *head_norm_w, *head_norm_b;
+    float *classifier_w, *classifier_b;
+} fc_modernbert_grads;
+
+// One parameter tensor in a packed buffer: its spec from the one list of ModernBERT tensors
+// (modernbert_tensors.h: name, shape, role) and where it lives.
+typedef struct fc_modernbert_tensor {
+    fc_tensor_spec spec;
+    size_t count;         // elements
+    size_t offset;        // floats from the start of a buffer that packs every tensor in order
+    const float **weight; // its slot in the fc_modernbert_weights the list was made for
+    float **grad;         // its slot in the fc_modernbert_grads the list was made for
+} fc_modernbert_tensor;
+
+// The tensors that config c has (fc_modernbert_tensor_specs), with offsets that pack them end
+// to end and their slots in w and g. Allocates w->layers and g->layers (both structs must be
+// zeroed). *total gets the number of floats of a packed buffer. Free the list with free().
+fc_modernbert_tensor *fc_modernbert_tensor_list(const fc_modernbert_config *c, int num_labels,
+                                                fc_modernbert_weights *w, fc_modernbert_grads *g,
+                                                size_t *n_tensors, size_t *total);
+
+// Binds every tensor of §3.2 from a checkpoint, checking its shape. F32 tensors are used
+// straight from the mapping; F16/BF16 ones are widened to float32 once, here.
 int fc_modernbert_weights_bind(fc_modernbert_weights *w, const fc_modernbert_config *c,
                                int num_labels, const fc_safetensors *st, const char *weights_name,
                                fc_error *err);
 void fc_modernbert_weights_free(fc_modernbert_weights *w);
+void fc_modernbert_grads_free(fc_modernbert_grads *g);
+
+// Trainable parameters: every tensor in one contiguous fp32 buffer (the master weights), the
+// gradients in a second buffer of the same layout, and named views of both. The tensor list
+// points at fields of this struct: keep it where fc_modernbert_params_init put it (no copies).
+typedef struct fc_modernbert_params {
+    fc_modernbert_config config;
+    int num_labels;
+    fc_modernbert_tensor *tensors;
+    size_t n_tensors;
+    size_t count;                  // floats in values and in grads
+    float *values;                 // fp32 master weights
+    float *grads;                  // accumulated gradients
+    fc_modernbert_weights weights; // named read-only views into values, for the forward
+    fc_modernbert_grads named_grads; // named views into grads, for the backward
+} fc_modernbert_params;
+
+// Allocates both buffers, zeroed, and points the named views into them.
+void fc_modernbert_params_init(fc_modernbert_params *p, const fc_modernbert_config *c,
+                               int num_labels);
+void fc_modernbert_params_free(fc_modernbert_params *p);
+// The tensor called name, or NULL.
+const fc_modernbert_tensor *fc_modernbert_params_find(const fc_modernbert_params *p,
+                                                      const char *name);
 
 #endif

@@ -1,0 +1,335 @@
+// The training loop: data order, micro-batches and gradient accumulation, clipping, AdamW with
+// the schedule, evaluation, logging, checkpoints and resume. The model work of a micro-batch
+// is trainer.c's; everything here is bookkeeping that must be deterministic, so that a run
+// resumed from checkpoint-N continues exactly as the uninterrupted run did.
+#include "train/train.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "train/checkpoint.h"
+#include "train/run.h"
+#include "util/alloc.h"
+#include "util/error.h"
+#include "util/file.h"
+
+// Independent streams from one seed: the data order and fresh weights.
+#define DATA_STREAM 0x64617461ULL // "data"
+
+fc_train_options fc_train_default_options(void) {
+    fc_train_options o = {0};
+    o.alpha = 0.5;
+    o.beta = 0.5;
+    o.lr = 5e-5;
+    o.weight_decay = 0.01;
+    o.max_grad_norm = 1.0;
+    o.beta1 = 0.9;
+    o.beta2 = 0.999;
+    o.adam_eps = 1e-8;
+    o.batch_size = 32;
+    o.grad_accum = 1;
+    o.epochs = 1.0;
+    o.warmup_steps = 0;
+    o.schedule = FC_SCHEDULE_LINEAR;
+    o.max_length = 256;
+    o.seed = 42;
+    o.eval_batch_size = 64;
+    return o;
+}
+
+void fc_run_note(const fc_run *r, const char *fmt, ...) {
+    if (!r->o->log) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(r->o->log, fmt, ap);
+    va_end(ap);
+    fputc('\n', r->o->log);
+    fflush(r->o->log);
+}
+
+static double now_seconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int is_dir(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static int make_dirs(const char *path, fc_error *err) {
+    char *p = fc_strdup(path);
+    for (char *s = p + 1; *s; s++) {
+        if (*s != '/') continue;
+        *s = '\0';
+        if (mkdir(p, 0755) != 0 && errno != EEXIST) {
+            int rc = fc_fail(err, "%s: cannot create: %s", p, strerror(errno));
+            free(p);
+            return rc;
+        }
+        *s = '/';
+    }
+    int rc = 0;
+    if (mkdir(p, 0755) != 0 && errno != EEXIST)
+        rc = fc_fail(err, "%s: cannot create: %s", p, strerror(errno));
+    free(p);
+    return rc;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Options
+
+static int check_options(const fc_train_options *o, fc_error *err) {
+    if (!o->out) return fc_fail(err, "no output folder (--out)");
+    if (!o->data) return fc_fail(err, "no training data (--data)");
+    if (!o->init && !o->resume) return fc_fail(err, "no model to start from (--init or --resume)");
+    if (o->batch_size < 1 || o->grad_accum < 1 || o->eval_batch_size < 1)
+        return fc_fail(err, "batch sizes and gradient accumulation must be at least 1");
+    if (!(o->alpha >= 0 && o->beta >= 0 && o->alpha + o->beta > 0))
+        return fc_fail(err, "alpha and beta must be >= 0 and not both 0");
+    if (!(o->lr > 0) || !(o->weight_decay >= 0))
+        return fc_fail(err, "the learning rate must be > 0 and the weight decay >= 0");
+    if (o->steps <= 0 && !(o->epochs > 0)) return fc_fail(err, "need --steps or --epochs > 0");
+    if (o->warmup_steps < 0 && !(o->warmup_ratio >= 0 && o->warmup_ratio < 1))
+        return fc_fail(err, "the warmup ratio must be in [0, 1)");
+    if (o->n_evals > 16) return fc_fail(err, "at most 16 eval sets");
+    for (int k = 0; k < o->n_evals; k++) {
+        const char *name = o->evals[k].name;
+        if (!*name) return fc_fail(err, "an eval set needs a name (NAME=PATH)");
+        for (const char *c = name; *c; c++)
+            if (!isalnum((unsigned char)*c) && *c != '_' && *c != '-' && *c != '.')
+                return fc_fail(err, "eval name \"%s\": use letters, digits, _ - . only", name);
+    }
+    return 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Setup
+
+static char *default_tokenizer_dir(const char *init) {
+    if (is_dir(init)) return fc_strdup(init);
+    const char *slash = strrchr(init, '/');
+    return slash ? fc_strndup(init, (size_t)(slash - init)) : fc_strdup(".");
+}
+
+static void note_model(fc_run *r, const char *source) {
+    const fc_modernbert_config *c = &r->model.params.config;
+    static const char *const kinds[] = {"classifier checkpoint", "masked-LM checkpoint (fresh classifier)",
+                                        "random init from config"};
+    fc_run_note(r, "model: %s %s; %d layers, hidden %d, intermediate %d, %d heads, vocab %d; "
+            "%.2fM parameters; labels %s, %s, %s",
+         kinds[r->model.kind], source, c->num_layers, c->hidden_size, c->intermediate_size,
+         c->num_heads, c->vocab_size, (double)r->model.params.count / 1e6, r->model.labels.names[0],
+         r->model.labels.names[1], r->model.labels.names[2]);
+    static const char *const dropouts[] = {"embedding_dropout", "attention_dropout", "mlp_dropout",
+                                           "classifier_dropout"};
+    for (size_t i = 0; i < 4; i++) {
+        const cJSON *p = cJSON_GetObjectItemCaseSensitive(r->model.config_json, dropouts[i]);
+        if (cJSON_IsNumber(p) && p->valuedouble > 0)
+            fc_run_note(r, "note: %s %g in the config is not applied (finecat trains without dropout)",
+                 dropouts[i], p->valuedouble);
+    }
+}
+
+static int read_data(fc_run *r, fc_error *err) {
+    const fc_train_options *o = r->o;
+    if (fc_train_set_read(&r->train, "train", o->data, r->tok, o->max_length, err) != 0) return -1;
+    const fc_train_set *t = &r->train;
+    fc_run_note(r, "train: %zu rows from %s, %zu tokens (%.1f per pair); %zu with teacher logits train "
+            "on %g*CE + %g*MSE, %zu on CE alone%s; %zu rows skipped (no gold label)",
+         t->n_rows, o->data, t->n_tokens, (double)t->n_tokens / (double)t->n_rows, t->n_teacher,
+         o->alpha, o->beta, t->n_rows - t->n_teacher,
+         t->n_teacher == 0 && o->beta > 0 ? " (the MSE term is 0)" : "", t->n_skipped);
+    r->evals = fc_calloc((size_t)o->n_evals + 1, sizeof *r->evals);
+    for (int k = 0; k < o->n_evals; k++) {
+        if (fc_train_set_read(&r->evals[k], o->evals[k].name, o->evals[k].path, r->tok,
+                              o->max_length, err) != 0)
+            return -1;
+        fc_run_note(r, "eval %s: %zu rows from %s", o->evals[k].name, r->evals[k].n_rows,
+             o->evals[k].path);
+    }
+    return 0;
+}
+
+static void plan_steps(fc_run *r) {
+    const fc_train_options *o = r->o;
+    r->batches_per_epoch = fc_batches_per_epoch(r->train.n_rows, o->batch_size);
+    if (o->steps > 0) {
+        r->total_steps = o->steps;
+    } else {
+        double micro = o->epochs * (double)r->batches_per_epoch;
+        r->total_steps = (long)floor(micro / o->grad_accum);
+        if (r->total_steps < 1) r->total_steps = 1;
+    }
+    r->warmup = o->warmup_steps >= 0 ? o->warmup_steps
+                                     : (long)ceil(o->warmup_ratio * (double)r->total_steps);
+    fc_run_note(r, "steps: %ld optimizer steps of %d x %d pairs (%.2f epochs of %zu batches), "
+            "warmup %ld, %s schedule, peak lr %g, weight decay %g, clip %g",
+         r->total_steps, o->batch_size, o->grad_accum,
+         (double)r->total_steps * o->grad_accum / (double)r->batches_per_epoch,
+         r->batches_per_epoch, r->warmup,
+         o->schedule == FC_SCHEDULE_COSINE ? "cosine" : "linear", o->lr, o->weight_decay,
+         o->max_grad_norm);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The loop
+
+static int train_step(fc_run *r, fc_log_row *row, fc_error *err) {
+    const fc_train_options *o = r->o;
+    fc_modernbert_params *p = &r->model.params;
+    double start = now_seconds();
+    memset(p->grads, 0, p->count * sizeof *p->grads);
+    double scale = 1.0 / o->grad_accum, mse_batches = 0;
+    for (int a = 0; a < o->grad_accum; a++) {
+        fc_train_batch b = fc_run_micro_batch(r, r->step * o->grad_accum + a);
+        fc_loss_parts parts;
+        if (fc_trainer_accumulate(&r->trainer, &b, scale, &parts, err) != 0) return -1;
+        row->loss += parts.loss * scale;
+        row->ce += parts.ce * scale;
+        row->mse += parts.mse;
+        mse_batches += parts.teacher_rows > 0;
+        row->rows += parts.rows;
+        row->teacher_rows += parts.teacher_rows;
+    }
+    row->mse = mse_batches > 0 ? row->mse / mse_batches : 0.0;
+    row->grad_norm = fc_clip_grad_norm(p->grads, p->count, o->max_grad_norm);
+    row->lr = o->lr * fc_schedule_factor(o->schedule, r->step, r->warmup, r->total_steps);
+    fc_adamw_begin_step(&r->opt);
+    for (size_t i = 0; i < p->n_tensors; i++) {
+        const fc_modernbert_tensor *t = &p->tensors[i];
+        // No weight decay on norms and biases (the Hugging Face Trainer's groups).
+        int decay = t->spec.role != FC_TENSOR_NORM && t->spec.role != FC_TENSOR_BIAS;
+        fc_adamw_update(&r->opt, p->values, p->grads, t->offset, t->count, row->lr,
+                        decay ? o->weight_decay : 0.0);
+    }
+    r->step++;
+    row->step = r->step;
+    row->epoch = (double)(r->step * o->grad_accum) / (double)r->batches_per_epoch;
+    double elapsed = now_seconds() - start;
+    row->samples_per_s = elapsed > 0 ? (double)row->rows / elapsed : 0.0;
+    return 0;
+}
+
+static int run_loop(fc_run *r, fc_train_summary *summary, fc_error *err) {
+    const fc_train_options *o = r->o;
+    double *acc = fc_malloc(((size_t)o->n_evals + 1) * sizeof *acc);
+    int rc = 0;
+    while (r->step < r->total_steps && rc == 0) {
+        fc_log_row row = {0};
+        rc = train_step(r, &row, err);
+        if (rc != 0) break;
+        int last = r->step == r->total_steps;
+        fc_run_note(r, "step %ld/%ld  epoch %.2f  loss %.4f  ce %.4f  mse %.4f  lr %.3e  grad-norm %.3f  "
+                "%.1f samples/s",
+             row.step, r->total_steps, row.epoch, row.loss, row.ce, row.mse, row.lr, row.grad_norm,
+             row.samples_per_s);
+        for (int k = 0; k < o->n_evals; k++) acc[k] = NAN;
+        if (o->n_evals > 0 && (last || (o->eval_every > 0 && r->step % o->eval_every == 0))) {
+            for (int k = 0; k < o->n_evals && rc == 0; k++) {
+                rc = fc_run_evaluate(r, &r->evals[k], &acc[k], err);
+                if (rc == 0)
+                    fc_run_note(r, "eval step %ld: %s accuracy %.4f (%zu rows)", r->step,
+                         o->evals[k].name, acc[k], r->evals[k].n_rows);
+            }
+        }
+        row.eval_accuracy = acc;
+        fc_train_log_add(&r->log, &row);
+        char *line = fc_train_log_csv_row(&r->log, &row);
+        fputs(line, r->csv);
+        fflush(r->csv);
+        free(line);
+        if (rc == 0 && (last || (o->save_every > 0 && r->step % o->save_every == 0)))
+            rc = fc_run_save_checkpoint(r, err);
+        summary->last_loss = row.loss;
+        summary->last_ce = row.ce;
+        summary->last_mse = row.mse;
+        for (int k = 0; k < o->n_evals; k++)
+            if (!isnan(acc[k])) summary->eval_accuracy[k] = acc[k];
+    }
+    free(acc);
+    summary->steps = r->step;
+    return rc;
+}
+
+static void run_free(fc_run *r) {
+    if (r->csv) fclose(r->csv);
+    free(r->csv_path);
+    free(r->ids);
+    free(r->offsets);
+    free(r->labels);
+    free(r->teacher);
+    free(r->eval_logits);
+    free(r->has_teacher);
+    fc_epoch_plan_free(&r->plan);
+    fc_train_log_free(&r->log);
+    fc_adamw_free(&r->opt);
+    fc_trainer_free(&r->trainer);
+    for (int k = 0; r->evals && k < r->o->n_evals; k++) fc_train_set_free(&r->evals[k]);
+    free(r->evals);
+    fc_train_set_free(&r->train);
+    fc_tokenizer_free(r->tok);
+    free(r->tokenizer_dir);
+    fc_train_model_free(&r->model);
+}
+
+int fc_train_run(const fc_train_options *o, fc_train_summary *summary, fc_error *err) {
+    memset(summary, 0, sizeof *summary);
+    if (check_options(o, err) != 0) return -1;
+    double start = now_seconds();
+    fc_run r = {.o = o, .plan_epoch = -1};
+    fc_rng_seed(&r.rng, o->seed ^ DATA_STREAM);
+    int rc = 0;
+    char *resume_dir = NULL;
+    if (o->resume) {
+        resume_dir = fc_run_resolve_resume(o->resume, err);
+        if (!resume_dir) rc = -1;
+    }
+    // The model: a resumed run starts from the checkpoint's weights, labels and config.
+    const char *source = resume_dir ? resume_dir : o->init;
+    if (rc == 0) rc = fc_train_model_init(&r.model, source, o->seed, err);
+    if (rc == 0) note_model(&r, source);
+    if (rc == 0) {
+        r.tokenizer_dir = o->tokenizer ? fc_strdup(o->tokenizer) : default_tokenizer_dir(source);
+        rc = fc_tokenizer_load(r.tokenizer_dir, &r.tok, err);
+    }
+    if (rc == 0) rc = read_data(&r, err);
+    if (rc == 0) {
+        plan_steps(&r);
+        fc_trainer_init(&r.trainer, &r.model, o->alpha, o->beta);
+        fc_adamw_init(&r.opt, r.model.params.count, o->beta1, o->beta2, o->adam_eps);
+        const char **names = fc_calloc((size_t)o->n_evals + 1, sizeof *names);
+        for (int k = 0; k < o->n_evals; k++) names[k] = o->evals[k].name;
+        fc_train_log_init(&r.log, o->n_evals, names);
+        free(names);
+        rc = make_dirs(o->out, err);
+    }
+    if (rc == 0 && resume_dir) rc = fc_run_restore(&r, resume_dir, err);
+    if (rc == 0) rc = fc_run_open_csv(&r, err);
+    if (rc == 0) rc = run_loop(&r, summary, err);
+    if (rc == 0) {
+        char *dir = fc_path_join(o->out, "model");
+        rc = fc_checkpoint_save(dir, &r.model, r.tokenizer_dir, NULL, err);
+        if (rc == 0) fc_run_note(&r, "saved the final model to %s", dir);
+        free(dir);
+    }
+    if (rc == 0) {
+        char *svg = fc_path_join(o->out, "train_plot.svg");
+        char title[512];
+        snprintf(title, sizeof title, "finecat train: %s (alpha %g, beta %g, lr %g, %ld steps)",
+                 o->data, o->alpha, o->beta, o->lr, r.total_steps);
+        rc = fc_train_log_write_svg(&r.log, svg, title, err);
+        free(svg);
+    }
+    summary->seconds = now_seconds() - start;
+    free(resume_dir);
+    run_free(&r);
+    return rc;
+}

@@ -1,0 +1,45 @@
+// One training step's model work: forward with the activation record, the distillation loss,
+// backward into the gradient buffer. The loop (loop.c) decides batches, steps and logging.
+#ifndef FC_TRAIN_TRAINER_H
+#define FC_TRAIN_TRAINER_H
+
+#include <stdint.h>
+
+#include "finecat.h"
+#include "model/modernbert.h"
+#include "model/modernbert_backward.h"
+#include "train/init.h"
+#include "train/loss.h"
+
+// A packed batch of labelled pairs; labels and teacher logits are in the model's label order.
+typedef struct fc_train_batch {
+    int n_seqs;
+    const int32_t *ids;     // [offsets[n_seqs]]
+    const int32_t *offsets; // [n_seqs + 1]
+    const int *labels;      // [n_seqs]
+    const float *teacher;   // [n_seqs, num_labels], rows with has_teacher only
+    const unsigned char *has_teacher; // [n_seqs]
+} fc_train_batch;
+
+typedef struct fc_trainer {
+    fc_train_model *model;
+    double alpha, beta; // loss weights
+    fc_modernbert_acts acts;            // per-layer record for backward
+    fc_modernbert_grad_acts grad_acts;
+    float *logits, *dlogits; // [capacity, num_labels]
+    int capacity;
+} fc_trainer;
+
+void fc_trainer_init(fc_trainer *t, fc_train_model *model, double alpha, double beta);
+void fc_trainer_free(fc_trainer *t);
+
+// Forward, loss and backward of one micro-batch: adds scale · ∂L/∂θ to the model's gradient
+// buffer (scale = 1 / grad-accumulation steps) and returns the loss parts of this batch.
+int fc_trainer_accumulate(fc_trainer *t, const fc_train_batch *batch, double scale,
+                          fc_loss_parts *parts, fc_error *err);
+
+// Forward only (evaluation): logits [n_seqs, num_labels] in the model's label order.
+int fc_trainer_logits(fc_trainer *t, const int32_t *ids, const int32_t *offsets, int n_seqs,
+                      float *logits, fc_error *err);
+
+#endif
