@@ -2,7 +2,6 @@
 // and the gradient of every parameter of two tiny ModernBERTs on a real batch, a finite-
 // difference check, torch.optim.AdamW steps with clipping, transformers' schedules; then the
 // trainer itself: a checkpoint transformers loaded back, init kinds, and resume.
-#include <cblas.h>
 #include <ftw.h>
 #include <math.h>
 #include <omp.h>
@@ -10,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernels/cpu/gemm.h"
 #include "finecat.h"
 #include "harness.h"
 #include "io/json_fields.h"
@@ -748,18 +748,15 @@ void suite_train(void) {
     }
     // Resume is checked with every thread (the run must be reproducible however the work is
     // split); the other end-to-end runs use one thread: at this model size the hand-offs
-    // between OpenMP's spinning workers and OpenBLAS's threads cost more than the work, and a
-    // loaded machine makes that many times worse.
+    // between threads cost more than the work, and a loaded machine makes that worse.
     test_resume(tmp);
-    int omp_threads = omp_get_max_threads(), blas_threads = openblas_get_num_threads();
-    omp_set_num_threads(1);
-    openblas_set_num_threads(1);
+    int threads = fc_get_threads();
+    fc_set_threads(1);
     test_roundtrip(tmp);
     test_save_load(tmp);
     test_random_init(tmp);
     test_masked_lm_init(tmp);
     test_loss_falls(tmp);
-    omp_set_num_threads(omp_threads);
-    openblas_set_num_threads(blas_threads);
+    fc_set_threads(threads);
     remove_tree(tmp);
 }

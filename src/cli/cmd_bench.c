@@ -1,6 +1,5 @@
 // `finecat bench`: samples/s, tokens/s, padding waste, effective GFLOP/s against this
 // machine's GEMM rate, and peak memory, on real pairs at batch 32 (issue 4).
-#include <cblas.h>
 #include <errno.h>
 #include <omp.h>
 #include <stdio.h>
@@ -8,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "kernels/cpu/gemm.h"
 #include "bench/bench.h"
 #include "bench/random_checkpoint.h"
 #include "cli/args.h"
@@ -143,8 +143,7 @@ static int run(int argc, char **argv) {
         return fc_args_usage_error("bench", "--config needs --random-weights");
     if (no_probe) options.gemm_tokens = 0;
     if (threads > 0) {
-        omp_set_num_threads(threads);
-        openblas_set_num_threads(threads);
+        fc_set_threads(threads);
     }
     if (!data_path) data_path = "bench/pairs.jsonl";
     if (access(data_path, R_OK) != 0) {

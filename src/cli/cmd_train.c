@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cblas.h>
 
+#include "kernels/cpu/gemm.h"
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "finecat.h"
@@ -196,8 +196,7 @@ int cmd_train(int argc, char **argv) {
         o.evals = evals;
         o.n_evals = n_evals;
         if (threads > 0) { // the same count for OpenMP loops and BLAS, for reproducible runs
-            omp_set_num_threads(threads);
-            openblas_set_num_threads(threads);
+            fc_set_threads(threads);
         }
         fc_train_summary summary;
         fc_error err;

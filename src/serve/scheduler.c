@@ -1,6 +1,6 @@
+#include "kernels/cpu/gemm.h"
 #include "serve/scheduler.h"
 
-#include <cblas.h>
 #include <omp.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -117,8 +117,7 @@ static void *worker_main(void *arg) {
     // OpenMP's thread count is a per-thread setting: set it here, where the forwards run.
     // OpenBLAS keeps its own pool (global), whose idle threads spin; both follow --threads.
     if (s->threads > 0) {
-        omp_set_num_threads(s->threads);
-        openblas_set_num_threads(s->threads);
+        fc_set_threads(s->threads);
     }
     pthread_mutex_lock(&s->lock);
     for (;;) {

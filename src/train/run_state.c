@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cblas.h>
 
+#include "kernels/cpu/gemm.h"
 #include "io/json_fields.h"
 #include "train/checkpoint.h"
 #include "train/run.h"
@@ -100,7 +100,7 @@ static cJSON *training_state(fc_run *r) {
     // BLAS may split a product differently with another thread count, which changes float
     // rounding: a resumed run is bit-identical only with the same counts.
     cJSON_AddNumberToObject(s, "omp_threads", omp_get_max_threads());
-    cJSON_AddNumberToObject(s, "blas_threads", openblas_get_num_threads());
+    cJSON_AddNumberToObject(s, "blas_threads", fc_get_threads());
     return s;
 }
 
@@ -159,7 +159,7 @@ int fc_run_restore(fc_run *r, const char *dir, fc_error *err) {
         const cJSON *omp = cJSON_GetObjectItemCaseSensitive(state, "omp_threads");
         const cJSON *blas = cJSON_GetObjectItemCaseSensitive(state, "blas_threads");
         if ((cJSON_IsNumber(omp) && omp->valueint != omp_get_max_threads()) ||
-            (cJSON_IsNumber(blas) && blas->valueint != openblas_get_num_threads()))
+            (cJSON_IsNumber(blas) && blas->valueint != fc_get_threads()))
             fc_run_note(r, "note: the checkpoint was written with %d threads, this run has %d: "
                            "the loss curve will match to float rounding, not bit for bit",
                         cJSON_IsNumber(omp) ? omp->valueint : 0, omp_get_max_threads());

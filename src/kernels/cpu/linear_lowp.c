@@ -1,12 +1,12 @@
 #include "kernels/cpu/linear_lowp.h"
 
-#include <cblas.h>
 #include <dnnl.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "io/dtype.h"
+#include "kernels/cpu/gemm.h"
 #include "util/alloc.h"
 
 void fc_linear_forward_half(float *out, const float *in, const uint16_t *weight, fc_half_kind kind,
@@ -26,8 +26,7 @@ void fc_linear_forward_half(float *out, const float *in, const uint16_t *weight,
                 memcpy(out + (size_t)t * out_dim + n0, bias + n0, sizeof(float) * rows);
             beta = 1.0f;
         }
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, rows, in_dim, 1.0f, in, in_dim,
-                    panel, in_dim, beta, out + n0, out_dim);
+        fc_sgemm(0, 1, T, rows, in_dim, 1.0f, in, in_dim, panel, in_dim, beta, out + n0, out_dim);
     }
 }
 
