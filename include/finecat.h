@@ -85,6 +85,29 @@ typedef struct fc_model fc_model;
 
 // Loads config.json, model.safetensors (or the sharded index) and the tokenizer files.
 int fc_model_load(const char *dir, fc_model **out, fc_error *err);
+
+// How the large weight matrices are kept in memory (the math is fp32 except for INT8):
+// F32 as loaded; BF16 or F16 halve their memory (widened on the fly, fp32 math); INT8
+// quantizes them per output channel, with activations quantized per row at run time.
+typedef enum fc_weight_dtype {
+    FC_WEIGHTS_F32 = 0,
+    FC_WEIGHTS_BF16,
+    FC_WEIGHTS_F16,
+    FC_WEIGHTS_INT8,
+} fc_weight_dtype;
+
+// "f32", "bf16", "f16", "int8"; the dtype of a name, or -1.
+const char *fc_weight_dtype_name(fc_weight_dtype dtype);
+int fc_weight_dtype_from_name(const char *name);
+
+typedef struct fc_model_options {
+    fc_weight_dtype weights; // default FC_WEIGHTS_F32
+} fc_model_options;
+
+// fc_model_load with options (NULL: the defaults). Low-precision storage is implemented for
+// ModernBERT; other architectures refuse it with an error.
+int fc_model_load_with(const char *dir, const fc_model_options *options, fc_model **out,
+                       fc_error *err);
 void fc_model_free(fc_model *model);
 
 const fc_tokenizer *fc_model_tokenizer(const fc_model *model);

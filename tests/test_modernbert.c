@@ -73,7 +73,7 @@ static void check_model(const char *name, const cJSON *ref) {
     fc_modernbert *m = NULL;
     CHECK(fc_json_load_file(config_path, &config, &err) == 0);
     CHECK(fc_safetensors_open_dir(dir, &st, &err) == 0);
-    int loaded = config && st && fc_modernbert_load(config, config_path, st, dir, 3, &m, &err) == 0;
+    int loaded = config && st && fc_modernbert_load(config, config_path, st, dir, 3, FC_WEIGHTS_F32, &m, &err) == 0;
     if (!loaded) fprintf(stderr, "%s: %s\n", name, err.message);
     CHECK(loaded);
     if (!loaded) goto done;
@@ -169,7 +169,7 @@ static void test_bad_batches(void) {
     fc_modernbert *m = NULL;
     if (fc_json_load_file(config_path, &config, &err) == 0 &&
         fc_safetensors_open_dir(dir, &st, &err) == 0 &&
-        fc_modernbert_load(config, config_path, st, dir, 3, &m, &err) == 0) {
+        fc_modernbert_load(config, config_path, st, dir, 3, FC_WEIGHTS_F32, &m, &err) == 0) {
         float logits[6];
         int32_t ids[3] = {50281, 99999, 50282};
         int32_t offsets[3] = {0, 3, 3};
@@ -180,6 +180,58 @@ static void test_bad_batches(void) {
         CHECK(strstr(err.message, "empty") != NULL);
     } else {
         CHECK(0);
+    }
+    fc_modernbert_free(m);
+    fc_safetensors_close(st);
+    cJSON_Delete(config);
+    free(config_path);
+}
+
+// Low-precision weight storage (issue 4): 16-bit checkpoints kept as they are must give the
+// same logits as fp32 (same math on the same values); converted or int8 weights stay close.
+static void check_storage(const char *name, const cJSON *ref, fc_weight_dtype storage,
+                          double tolerance, double min_agreement) {
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s/modernbert/%s", fc_test_fixtures_dir(), name);
+    char *config_path = fc_path_join(dir, "config.json");
+    cJSON *config = NULL;
+    fc_error err;
+    fc_safetensors *st = NULL;
+    fc_modernbert *m = NULL;
+    int loaded = fc_json_load_file(config_path, &config, &err) == 0 &&
+                 fc_safetensors_open_dir(dir, &st, &err) == 0 &&
+                 fc_modernbert_load(config, config_path, st, dir, 3, storage, &m, &err) == 0;
+    if (!loaded) fprintf(stderr, "%s: %s\n", name, err.message);
+    CHECK(loaded);
+    if (loaded) {
+        const cJSON *rows = cJSON_GetObjectItem(ref, "rows");
+        int n = cJSON_GetArraySize(rows), agree = 0;
+        ref_seq *seqs = fc_calloc((size_t)n, sizeof *seqs);
+        for (int i = 0; i < n; i++) {
+            const cJSON *row = cJSON_GetArrayItem(rows, i);
+            read_ids(cJSON_GetObjectItem(row, "input_ids"), &seqs[i]);
+            read_floats(cJSON_GetObjectItem(row, "logits"), seqs[i].logits, 3);
+        }
+        float *logits = fc_malloc((size_t)n * 3 * sizeof(float));
+        CHECK(forward_packed(m, seqs, n, 3, logits) == 0);
+        double worst = 0.0;
+        for (int i = 0; i < n; i++) {
+            double d = max_abs_diff(logits + 3 * i, seqs[i].logits, 3);
+            if (!(d <= worst)) worst = d;
+            int a = 0, b = 0;
+            for (int k = 1; k < 3; k++) {
+                if (logits[3 * i + k] > logits[3 * i + a]) a = k;
+                if (seqs[i].logits[k] > seqs[i].logits[b]) b = k;
+            }
+            agree += a == b;
+        }
+        CHECK_CLOSE(worst, 0.0, tolerance);
+        CHECK((double)agree / n >= min_agreement);
+        printf("  %-10s as %-4s max |logit diff| %.2e, argmax agreement %d/%d\n", name,
+               fc_weight_dtype_name(storage), worst, agree, n);
+        for (int i = 0; i < n; i++) free(seqs[i].ids);
+        free(seqs);
+        free(logits);
     }
     fc_modernbert_free(m);
     fc_safetensors_close(st);
@@ -204,6 +256,14 @@ void suite_modernbert(void) {
         count++;
     }
     CHECK(count == 3);
+    const cJSON *mean = cJSON_GetObjectItem(models, "tiny-mean");
+    check_storage("tiny-bf16", cJSON_GetObjectItem(models, "tiny-bf16"), FC_WEIGHTS_BF16, LOGIT_TOL, 1.0);
+    check_storage("tiny-cls", cJSON_GetObjectItem(models, "tiny-cls"), FC_WEIGHTS_F16, LOGIT_TOL, 1.0);
+    // Converted from fp32: hidden size 16 leaves no averaging of rounding errors, so these
+    // bounds are loose; a wrong scale or layout gives errors of order 1 and fails them.
+    check_storage("tiny-mean", mean, FC_WEIGHTS_BF16, 0.3, 0.96);
+    check_storage("tiny-mean", mean, FC_WEIGHTS_F16, 0.05, 0.96);
+    check_storage("tiny-mean", mean, FC_WEIGHTS_INT8, 1.0, 0.88);
     test_bad_batches();
     cJSON_Delete(ref);
 }

@@ -55,8 +55,28 @@ static size_t padded_tokens(const fc_ids *encoded, size_t n, int batch_size) {
     return total;
 }
 
+fc_logit_agreement fc_compare_logits(const float *reference, const float *other, size_t n,
+                                     int num_labels) {
+    fc_logit_agreement a = {0.0, 0.0};
+    size_t same = 0;
+    for (size_t i = 0; i < n; i++) {
+        const float *r = reference + i * num_labels, *o = other + i * num_labels;
+        int best_r = 0, best_o = 0;
+        for (int k = 0; k < num_labels; k++) {
+            double d = r[k] > o[k] ? r[k] - o[k] : o[k] - r[k];
+            if (!(d <= a.max_abs_diff)) a.max_abs_diff = d;
+            if (r[k] > r[best_r]) best_r = k;
+            if (o[k] > o[best_o]) best_o = k;
+        }
+        same += best_r == best_o;
+    }
+    a.argmax_agreement = n ? (double)same / (double)n : 1.0;
+    return a;
+}
+
 int fc_bench_run(fc_model *model, const char *model_dir, const fc_pair *pairs, size_t n,
-                 const fc_bench_options *options, fc_bench_result *result, fc_error *err) {
+                 const fc_bench_options *options, fc_bench_result *result, float *logits_out,
+                 fc_error *err) {
     memset(result, 0, sizeof *result);
     if (n == 0) return fc_fail(err, "bench: no pairs to run");
     fc_nli_options nli = fc_nli_default_options();
@@ -89,6 +109,7 @@ int fc_bench_run(fc_model *model, const char *model_dir, const fc_pair *pairs, s
         }
     }
     result->pairs = n;
+    if (logits_out) memcpy(logits_out, logits, n * (size_t)num_labels * sizeof *logits);
     for (size_t i = 0; i < n; i++) result->tokens += encoded[i].len;
     result->padded_tokens = padded_tokens(encoded, n, nli.batch_size);
     result->samples_per_second = (double)n / result->total_seconds;

@@ -32,7 +32,18 @@ typedef struct fc_bench_result {
 fc_bench_options fc_bench_default_options(void);
 
 // Runs the benchmark on n pairs. model_dir is read again for the FLOP model (config.json).
+// When logits is not NULL it receives the last pass's logits [n, num_labels].
 int fc_bench_run(fc_model *model, const char *model_dir, const fc_pair *pairs, size_t n,
-                 const fc_bench_options *options, fc_bench_result *result, fc_error *err);
+                 const fc_bench_options *options, fc_bench_result *result, float *logits,
+                 fc_error *err);
+
+// Agreement of low-precision logits with fp32 ones over n rows of num_labels.
+typedef struct fc_logit_agreement {
+    double max_abs_diff;
+    double argmax_agreement; // fraction of rows with the same predicted label
+} fc_logit_agreement;
+
+fc_logit_agreement fc_compare_logits(const float *reference, const float *other, size_t n,
+                                     int num_labels);
 
 #endif

@@ -13,6 +13,7 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "data/dataset.h"
+#include "eval/peak_memory.h"
 #include "finecat.h"
 #include "util/alloc.h"
 
@@ -32,8 +33,11 @@ static const char usage[] =
     "                      --random-weights. Measures real shapes (ModernBERT\n"
     "                      base, large) without their weights.\n"
     "  --random-weights    confirm random weights for --config\n"
-    "  --dtype T           storage of the random weights: f32, bf16, f16\n"
-    "                      (default: f32)\n"
+    "  --dtype T           weights in memory: f32, bf16, f16 (half the memory,\n"
+    "                      fp32 math) or int8 (per-channel weights, per-row\n"
+    "                      activations) (default: f32)\n"
+    "  --file-dtype T      storage of the random checkpoint on disk: f32, bf16,\n"
+    "                      f16 (default: f32)\n"
     "  --work-dir DIR      where the random checkpoint is written (default:\n"
     "                      a new folder under /tmp, removed at the end)\n"
     "  --data FILE         pairs to run, any format `finecat eval` reads\n"
@@ -53,23 +57,28 @@ static const char usage[] =
     "      --random-weights --threads 2 --json large.json\n";
 
 static void write_json(FILE *f, const char *model, const char *dtype, const fc_bench_result *r,
-                       int batch_size) {
+                       int batch_size, const fc_logit_agreement *agreement) {
     fprintf(f,
             "{\"model\":\"%s\",\"dtype\":\"%s\",\"pairs\":%zu,\"batch_size\":%d,\"threads\":%d,"
             "\"tokens\":%zu,\"padded_tokens\":%zu,\"padding_waste_if_padded\":%.4f,"
             "\"samples_per_second\":%.3f,\"tokens_per_second\":%.1f,"
             "\"tokenize_seconds\":%.4f,\"forward_seconds\":%.4f,\"total_seconds\":%.4f,"
             "\"gflop\":%.3f,\"gflops\":%.2f,\"gemm_gflops\":%.2f,\"fraction_of_gemm\":%.4f,"
-            "\"peak_rss_mb\":%.1f}\n",
+            "\"peak_rss_mb\":%.1f",
             model, dtype, r->pairs, batch_size, r->threads, r->tokens, r->padded_tokens,
             r->padded_tokens ? 1.0 - (double)r->tokens / (double)r->padded_tokens : 0.0,
             r->samples_per_second, r->tokens_per_second, r->tokenize_seconds, r->forward_seconds,
             r->total_seconds, r->flops / 1e9, r->gflops, r->gemm_gflops,
             r->gemm_gflops > 0 ? r->gflops / r->gemm_gflops : 0.0,
             r->peak_rss_bytes / 1048576.0);
+    if (agreement)
+        fprintf(f, ",\"max_abs_diff_vs_f32\":%.6g,\"argmax_agreement_vs_f32\":%.6f",
+                agreement->max_abs_diff, agreement->argmax_agreement);
+    fprintf(f, "}\n");
 }
 
-static void print_table(const char *model, const char *dtype, const fc_bench_result *r) {
+static void print_table(const char *model, const char *dtype, const fc_bench_result *r,
+                        const fc_logit_agreement *agreement) {
     printf("model            %s (%s)\n", model, dtype);
     printf("pairs            %zu, %zu tokens (%.1f per pair), %d threads\n", r->pairs, r->tokens,
            (double)r->tokens / r->pairs, r->threads);
@@ -87,6 +96,28 @@ static void print_table(const char *model, const char *dtype, const fc_bench_res
         printf("\n");
     }
     printf("peak memory      %.1f MB resident\n", r->peak_rss_bytes / 1048576.0);
+    if (agreement)
+        printf("vs f32           max |logit diff| %.4g, argmax agreement %.2f%%\n",
+               agreement->max_abs_diff, 100.0 * agreement->argmax_agreement);
+}
+
+// fp32 logits of the pairs, from a model loaded for this alone and freed before the measured
+// run (whose peak memory is then its own).
+static float *f32_reference(const char *model_dir, const fc_pair *pairs, size_t n,
+                            const fc_bench_options *options, fc_error *err) {
+    fc_model *model = NULL;
+    if (fc_model_load(model_dir, &model, err) != 0) return NULL;
+    fc_nli_options nli = fc_nli_default_options();
+    nli.max_length = options->max_length;
+    nli.batch_size = options->batch_size;
+    float *logits = fc_malloc((n ? n : 1) * (size_t)fc_model_num_labels(model) * sizeof(float));
+    if (fc_nli_logits(model, pairs, n, &nli, logits, err) != 0) {
+        free(logits);
+        logits = NULL;
+    }
+    fc_model_free(model);
+    fc_peak_rss_reset();
+    return logits;
 }
 
 static int load_pairs(const char *path, int limit, fc_dataset *data, fc_pair **pairs,
@@ -110,14 +141,17 @@ static int load_pairs(const char *path, int limit, fc_dataset *data, fc_pair **p
 static int run(int argc, char **argv) {
     const char *model_dir = NULL, *config = NULL, *work_dir = NULL, *data_path = NULL,
                *json_path = NULL;
-    int random_weights = 0, dtype_index = 0, pairs_limit = 0, threads = 0, no_probe = 0;
-    static const char *const dtypes[] = {"f32", "bf16", "f16", NULL};
+    int random_weights = 0, file_dtype = 0, weights_dtype = 0, pairs_limit = 0, threads = 0,
+        no_probe = 0;
+    static const char *const file_dtypes[] = {"f32", "bf16", "f16", NULL};
+    static const char *const weight_dtypes[] = {"f32", "bf16", "f16", "int8", NULL};
     fc_bench_options options = fc_bench_default_options();
     const fc_arg_option table[] = {
         {"--model", FC_ARG_STRING, &model_dir, 0, NULL},
         {"--config", FC_ARG_STRING, &config, 0, NULL},
         {"--random-weights", FC_ARG_FLAG, &random_weights, 0, NULL},
-        {"--dtype", FC_ARG_CHOICE, &dtype_index, 0, dtypes},
+        {"--dtype", FC_ARG_CHOICE, &weights_dtype, 0, weight_dtypes},
+        {"--file-dtype", FC_ARG_CHOICE, &file_dtype, 0, file_dtypes},
         {"--work-dir", FC_ARG_STRING, &work_dir, 0, NULL},
         {"--data", FC_ARG_STRING, &data_path, 0, NULL},
         {"--pairs", FC_ARG_INT, &pairs_limit, 1, NULL},
@@ -157,7 +191,7 @@ static int run(int argc, char **argv) {
     fc_error err;
     int status = FC_EXIT_FAILURE;
     char made_dir[64] = "";
-    const char *dtype_name = "checkpoint";
+    const char *dtype_name = weight_dtypes[weights_dtype];
     if (config) {
         static const fc_dtype dtype_values[] = {FC_DTYPE_F32, FC_DTYPE_BF16, FC_DTYPE_F16};
         if (!work_dir) {
@@ -169,12 +203,11 @@ static int run(int argc, char **argv) {
             work_dir = made_dir;
         }
         fprintf(stderr, "writing a random-weight checkpoint to %s\n", work_dir);
-        if (fc_write_random_checkpoint(config, work_dir, 42, dtype_values[dtype_index], &err) != 0) {
+        if (fc_write_random_checkpoint(config, work_dir, 42, dtype_values[file_dtype], &err) != 0) {
             fprintf(stderr, "finecat: %s\n", err.message);
             goto cleanup;
         }
         model_dir = work_dir;
-        dtype_name = dtypes[dtype_index];
     }
 
     fc_dataset data = {0};
@@ -182,19 +215,35 @@ static int run(int argc, char **argv) {
     size_t n = 0;
     fc_model *model = NULL;
     fc_bench_result result;
+    float *reference = NULL, *logits = NULL;
+    fc_logit_agreement agreement, *compared = NULL;
     if (load_pairs(data_path, pairs_limit, &data, &pairs, &n) != 0) goto cleanup;
-    if (fc_model_load(model_dir, &model, &err) != 0 ||
-        fc_bench_run(model, model_dir, pairs, n, &options, &result, &err) != 0) {
+    if (weights_dtype != FC_WEIGHTS_F32 &&
+        !(reference = f32_reference(model_dir, pairs, n, &options, &err))) {
+        fprintf(stderr, "finecat: %s\n", err.message);
+        goto done;
+    }
+    fc_model_options model_options = {.weights = (fc_weight_dtype)weights_dtype};
+    if (fc_model_load_with(model_dir, &model_options, &model, &err) != 0) {
+        fprintf(stderr, "finecat: %s\n", err.message);
+        goto done;
+    }
+    logits = fc_malloc((n ? n : 1) * (size_t)fc_model_num_labels(model) * sizeof(float));
+    if (fc_bench_run(model, model_dir, pairs, n, &options, &result, logits, &err) != 0) {
         fprintf(stderr, "finecat: %s\n", err.message);
     } else {
         const char *name = config ? config : model_dir;
-        print_table(name, dtype_name, &result);
+        if (reference) {
+            agreement = fc_compare_logits(reference, logits, n, fc_model_num_labels(model));
+            compared = &agreement;
+        }
+        print_table(name, dtype_name, &result, compared);
         if (json_path) {
             FILE *f = strcmp(json_path, "-") == 0 ? stdout : fopen(json_path, "w");
             if (!f) {
                 fprintf(stderr, "finecat: %s: %s\n", json_path, strerror(errno));
             } else {
-                write_json(f, name, dtype_name, &result, options.batch_size);
+                write_json(f, name, dtype_name, &result, options.batch_size, compared);
                 if (f != stdout) fclose(f);
                 status = FC_EXIT_OK;
             }
@@ -202,7 +251,10 @@ static int run(int argc, char **argv) {
             status = FC_EXIT_OK;
         }
     }
+done:
     fc_model_free(model);
+    free(reference);
+    free(logits);
     free(pairs);
     fc_dataset_free(&data);
 cleanup:

@@ -24,6 +24,7 @@ struct fc_model {
     fc_modernbert *modernbert;
     fc_deberta *deberta;
     int max_length;
+    fc_model_options options;
 };
 
 static int load_architecture(fc_model *m, const cJSON *config, const char *config_path,
@@ -35,12 +36,16 @@ static int load_architecture(fc_model *m, const cJSON *config, const char *confi
         m->arch = FC_ARCH_MODERNBERT;
         if (fc_safetensors_open_dir(dir, &m->weights, err) != 0) return -1;
         if (fc_modernbert_load(config, config_path, m->weights, dir, m->labels.count,
-                               &m->modernbert, err) != 0)
+                               m->options.weights, &m->modernbert, err) != 0)
             return -1;
         positions = fc_modernbert_get_config(m->modernbert)->max_position_embeddings;
     } else if (strcmp(model_type, "deberta-v2") == 0) {
         // DeBERTa-v2 and -v3 (DebertaV2ForSequenceClassification, model-reference.md §4).
         m->arch = FC_ARCH_DEBERTA;
+        if (m->options.weights != FC_WEIGHTS_F32)
+            return fc_fail(err, "%s: %s weights are implemented for modernbert only; load "
+                                "deberta-v2 models as f32", config_path,
+                           fc_weight_dtype_name(m->options.weights));
         if (fc_safetensors_open_dir(dir, &m->weights, err) != 0) return -1;
         if (fc_deberta_load(config, config_path, m->weights, dir, m->labels.count, &m->deberta,
                             err) != 0)
@@ -63,7 +68,23 @@ static int load_architecture(fc_model *m, const cJSON *config, const char *confi
     return 0;
 }
 
+const char *fc_weight_dtype_name(fc_weight_dtype dtype) {
+    static const char *const names[] = {"f32", "bf16", "f16", "int8"};
+    return (int)dtype >= 0 && dtype <= FC_WEIGHTS_INT8 ? names[dtype] : "unknown";
+}
+
+int fc_weight_dtype_from_name(const char *name) {
+    for (int d = FC_WEIGHTS_F32; d <= FC_WEIGHTS_INT8; d++)
+        if (name && strcmp(name, fc_weight_dtype_name((fc_weight_dtype)d)) == 0) return d;
+    return -1;
+}
+
 int fc_model_load(const char *dir, fc_model **out, fc_error *err) {
+    return fc_model_load_with(dir, NULL, out, err);
+}
+
+int fc_model_load_with(const char *dir, const fc_model_options *options, fc_model **out,
+                       fc_error *err) {
     *out = NULL;
     struct stat st;
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
@@ -71,6 +92,7 @@ int fc_model_load(const char *dir, fc_model **out, fc_error *err) {
     char *config_path = fc_path_join(dir, "config.json");
     cJSON *config = NULL;
     fc_model *m = fc_calloc(1, sizeof *m);
+    if (options) m->options = *options;
     int rc = -1;
     if (fc_json_load_file(config_path, &config, err) != 0) goto done;
     if (!cJSON_IsObject(config)) {

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "io/dtype.h"
 #include "kernels/cpu/kernels.h"
 #include "model/modernbert_weights.h"
 #include "util/alloc.h"
@@ -21,12 +22,13 @@ struct fc_modernbert {
 };
 
 int fc_modernbert_load(const cJSON *config, const char *config_path, const fc_safetensors *st,
-                       const char *weights_name, int num_labels, fc_modernbert **out,
-                       fc_error *err) {
+                       const char *weights_name, int num_labels, fc_weight_dtype storage,
+                       fc_modernbert **out, fc_error *err) {
     *out = NULL;
     fc_modernbert *m = fc_calloc(1, sizeof *m);
     if (fc_modernbert_config_parse(config, config_path, &m->config, err) != 0 ||
-        fc_modernbert_weights_bind(&m->weights, &m->config, num_labels, st, weights_name, err) != 0) {
+        fc_modernbert_weights_bind_stored(&m->weights, &m->config, num_labels, st, weights_name,
+                                          storage, err) != 0) {
         free(m);
         return -1;
     }
@@ -60,6 +62,7 @@ void fc_modernbert_acts_free(fc_modernbert_acts *a) {
     free(a->layers);
     free(a->positions);
     free(a->attn_scratch);
+    fc_lowp_scratch_free(&a->lowp);
     free(a->global_cos);
     free(a->global_sin);
     free(a->local_cos);
@@ -143,8 +146,9 @@ static void acts_reserve(fc_modernbert_acts *a, const fc_modernbert_config *c, i
     }
     if (longest > a->longest_capacity) {
         a->longest_capacity = longest;
-        a->attn_scratch =
-            fc_realloc(a->attn_scratch, (size_t)omp_get_max_threads() * longest * sizeof(float));
+        a->attn_scratch_per_thread = fc_attention_blocked_scratch_floats(longest, c->head_dim);
+        a->attn_scratch = fc_realloc(a->attn_scratch, (size_t)omp_get_max_threads() *
+                                                          a->attn_scratch_per_thread * sizeof(float));
         int half = c->head_dim / 2;
         size_t bytes = (size_t)longest * half * sizeof(float);
         a->global_cos = fc_realloc(a->global_cos, bytes);
@@ -158,6 +162,15 @@ static void acts_reserve(fc_modernbert_acts *a, const fc_modernbert_config *c, i
 
 // ---------------------------------------------------------------------------------------------
 // The forward
+
+// A dense layer in whichever storage the weights are kept (fp32, or low precision).
+static void linear(float *out, const float *in, const float *weight, const fc_lowp_linear *lowp,
+                   const float *bias, int T, int in_dim, int out_dim, fc_modernbert_acts *acts) {
+    if (lowp)
+        fc_lowp_linear_forward(out, in, lowp, bias, T, &acts->lowp);
+    else
+        fc_linear_forward(out, in, weight, bias, T, in_dim, out_dim);
+}
 
 // One encoder layer (§3.3 step 2): pre-norm attention and pre-norm GeGLU MLP, both residual.
 // Reads a->input, writes the rest of a and the layer's output into out.
@@ -175,23 +188,23 @@ static void encoder_layer(const fc_modernbert_config *c, const fc_modernbert_lay
         attn_in = a->attn_normed;
     }
     // b-d. Q, K, V in one projection; RoPE with the layer kind's base (P2, P3).
-    fc_linear_forward(a->qkv, attn_in, L->wqkv, L->wqkv_b, T, H, 3 * H);
+    linear(a->qkv, attn_in, L->wqkv, L->wqkv_lowp, L->wqkv_b, T, H, 3 * H, acts);
     int global = c->is_global[layer];
     fc_rope_apply_qk(a->qkv, acts->positions, global ? acts->global_cos : acts->local_cos,
                      global ? acts->global_sin : acts->local_sin, T, c->num_heads, c->head_dim);
     // e. softmax(Q·Kᵀ/√d)·V per sequence; local layers see |q − k| <= local_attention / 2.
-    fc_attention_forward(a->context, a->qkv, offsets, n_seqs, c->num_heads, c->head_dim,
-                         global ? -1 : c->local_window, acts->attn_scratch,
-                         acts->longest_capacity);
+    fc_attention_forward_blocked(a->context, a->qkv, offsets, n_seqs, c->num_heads, c->head_dim,
+                                 global ? -1 : c->local_window, acts->attn_scratch,
+                                 acts->attn_scratch_per_thread);
     // f-g. output projection, residual on the un-normed stream.
-    fc_linear_forward(acts->projected, a->context, L->attn_wo, L->attn_wo_b, T, H, H);
+    linear(acts->projected, a->context, L->attn_wo, L->attn_wo_lowp, L->attn_wo_b, T, H, H, acts);
     for (size_t i = 0; i < n; i++) a->residual[i] = a->input[i] + acts->projected[i];
     // h-i. GeGLU MLP: gelu(first half) ⊙ second half (P4), then Wo and the residual.
     fc_layernorm_forward(a->mlp_normed, a->residual, L->mlp_norm_w, L->mlp_norm_b, T, H,
                          c->norm_eps);
-    fc_linear_forward(a->mlp_in, a->mlp_normed, L->mlp_wi, L->mlp_wi_b, T, H, 2 * I);
+    linear(a->mlp_in, a->mlp_normed, L->mlp_wi, L->mlp_wi_lowp, L->mlp_wi_b, T, H, 2 * I, acts);
     fc_geglu_forward(a->mlp_act, a->mlp_in, T, I);
-    fc_linear_forward(acts->projected, a->mlp_act, L->mlp_wo, L->mlp_wo_b, T, I, H);
+    linear(acts->projected, a->mlp_act, L->mlp_wo, L->mlp_wo_lowp, L->mlp_wo_b, T, I, H, acts);
     for (size_t i = 0; i < n; i++) out[i] = a->residual[i] + acts->projected[i];
 }
 
@@ -245,9 +258,18 @@ int fc_modernbert_forward_acts(const fc_modernbert_config *c, const fc_modernber
         for (int t = offsets[s]; t < offsets[s + 1]; t++) acts->positions[t] = t - offsets[s];
 
     // 1. Embedding lookup and norm; no position or token-type embeddings.
-    for (int t = 0; t < T; t++)
-        memcpy(acts->embedded + (size_t)t * H, w->tok_embeddings + (size_t)ids[t] * H,
-               sizeof(float) * H);
+    for (int t = 0; t < T; t++) {
+        float *row = acts->embedded + (size_t)t * H;
+        if (w->tok_embeddings) {
+            memcpy(row, w->tok_embeddings + (size_t)ids[t] * H, sizeof(float) * H);
+        } else { // 16-bit table: widen the row
+            const uint16_t *half = w->tok_embeddings_half + (size_t)ids[t] * H;
+            if (w->tok_embeddings_kind == FC_HALF_BF16)
+                fc_bf16_array_to_f32(half, row, (size_t)H);
+            else
+                fc_f16_array_to_f32(half, row, (size_t)H);
+        }
+    }
     fc_layernorm_forward(acts->layers[0].input, acts->embedded, w->emb_norm_w, w->emb_norm_b, T,
                          H, c->norm_eps);
 

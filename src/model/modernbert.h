@@ -14,8 +14,8 @@ typedef struct fc_modernbert fc_modernbert;
 // Parses the config and binds every tensor of §3.2 (checking its shape). F32 tensors are used
 // straight from the mapping; F16/BF16 ones are widened to float32 once, here.
 int fc_modernbert_load(const cJSON *config, const char *config_path, const fc_safetensors *st,
-                       const char *weights_name, int num_labels, fc_modernbert **out,
-                       fc_error *err);
+                       const char *weights_name, int num_labels, fc_weight_dtype storage,
+                       fc_modernbert **out, fc_error *err);
 void fc_modernbert_free(fc_modernbert *m);
 
 const fc_modernbert_config *fc_modernbert_get_config(const fc_modernbert *m);
@@ -58,7 +58,9 @@ typedef struct fc_modernbert_acts {
     float *head_act;    // [B, H] GELU output, head.norm's input
     float *head_out;    // [B, H] head.norm output, the classifier's input
     int32_t *positions; // [T] position of each token inside its sequence
-    float *attn_scratch; // [threads, longest]
+    float *attn_scratch; // [threads, fc_attention_blocked_scratch_floats(longest, d)]
+    size_t attn_scratch_per_thread;
+    fc_lowp_scratch lowp; // buffers of the low-precision linear layers
     float *global_cos, *global_sin, *local_cos, *local_sin; // [longest, d/2] RoPE tables
 } fc_modernbert_acts;
 

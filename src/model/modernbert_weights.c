@@ -1,8 +1,13 @@
 #include "model/modernbert_weights.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "io/dtype.h"
 
 #include "util/alloc.h"
 #include "util/error.h"
@@ -132,7 +137,154 @@ int fc_modernbert_weights_bind(fc_modernbert_weights *w, const fc_modernbert_con
     return rc;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Low-precision storage
+
+// Gives back the resident pages of an fp32 tensor of the mapping once it has been converted:
+// they are clean file pages, so the kernel can drop them and the process keeps only the
+// converted copy (peak memory about half for bf16; issue 4).
+static void release_pages(const void *data, size_t bytes) {
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t start = ((uintptr_t)data + page - 1) & ~(page - 1);
+    uintptr_t end = ((uintptr_t)data + bytes) & ~(page - 1);
+    if (end > start) madvise((void *)start, end - start, MADV_DONTNEED);
+}
+
+static int same_shape(const fc_tensor *found, const fc_tensor_spec *s) {
+    if (found->ndim != s->ndim) return 0;
+    for (int i = 0; i < s->ndim; i++)
+        if (found->shape[i] != s->shape[i]) return 0;
+    return 1;
+}
+
+// The tensor as fp32: the mapping itself when it is aligned F32 (*temp NULL), else a widened
+// temporary copy (*temp set; the caller frees it).
+static const float *fp32_of(const fc_safetensors *st, const fc_tensor *found,
+                            const fc_tensor_spec *s, size_t count, float **temp, fc_error *err) {
+    *temp = NULL;
+    const float *view = fc_safetensors_f32_view(st, s->name);
+    if (view && same_shape(found, s)) return view;
+    *temp = fc_malloc(count * sizeof(float));
+    if (fc_safetensors_read_f32(st, s->name, s->ndim, s->shape, *temp, err) != 0) {
+        free(*temp);
+        *temp = NULL;
+        return NULL;
+    }
+    return *temp;
+}
+
+// 16-bit copy of a tensor: in place when the file holds that dtype, else converted.
+static const uint16_t *half_of(const fc_safetensors *st, const fc_tensor *found,
+                               const fc_tensor_spec *s, size_t count, fc_half_kind kind,
+                               uint16_t **owned, fc_error *err) {
+    *owned = NULL;
+    fc_dtype want = kind == FC_HALF_BF16 ? FC_DTYPE_BF16 : FC_DTYPE_F16;
+    if (found->dtype == want && same_shape(found, s) && ((uintptr_t)found->data % 2) == 0)
+        return found->data;
+    float *temp;
+    const float *values = fp32_of(st, found, s, count, &temp, err);
+    if (!values) return NULL;
+    *owned = fc_malloc(count * sizeof(uint16_t));
+    for (size_t i = 0; i < count; i++)
+        (*owned)[i] = kind == FC_HALF_BF16 ? fc_f32_to_bf16(values[i]) : fc_f32_to_f16(values[i]);
+    if (temp)
+        free(temp);
+    else
+        release_pages(values, count * sizeof(float));
+    return *owned;
+}
+
+// Which of a layer's four matrices a name is: 0 Wqkv, 1 attn.Wo, 2 mlp.Wi, 3 mlp.Wo; -1 none.
+static int layer_matrix(const char *name, int *layer) {
+    static const char *const suffixes[4] = {"attn.Wqkv.weight", "attn.Wo.weight",
+                                            "mlp.Wi.weight", "mlp.Wo.weight"};
+    int used = 0;
+    if (sscanf(name, "model.layers.%d.%n", layer, &used) != 1 || used == 0) return -1;
+    for (int i = 0; i < 4; i++)
+        if (strcmp(name + used, suffixes[i]) == 0) return i;
+    return -1;
+}
+
+static int bind_lowp(fc_modernbert_weights *w, const fc_safetensors *st, const char *weights_name,
+                     const fc_modernbert_tensor *t, int layer, int which, fc_weight_dtype storage,
+                     fc_error *err) {
+    const fc_tensor_spec *s = &t->spec;
+    const fc_tensor *found = fc_safetensors_find(st, s->name);
+    if (!found) return fc_fail(err, "%s: missing tensor \"%s\"", weights_name, s->name);
+    fc_lowp_linear *lp = &w->lowp[4 * layer + which];
+    lp->out_dim = (int)s->shape[0];
+    lp->in_dim = (int)s->shape[1];
+    if (storage == FC_WEIGHTS_INT8) {
+        lp->format = FC_LOWP_INT8;
+        float *temp;
+        const float *values = fp32_of(st, found, s, t->count, &temp, err);
+        if (!values) return -1;
+        fc_int8_weights_quantize(&lp->int8, values, lp->out_dim, lp->in_dim);
+        if (temp)
+            free(temp);
+        else
+            release_pages(values, t->count * sizeof(float));
+    } else {
+        fc_half_kind kind = storage == FC_WEIGHTS_BF16 ? FC_HALF_BF16 : FC_HALF_F16;
+        lp->format = kind == FC_HALF_BF16 ? FC_LOWP_BF16 : FC_LOWP_F16;
+        lp->half = half_of(st, found, s, t->count, kind, &lp->half_owned, err);
+        if (!lp->half) return -1;
+    }
+    fc_modernbert_layer *L = &w->layers[layer];
+    const fc_lowp_linear **slots[4] = {&L->wqkv_lowp, &L->attn_wo_lowp, &L->mlp_wi_lowp,
+                                       &L->mlp_wo_lowp};
+    *slots[which] = lp;
+    *t->weight = NULL;
+    return 0;
+}
+
+static int bind_embeddings_half(fc_modernbert_weights *w, const fc_safetensors *st,
+                                const char *weights_name, const fc_modernbert_tensor *t,
+                                fc_half_kind kind, fc_error *err) {
+    const fc_tensor *found = fc_safetensors_find(st, t->spec.name);
+    if (!found) return fc_fail(err, "%s: missing tensor \"%s\"", weights_name, t->spec.name);
+    w->tok_embeddings_kind = kind;
+    w->tok_embeddings_half =
+        half_of(st, found, &t->spec, t->count, kind, &w->tok_embeddings_owned, err);
+    *t->weight = NULL;
+    return w->tok_embeddings_half ? 0 : -1;
+}
+
+int fc_modernbert_weights_bind_stored(fc_modernbert_weights *w, const fc_modernbert_config *c,
+                                      int num_labels, const fc_safetensors *st,
+                                      const char *weights_name, fc_weight_dtype storage,
+                                      fc_error *err) {
+    if (storage == FC_WEIGHTS_F32)
+        return fc_modernbert_weights_bind(w, c, num_labels, st, weights_name, err);
+    memset(w, 0, sizeof *w);
+    fc_modernbert_grads unused = {0};
+    size_t n, total;
+    fc_modernbert_tensor *tensors = fc_modernbert_tensor_list(c, num_labels, w, &unused, &n, &total);
+    w->n_lowp = 4 * c->num_layers;
+    w->lowp = fc_calloc((size_t)w->n_lowp, sizeof *w->lowp);
+    // INT8 keeps the embedding table in BF16: a lookup, not a GEMM, so int8 buys nothing there.
+    fc_half_kind table_kind = storage == FC_WEIGHTS_F16 ? FC_HALF_F16 : FC_HALF_BF16;
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        const fc_modernbert_tensor *t = &tensors[i];
+        int layer = 0, which = layer_matrix(t->spec.name, &layer);
+        if (which >= 0)
+            rc = bind_lowp(w, st, weights_name, t, layer, which, storage, err);
+        else if (t->spec.role == FC_TENSOR_EMBEDDING)
+            rc = bind_embeddings_half(w, st, weights_name, t, table_kind, err);
+        else
+            rc = bind(w, st, weights_name, t, err);
+    }
+    free(tensors);
+    fc_modernbert_grads_free(&unused);
+    if (rc != 0) fc_modernbert_weights_free(w);
+    return rc;
+}
+
 void fc_modernbert_weights_free(fc_modernbert_weights *w) {
+    for (int i = 0; i < w->n_lowp; i++) fc_lowp_linear_free(&w->lowp[i]);
+    free(w->lowp);
+    free(w->tok_embeddings_owned);
     for (int i = 0; i < w->n_owned; i++) free(w->owned[i]);
     free(w->owned);
     free(w->layers);

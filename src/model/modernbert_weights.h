@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "io/safetensors.h"
+#include "kernels/cpu/linear_lowp.h"
 #include "model/modernbert_config.h"
 #include "model/modernbert_tensors.h"
 
@@ -17,6 +18,9 @@ typedef struct fc_modernbert_layer {
     const float *mlp_norm_w, *mlp_norm_b;   // [H]
     const float *mlp_wi, *mlp_wi_b;         // [2I, H], [2I]: GeGLU input | gate
     const float *mlp_wo, *mlp_wo_b;         // [H, I], [H]
+    // With low-precision storage the four matrices live here instead (their fp32 pointers
+    // above are then NULL); biases and norms stay fp32.
+    const fc_lowp_linear *wqkv_lowp, *attn_wo_lowp, *mlp_wi_lowp, *mlp_wo_lowp;
 } fc_modernbert_layer;
 
 typedef struct fc_modernbert_weights {
@@ -29,6 +33,13 @@ typedef struct fc_modernbert_weights {
     const float *classifier_w, *classifier_b; // [L, H], [L] (always has a bias)
     float **owned;                            // widened copies of F16/BF16 tensors
     int n_owned;
+    // Low-precision storage (fc_weight_dtype other than F32): the embedding table as 16-bit
+    // floats (tok_embeddings is then NULL), and the layers' matrices.
+    const uint16_t *tok_embeddings_half;
+    fc_half_kind tok_embeddings_kind;
+    uint16_t *tok_embeddings_owned;
+    fc_lowp_linear *lowp; // [4 · num_layers]
+    int n_lowp;
 } fc_modernbert_weights;
 
 // The gradients: the same names and shapes, writable (llm.c keeps parameters and their
@@ -74,6 +85,15 @@ fc_modernbert_tensor *fc_modernbert_tensor_list(const fc_modernbert_config *c, i
 int fc_modernbert_weights_bind(fc_modernbert_weights *w, const fc_modernbert_config *c,
                                int num_labels, const fc_safetensors *st, const char *weights_name,
                                fc_error *err);
+
+// The same, storing the embedding table and the layers' four matrices as `storage` asks:
+// BF16/F16 (used in place when the checkpoint already holds that dtype, else converted once)
+// or INT8 (per-channel quantized; the embedding table then in BF16). FC_WEIGHTS_F32 is
+// fc_modernbert_weights_bind.
+int fc_modernbert_weights_bind_stored(fc_modernbert_weights *w, const fc_modernbert_config *c,
+                                      int num_labels, const fc_safetensors *st,
+                                      const char *weights_name, fc_weight_dtype storage,
+                                      fc_error *err);
 void fc_modernbert_weights_free(fc_modernbert_weights *w);
 void fc_modernbert_grads_free(fc_modernbert_grads *g);
 

@@ -104,3 +104,27 @@ void fc_linear_forward_int8(float *out, const float *in, const fc_int8_weights *
         }
     }
 }
+
+void fc_lowp_linear_forward(float *out, const float *in, const fc_lowp_linear *w,
+                            const float *bias, int T, fc_lowp_scratch *s) {
+    if (w->format == FC_LOWP_INT8) {
+        fc_linear_forward_int8(out, in, &w->int8, bias, T, &s->int8);
+        return;
+    }
+    size_t floats = (size_t)FC_HALF_PANEL_ROWS * (size_t)w->in_dim;
+    reserve((void **)&s->panel, &s->panel_bytes, floats * sizeof(float));
+    fc_linear_forward_half(out, in, w->half, w->format == FC_LOWP_BF16 ? FC_HALF_BF16 : FC_HALF_F16,
+                           bias, T, w->in_dim, w->out_dim, s->panel);
+}
+
+void fc_lowp_linear_free(fc_lowp_linear *w) {
+    free(w->half_owned);
+    fc_int8_weights_free(&w->int8);
+    memset(w, 0, sizeof *w);
+}
+
+void fc_lowp_scratch_free(fc_lowp_scratch *s) {
+    free(s->panel);
+    fc_int8_scratch_free(&s->int8);
+    memset(s, 0, sizeof *s);
+}

@@ -48,4 +48,27 @@ void fc_int8_scratch_free(fc_int8_scratch *s);
 void fc_linear_forward_int8(float *out, const float *in, const fc_int8_weights *w,
                             const float *bias, int T, fc_int8_scratch *scratch);
 
+// A dense layer's weight matrix in one of the low-precision storages, as the model keeps it.
+typedef enum fc_lowp_format { FC_LOWP_BF16, FC_LOWP_F16, FC_LOWP_INT8 } fc_lowp_format;
+
+typedef struct fc_lowp_linear {
+    fc_lowp_format format;
+    int in_dim, out_dim;
+    const uint16_t *half;  // BF16/F16 [out_dim, in_dim]: into the checkpoint or half_owned
+    uint16_t *half_owned;  // set when the weights were converted at load
+    fc_int8_weights int8;  // FC_LOWP_INT8
+} fc_lowp_linear;
+
+// Buffers of the low-precision paths, grown on demand and reused across calls.
+typedef struct fc_lowp_scratch {
+    float *panel;
+    size_t panel_bytes;
+    fc_int8_scratch int8;
+} fc_lowp_scratch;
+
+void fc_lowp_linear_forward(float *out, const float *in, const fc_lowp_linear *w,
+                            const float *bias, int T, fc_lowp_scratch *scratch);
+void fc_lowp_linear_free(fc_lowp_linear *w);
+void fc_lowp_scratch_free(fc_lowp_scratch *s);
+
 #endif
