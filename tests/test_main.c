@@ -56,6 +56,7 @@ typedef struct suite {
 // Each test file defines one suite function; list it here.
 void suite_util(void);
 void suite_kernels(void);
+void suite_bench(void);
 void suite_safetensors(void);
 void suite_tokenizer(void);
 void suite_modernbert(void);
@@ -73,6 +74,7 @@ void suite_serve(void);
 static const suite suites[] = {
     {"util", suite_util},
     {"kernels", suite_kernels},
+    {"bench", suite_bench},
     {"safetensors", suite_safetensors},
     {"tokenizer", suite_tokenizer},
     {"modernbert", suite_modernbert},

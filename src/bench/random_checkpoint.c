@@ -11,6 +11,7 @@
 #include <cjson/cJSON.h>
 
 #include "io/json_fields.h"
+#include "io/json_spelling.h"
 #include "io/safetensors.h"
 #include "model/label_map.h"
 #include "model/modernbert_tensors.h"
@@ -65,24 +66,35 @@ static int copy_file(const char *from, const char *to, fc_error *err) {
     return ok ? 0 : fc_fail(err, "%s: cannot write: %s", to, strerror(errno));
 }
 
-// config.json for the checkpoint: the input config plus a classification head and NLI labels.
-static int write_config(cJSON *config, const char *out_dir, fc_error *err) {
+// A classification head and, when the config names no labels, the three NLI labels.
+static void add_classifier(cJSON *config) {
     cJSON_DeleteItemFromObject(config, "architectures");
     cJSON *arch = cJSON_AddArrayToObject(config, "architectures");
     cJSON_AddItemToArray(arch, cJSON_CreateString("ModernBertForSequenceClassification"));
-    if (!cJSON_GetObjectItem(config, "id2label")) {
-        cJSON *id2label = cJSON_AddObjectToObject(config, "id2label");
-        cJSON *label2id = cJSON_AddObjectToObject(config, "label2id");
-        const char *names[3] = {"entailment", "neutral", "contradiction"};
-        for (int i = 0; i < 3; i++) {
-            char key[8];
-            snprintf(key, sizeof key, "%d", i);
-            cJSON_AddStringToObject(id2label, key, names[i]);
-            cJSON_AddNumberToObject(label2id, names[i], i);
-        }
-        cJSON_DeleteItemFromObject(config, "num_labels");
+    if (cJSON_GetObjectItem(config, "id2label")) return;
+    cJSON *id2label = cJSON_AddObjectToObject(config, "id2label");
+    cJSON *label2id = cJSON_AddObjectToObject(config, "label2id");
+    const char *names[3] = {"entailment", "neutral", "contradiction"};
+    for (int i = 0; i < 3; i++) {
+        char key[8];
+        snprintf(key, sizeof key, "%d", i);
+        cJSON_AddStringToObject(id2label, key, names[i]);
+        cJSON_AddNumberToObject(label2id, names[i], i);
     }
-    char *text = cJSON_Print(config);
+    cJSON_DeleteItemFromObject(config, "num_labels");
+}
+
+// config.json of the checkpoint: the input config with its numbers spelled as they were (for
+// transformers' type checks), plus the classification head.
+static int write_config(const char *config_path, const char *out_dir, fc_error *err) {
+    char *text = NULL;
+    if (fc_read_file(config_path, &text, NULL, err) != 0) return -1;
+    cJSON *config = cJSON_Parse(text);
+    fc_json_keep_number_spelling(config, text); // before any edit, so the numbers line up
+    free(text);
+    add_classifier(config);
+    text = cJSON_Print(config);
+    cJSON_Delete(config);
     char *path = fc_path_join(out_dir, "config.json");
     FILE *f = fopen(path, "wb");
     int ok = f && fputs(text, f) >= 0;
@@ -115,7 +127,8 @@ int fc_write_random_checkpoint(const char *config_path, const char *out_dir, uin
         fc_fail(err, "%s: cannot create: %s", out_dir, strerror(errno));
         goto done;
     }
-    if (write_config(config, out_dir, err) != 0) goto done;
+    if (write_config(config_path, out_dir, err) != 0) goto done;
+    add_classifier(config);
     fc_label_map labels;
     if (fc_label_map_parse(config, config_path, &labels, err) != 0) goto done;
     int num_labels = labels.count;
