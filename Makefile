@@ -5,7 +5,7 @@ BUILD   ?= build
 OPT     ?= -O2 -march=x86-64-v3 -mtune=native
 CFLAGS  ?= $(OPT) -g
 CFLAGS  += -std=c17 -Wall -Wextra -Wno-unused-parameter -fopenmp -D_GNU_SOURCE -Iinclude -Isrc
-LDLIBS  += -lopenblas -lcjson -lpcre2-8 -lutf8proc -lmicrohttpd -ldnnl -lpthread -lm -fopenmp
+LDLIBS  += -lcjson -lpcre2-8 -lutf8proc -lmicrohttpd -ldnnl -lpthread -lm -fopenmp
 
 LIB_SRC  := $(shell find src -name '*.c' ! -path 'src/cli/*' | sort)
 CLI_SRC  := $(shell find src/cli -name '*.c' | sort)
@@ -15,10 +15,10 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 
-# Debian packages: BLAS for the GEMMs, OpenMP (with gcc), cJSON, PCRE2 (the tokenizer's
-# Unicode regex), utf8proc (NFC), libmicrohttpd (the server), oneDNN (int8 GEMM), curl
+# Debian packages: OpenMP (with gcc), cJSON, PCRE2 (the tokenizer's
+# Unicode regex), utf8proc (NFC), libmicrohttpd (the server), oneDNN (the fp32 and int8 GEMMs), curl
 # (server tests).
-DEBIAN_PACKAGES := build-essential pkg-config libopenblas-dev libcjson-dev libpcre2-dev \
+DEBIAN_PACKAGES := build-essential pkg-config libcjson-dev libpcre2-dev \
                    libutf8proc-dev libmicrohttpd-dev libdnnl-dev curl
 
 .PHONY: all test asan clean deps

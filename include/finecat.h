@@ -46,7 +46,8 @@ void fc_ids_clear(fc_ids *list);
 void fc_ids_free(fc_ids *list);
 
 // ---------------------------------------------------------------------------------------------
-// Tokenizer: Hugging Face tokenizer.json (byte-level BPE as in ModernBERT).
+// Tokenizer: Hugging Face tokenizer.json (byte-level BPE as in ModernBERT, SentencePiece
+// Unigram as in DeBERTa-v3), or a SentencePiece spm.model folder as DeBERTa-v3 publishes it.
 
 typedef struct fc_tokenizer fc_tokenizer;
 
@@ -56,7 +57,9 @@ typedef enum fc_truncation {
     FC_TRUNCATE_ONLY_FIRST,    // the premise only (zero-shot pipeline)
 } fc_truncation;
 
-// Loads tokenizer.json (and tokenizer_config.json when present) from a model folder.
+// Loads a model folder's tokenizer: tokenizer.json when present, else spm.model with
+// tokenizer_config.json, added_tokens.json and special_tokens_map.json (as transformers v4's
+// DebertaV2Converter builds it); tokenizer_config.json gives model_max_length.
 int fc_tokenizer_load(const char *dir, fc_tokenizer **out, fc_error *err);
 void fc_tokenizer_free(fc_tokenizer *tok);
 

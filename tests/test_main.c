@@ -59,6 +59,7 @@ void suite_kernels(void);
 void suite_bench(void);
 void suite_safetensors(void);
 void suite_tokenizer(void);
+void suite_deberta_tokenizer(void);
 void suite_modernbert(void);
 void suite_deberta(void);
 void suite_model_load(void);
@@ -70,6 +71,7 @@ void suite_train(void);
 void suite_zeroshot(void);
 void suite_check(void);
 void suite_serve(void);
+void suite_curate(void);
 
 static const suite suites[] = {
     {"util", suite_util},
@@ -77,6 +79,7 @@ static const suite suites[] = {
     {"bench", suite_bench},
     {"safetensors", suite_safetensors},
     {"tokenizer", suite_tokenizer},
+    {"deberta_tokenizer", suite_deberta_tokenizer},
     {"modernbert", suite_modernbert},
     {"deberta", suite_deberta},
     {"model_load", suite_model_load},
@@ -88,6 +91,7 @@ static const suite suites[] = {
     {"zeroshot", suite_zeroshot},
     {"check", suite_check},
     {"serve", suite_serve},
+    {"curate", suite_curate},
 };
 
 int main(int argc, char **argv) {

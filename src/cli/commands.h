@@ -18,5 +18,6 @@ extern const fc_command fc_command_serve;
 extern const fc_command fc_command_eval;
 extern const fc_command fc_command_bench;
 extern const fc_command fc_command_train;
+extern const fc_command fc_command_curate;
 
 #endif

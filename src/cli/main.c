@@ -17,6 +17,7 @@ static const fc_command *const commands[] = {
     &fc_command_eval,
     &fc_command_bench,
     &fc_command_train,
+    &fc_command_curate,
 };
 enum { N_COMMANDS = sizeof commands / sizeof commands[0] };
 

@@ -1,6 +1,6 @@
 // The model stage of tokenizer.json ("model"), model-reference 5.1 step 5, behind one small
-// interface so that further models (the Unigram of DeBERTa-v3) slot in beside BPE: add a kind,
-// a member, and a case in model.c.
+// interface: BPE (ModernBERT) and Unigram (DeBERTa-v3, also built from an spm.model). Another
+// model slots in with a kind, a member, and a case in model.c.
 #ifndef FC_TOKENIZER_MODEL_H
 #define FC_TOKENIZER_MODEL_H
 
@@ -10,27 +10,35 @@
 
 #include "finecat.h"
 #include "tokenizer/bpe.h"
+#include "tokenizer/spm_model.h"
+#include "tokenizer/unigram.h"
 
 typedef enum fc_tok_model_kind {
     FC_TOK_MODEL_BPE = 1,
+    FC_TOK_MODEL_UNIGRAM,
 } fc_tok_model_kind;
 
 typedef struct fc_tok_model {
     fc_tok_model_kind kind;
     fc_bpe bpe;
+    fc_unigram unigram;
 } fc_tok_model;
 
 // Per-call working memory of whichever model runs.
 typedef struct fc_tok_model_scratch {
     fc_bpe_scratch bpe;
+    fc_unigram_scratch unigram;
 } fc_tok_model_scratch;
 
 int fc_tok_model_load(fc_tok_model *model, const cJSON *json, const char *path, fc_error *err);
+// The Unigram model of an spm.model (the fallback when a folder has no tokenizer.json).
+int fc_tok_model_load_spm(fc_tok_model *model, const fc_spm_model *spm, const char *path, fc_error *err);
 void fc_tok_model_free(fc_tok_model *model);
 
-// Appends the ids of one pre-tokenized word.
-void fc_tok_model_encode_word(const fc_tok_model *model, const char *word, size_t len, fc_ids *out,
-                              fc_tok_model_scratch *scratch);
+// Appends the ids of one pre-tokenized word. Fails only where HF fails too (a Unigram model
+// without unk_id meeting an unknown character).
+int fc_tok_model_encode_word(const fc_tok_model *model, const char *word, size_t len, fc_ids *out,
+                             fc_tok_model_scratch *scratch, fc_error *err);
 void fc_tok_model_scratch_free(fc_tok_model_scratch *scratch);
 
 int32_t fc_tok_model_token_to_id(const fc_tok_model *model, const char *token, size_t len);

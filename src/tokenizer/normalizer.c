@@ -4,9 +4,13 @@
 #include <string.h>
 #include <utf8proc.h>
 
+#include "tokenizer/base64.h"
 #include "tokenizer/utf8.h"
 #include "util/alloc.h"
 #include "util/error.h"
+
+static int load_replace(fc_normalizer *norm, const cJSON *json, const char *path, fc_error *err);
+static int load_precompiled(fc_normalizer *norm, const cJSON *json, const char *path, fc_error *err);
 
 int fc_normalizer_load(fc_normalizer *norm, const cJSON *json, const char *path, fc_error *err) {
     memset(norm, 0, sizeof *norm);
@@ -24,6 +28,7 @@ int fc_normalizer_load(fc_normalizer *norm, const cJSON *json, const char *path,
         norm->steps = fc_calloc((size_t)cJSON_GetArraySize(list) + 1, sizeof *norm->steps);
         for (const cJSON *item = list->child; item; item = item->next) {
             if (fc_normalizer_load(&norm->steps[norm->step_count], item, path, err)) {
+                fc_normalizer_free(&norm->steps[norm->step_count]); // what the failed step holds
                 fc_normalizer_free(norm);
                 return -1;
             }
@@ -31,18 +36,99 @@ int fc_normalizer_load(fc_normalizer *norm, const cJSON *json, const char *path,
         }
         return 0;
     }
-    return fc_fail(err, "%s: normalizer type \"%s\" is not supported (supported: NFC, Sequence, null)",
-                   path, type->valuestring);
+    if (strcmp(type->valuestring, "Strip") == 0) {
+        // tokenizers' Strip: both flags default to true.
+        const cJSON *l = cJSON_GetObjectItemCaseSensitive(json, "strip_left");
+        const cJSON *r = cJSON_GetObjectItemCaseSensitive(json, "strip_right");
+        fc_normalizer_init_strip(norm, cJSON_IsBool(l) ? cJSON_IsTrue(l) : 1, cJSON_IsBool(r) ? cJSON_IsTrue(r) : 1);
+        return 0;
+    }
+    if (strcmp(type->valuestring, "Lowercase") == 0) {
+        fc_normalizer_init_lowercase(norm);
+        return 0;
+    }
+    if (strcmp(type->valuestring, "Replace") == 0) return load_replace(norm, json, path, err);
+    if (strcmp(type->valuestring, "Precompiled") == 0) return load_precompiled(norm, json, path, err);
+    return fc_fail(err, "%s: normalizer type \"%s\" is not supported (supported: NFC, Strip, Lowercase, "
+                   "Replace, Precompiled, Sequence, null)", path, type->valuestring);
+}
+
+// {"type": "Replace", "pattern": {"String": s} | {"Regex": r}, "content": c}
+static int load_replace(fc_normalizer *norm, const cJSON *json, const char *path, fc_error *err) {
+    const cJSON *pattern = cJSON_GetObjectItemCaseSensitive(json, "pattern");
+    const cJSON *content = cJSON_GetObjectItemCaseSensitive(json, "content");
+    const cJSON *literal = cJSON_GetObjectItemCaseSensitive(pattern, "String");
+    const cJSON *regex = cJSON_GetObjectItemCaseSensitive(pattern, "Regex");
+    if (!cJSON_IsString(content) || !(cJSON_IsString(literal) || cJSON_IsString(regex)))
+        return fc_fail(err, "%s: normalizer Replace needs \"pattern\" ({\"String\": ...} or "
+                       "{\"Regex\": ...}) and a \"content\" string", path);
+    return fc_normalizer_init_replace(norm, cJSON_IsString(regex) ? regex->valuestring : literal->valuestring,
+                                      cJSON_IsString(regex), content->valuestring, path, err);
+}
+
+// {"type": "Precompiled", "precompiled_charsmap": base64}
+static int load_precompiled(fc_normalizer *norm, const cJSON *json, const char *path, fc_error *err) {
+    const cJSON *map = cJSON_GetObjectItemCaseSensitive(json, "precompiled_charsmap");
+    if (!cJSON_IsString(map))
+        return fc_fail(err, "%s: normalizer Precompiled has no \"precompiled_charsmap\" string", path);
+    unsigned char *blob;
+    size_t len;
+    if (fc_base64_decode(map->valuestring, strlen(map->valuestring), &blob, &len))
+        return fc_fail(err, "%s: normalizer Precompiled: precompiled_charsmap is not valid base64", path);
+    int rc = fc_normalizer_init_precompiled(norm, blob, len, path, err);
+    free(blob);
+    return rc;
+}
+
+void fc_normalizer_init_sequence(fc_normalizer *norm, int count) {
+    memset(norm, 0, sizeof *norm);
+    norm->kind = FC_NORMALIZER_SEQUENCE;
+    norm->steps = fc_calloc((size_t)count + 1, sizeof *norm->steps);
+    norm->step_count = count;
+}
+
+void fc_normalizer_init_strip(fc_normalizer *norm, int left, int right) {
+    memset(norm, 0, sizeof *norm);
+    norm->kind = FC_NORMALIZER_STRIP;
+    norm->strip_left = left;
+    norm->strip_right = right;
+}
+
+void fc_normalizer_init_lowercase(fc_normalizer *norm) {
+    memset(norm, 0, sizeof *norm);
+    norm->kind = FC_NORMALIZER_LOWERCASE;
+}
+
+int fc_normalizer_init_replace(fc_normalizer *norm, const char *pattern, int is_regex, const char *content,
+                               const char *what, fc_error *err) {
+    memset(norm, 0, sizeof *norm);
+    norm->kind = FC_NORMALIZER_REPLACE;
+    norm->replace = fc_calloc(1, sizeof *norm->replace);
+    return fc_replace_init(norm->replace, pattern, is_regex, content, what, err);
+}
+
+int fc_normalizer_init_precompiled(fc_normalizer *norm, const unsigned char *charsmap, size_t len,
+                                   const char *what, fc_error *err) {
+    memset(norm, 0, sizeof *norm);
+    norm->kind = FC_NORMALIZER_PRECOMPILED;
+    if (len == 0) return 0; // an empty charsmap maps nothing
+    norm->precompiled = fc_calloc(1, sizeof *norm->precompiled);
+    return fc_precompiled_load(norm->precompiled, charsmap, len, what, err);
 }
 
 void fc_normalizer_free(fc_normalizer *norm) {
     for (int i = 0; i < norm->step_count; i++) fc_normalizer_free(&norm->steps[i]);
     free(norm->steps);
+    if (norm->replace) fc_replace_free(norm->replace);
+    free(norm->replace);
+    if (norm->precompiled) fc_precompiled_free(norm->precompiled);
+    free(norm->precompiled);
     memset(norm, 0, sizeof *norm);
 }
 
 int fc_normalizer_is_identity(const fc_normalizer *norm) {
     if (norm->kind == FC_NORMALIZER_NONE) return 1;
+    if (norm->kind == FC_NORMALIZER_PRECOMPILED && !norm->precompiled) return 1;
     if (norm->kind != FC_NORMALIZER_SEQUENCE) return 0;
     for (int i = 0; i < norm->step_count; i++)
         if (!fc_normalizer_is_identity(&norm->steps[i])) return 0;
@@ -65,6 +151,53 @@ static int nfc(const char *text, size_t len, fc_textbuf *out, fc_error *err) {
     return 0;
 }
 
+// Strip: trims White_Space (Rust char::is_whitespace) from the chosen ends.
+static void strip(const fc_normalizer *norm, const char *text, size_t len, fc_textbuf *out) {
+    size_t start = 0, end = len;
+    while (norm->strip_left && start < end) {
+        int32_t cp;
+        int n = fc_utf8_decode(text + start, &cp);
+        if (!fc_unicode_is_white_space(cp)) break;
+        start += (size_t)n;
+    }
+    while (norm->strip_right && end > start) {
+        int32_t cp;
+        int n = fc_utf8_decode_before(text, end, &cp);
+        if (!fc_unicode_is_white_space(cp)) break;
+        end -= (size_t)n;
+    }
+    out->len = 0;
+    fc_textbuf_append(out, text + start, end - start);
+}
+
+// Lowercase: Rust's char::to_lowercase on every character. That is the simple lowercase
+// mapping (utf8proc_tolower) except for the one unconditional multi-character mapping of
+// SpecialCasing.txt, U+0130 -> "i" U+0307.
+static void lowercase(const char *text, size_t len, fc_textbuf *out) {
+    out->len = 0;
+    fc_textbuf_reserve(out, len + len / 2);
+    for (size_t i = 0; i < len;) {
+        unsigned char c = (unsigned char)text[i];
+        if (c < 0x80) {
+            char lower = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+            fc_textbuf_append(out, &lower, 1);
+            i++;
+            continue;
+        }
+        int32_t cp;
+        i += (size_t)fc_utf8_decode(text + i, &cp);
+        char buf[8];
+        int n;
+        if (cp == 0x130) {
+            n = fc_utf8_encode('i', buf);
+            n += fc_utf8_encode(0x307, buf + n);
+        } else {
+            n = fc_utf8_encode(utf8proc_tolower(cp), buf);
+        }
+        fc_textbuf_append(out, buf, (size_t)n);
+    }
+}
+
 int fc_normalize(const fc_normalizer *norm, const char *text, size_t len, fc_textbuf *out,
                  fc_error *err) {
     switch (norm->kind) {
@@ -74,6 +207,22 @@ int fc_normalize(const fc_normalizer *norm, const char *text, size_t len, fc_tex
         return 0;
     case FC_NORMALIZER_NFC:
         return nfc(text, len, out, err);
+    case FC_NORMALIZER_STRIP:
+        strip(norm, text, len, out);
+        return 0;
+    case FC_NORMALIZER_LOWERCASE:
+        lowercase(text, len, out);
+        return 0;
+    case FC_NORMALIZER_REPLACE:
+        return fc_replace_apply(norm->replace, text, len, out, err);
+    case FC_NORMALIZER_PRECOMPILED:
+        if (norm->precompiled) {
+            fc_precompiled_normalize(norm->precompiled, text, len, out);
+        } else {
+            out->len = 0;
+            fc_textbuf_append(out, text, len);
+        }
+        return 0;
     case FC_NORMALIZER_SEQUENCE: {
         out->len = 0;
         fc_textbuf_append(out, text, len);

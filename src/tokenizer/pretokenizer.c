@@ -38,14 +38,7 @@ static int compile_regex(fc_pretokenizer *pt, const char *path, fc_error *err) {
     return 0;
 }
 
-int fc_pretokenizer_load(fc_pretokenizer *pt, const cJSON *json, const char *path, fc_error *err) {
-    memset(pt, 0, sizeof *pt);
-    if (!json || cJSON_IsNull(json)) return 0;
-    const cJSON *type = cJSON_GetObjectItemCaseSensitive(json, "type");
-    if (!cJSON_IsString(type)) return fc_fail(err, "%s: pre_tokenizer has no \"type\"", path);
-    if (strcmp(type->valuestring, "ByteLevel") != 0)
-        return fc_fail(err, "%s: pre_tokenizer type \"%s\" is not supported (supported: ByteLevel, null)",
-                       path, type->valuestring);
+static int load_bytelevel(fc_pretokenizer *pt, const cJSON *json, const char *path, fc_error *err) {
     pt->kind = FC_PRETOKENIZER_BYTELEVEL;
     // tokenizers' defaults: add_prefix_space true, use_regex true.
     const cJSON *aps = cJSON_GetObjectItemCaseSensitive(json, "add_prefix_space");
@@ -55,8 +48,37 @@ int fc_pretokenizer_load(fc_pretokenizer *pt, const cJSON *json, const char *pat
     return pt->use_regex ? compile_regex(pt, path, err) : 0;
 }
 
+static int load_sequence(fc_pretokenizer *pt, const cJSON *json, const char *path, fc_error *err) {
+    const cJSON *list = cJSON_GetObjectItemCaseSensitive(json, "pretokenizers");
+    if (!cJSON_IsArray(list)) return fc_fail(err, "%s: pre_tokenizer Sequence has no \"pretokenizers\" array", path);
+    pt->kind = FC_PRETOKENIZER_SEQUENCE;
+    pt->steps = fc_calloc((size_t)cJSON_GetArraySize(list) + 1, sizeof *pt->steps);
+    for (const cJSON *item = list->child; item; item = item->next) {
+        // Each step still counts when its load fails, so that freeing releases what it holds.
+        if (fc_pretokenizer_load(&pt->steps[pt->step_count++], item, path, err)) return -1;
+    }
+    return 0;
+}
+
+int fc_pretokenizer_load(fc_pretokenizer *pt, const cJSON *json, const char *path, fc_error *err) {
+    memset(pt, 0, sizeof *pt);
+    if (!json || cJSON_IsNull(json)) return 0;
+    const cJSON *type = cJSON_GetObjectItemCaseSensitive(json, "type");
+    if (!cJSON_IsString(type)) return fc_fail(err, "%s: pre_tokenizer has no \"type\"", path);
+    if (strcmp(type->valuestring, "ByteLevel") == 0) return load_bytelevel(pt, json, path, err);
+    if (strcmp(type->valuestring, "Sequence") == 0) return load_sequence(pt, json, path, err);
+    if (strcmp(type->valuestring, "Metaspace") == 0) {
+        pt->kind = FC_PRETOKENIZER_METASPACE;
+        return fc_metaspace_load(&pt->metaspace, json, path, err);
+    }
+    return fc_fail(err, "%s: pre_tokenizer type \"%s\" is not supported (supported: ByteLevel, Metaspace, "
+                   "Sequence, null)", path, type->valuestring);
+}
+
 void fc_pretokenizer_free(fc_pretokenizer *pt) {
     if (pt->regex) pcre2_code_free(pt->regex);
+    for (int i = 0; i < pt->step_count; i++) fc_pretokenizer_free(&pt->steps[i]);
+    free(pt->steps);
     memset(pt, 0, sizeof *pt);
 }
 
@@ -73,14 +95,27 @@ static void add_word(const fc_pretokenizer *pt, fc_words *out, const char *word,
     out->ends[out->count++] = out->text.len;
 }
 
-int fc_pretokenize(const fc_pretokenizer *pt, const char *text, size_t len, fc_words *out,
-                   fc_error *err) {
-    out->text.len = 0;
-    out->count = 0;
-    if (pt->kind == FC_PRETOKENIZER_NONE) {
-        add_word(pt, out, text, len);
-        return 0;
+static int pretokenize_append(const fc_pretokenizer *pt, const char *text, size_t len, int starts_text,
+                              fc_words *out, fc_error *err);
+
+// Metaspace: rewrite the piece, then cut it before every replacement character.
+static void metaspace_words(const fc_pretokenizer *pt, const char *text, size_t len, int starts_text,
+                            fc_words *out) {
+    if (len == 0) return;
+    fc_metaspace_rewrite(&pt->metaspace, text, len, starts_text, &out->prefixed);
+    const char *p = out->prefixed.data;
+    size_t left = out->prefixed.len;
+    while (left > 0) {
+        size_t n = fc_metaspace_word_len(&pt->metaspace, p, left);
+        add_word(pt, out, p, n);
+        p += n;
+        left -= n;
     }
+}
+
+// ByteLevel: the GPT-2 regex split (or the whole piece), each word byte-mapped.
+static int bytelevel_words(const fc_pretokenizer *pt, const char *text, size_t len, fc_words *out,
+                           fc_error *err) {
     if (pt->add_prefix_space && len > 0 && text[0] != ' ') {
         out->prefixed.len = 0;
         fc_textbuf_append(&out->prefixed, " ", 1);
@@ -118,7 +153,69 @@ int fc_pretokenize(const fc_pretokenizer *pt, const char *text, size_t len, fc_w
     return 0;
 }
 
+// Sequence: each step splits every word of the step before (PreTokenizedString::split per
+// step); only the very first word can still start the original text.
+static int sequence_words(const fc_pretokenizer *pt, const char *text, size_t len, int starts_text,
+                          fc_words *out, fc_error *err) {
+    if (pt->step_count == 0) {
+        add_word(pt, out, text, len);
+        return 0;
+    }
+    if (pt->step_count == 1) return pretokenize_append(&pt->steps[0], text, len, starts_text, out, err);
+    if (!out->stage) out->stage = fc_calloc(1, sizeof *out->stage);
+    fc_words *stage = out->stage;
+    // Steps alternate between stage and out so that the last one writes out.
+    fc_words *src = (pt->step_count % 2 == 0) ? stage : out, *dst = src == out ? stage : out;
+    src->text.len = 0;
+    src->count = 0;
+    if (pretokenize_append(&pt->steps[0], text, len, starts_text, src, err)) return -1;
+    for (int k = 1; k < pt->step_count; k++) {
+        dst->text.len = 0;
+        dst->count = 0;
+        size_t start = 0;
+        for (size_t w = 0; w < src->count; w++) {
+            size_t end = src->ends[w];
+            if (pretokenize_append(&pt->steps[k], src->text.data + start, end - start, starts_text && w == 0,
+                                   dst, err))
+                return -1;
+            start = end;
+        }
+        fc_words *t = src;
+        src = dst;
+        dst = t;
+    }
+    return 0;
+}
+
+static int pretokenize_append(const fc_pretokenizer *pt, const char *text, size_t len, int starts_text,
+                              fc_words *out, fc_error *err) {
+    switch (pt->kind) {
+    case FC_PRETOKENIZER_NONE:
+        add_word(pt, out, text, len);
+        return 0;
+    case FC_PRETOKENIZER_BYTELEVEL:
+        return bytelevel_words(pt, text, len, out, err);
+    case FC_PRETOKENIZER_METASPACE:
+        metaspace_words(pt, text, len, starts_text, out);
+        return 0;
+    case FC_PRETOKENIZER_SEQUENCE:
+        return sequence_words(pt, text, len, starts_text, out, err);
+    }
+    return fc_fail(err, "unknown pre-tokenizer kind %d", (int)pt->kind);
+}
+
+int fc_pretokenize(const fc_pretokenizer *pt, const char *text, size_t len, int starts_text,
+                   fc_words *out, fc_error *err) {
+    out->text.len = 0;
+    out->count = 0;
+    return pretokenize_append(pt, text, len, starts_text, out, err);
+}
+
 void fc_words_free(fc_words *words) {
+    if (words->stage) {
+        fc_words_free(words->stage);
+        free(words->stage);
+    }
     fc_textbuf_free(&words->text);
     fc_textbuf_free(&words->prefixed);
     free(words->ends);

@@ -1,6 +1,7 @@
-// The pre-tokenizer stage of tokenizer.json ("pre_tokenizer"), model-reference 5.1 step 4 and
-// 5.2. Supported: null (each piece is one word) and ByteLevel (GPT-2 split regex, then every
-// byte of a word mapped to its byte-level character). Other types are refused at load.
+// The pre-tokenizer stage of tokenizer.json ("pre_tokenizer"), model-reference 5.1 step 4, 5.2
+// and 5.3. Supported: null (each piece is one word), ByteLevel (GPT-2 split regex, then every
+// byte of a word mapped to its byte-level character), Metaspace (metaspace.h) and a Sequence of
+// these (each step splits the words of the one before). Other types are refused at load.
 #ifndef FC_TOKENIZER_PRETOKENIZER_H
 #define FC_TOKENIZER_PRETOKENIZER_H
 
@@ -10,11 +11,14 @@
 #include <stddef.h>
 
 #include "finecat.h"
+#include "tokenizer/metaspace.h"
 #include "tokenizer/textbuf.h"
 
 typedef enum fc_pretokenizer_kind {
     FC_PRETOKENIZER_NONE = 0,
     FC_PRETOKENIZER_BYTELEVEL,
+    FC_PRETOKENIZER_METASPACE,
+    FC_PRETOKENIZER_SEQUENCE,
 } fc_pretokenizer_kind;
 
 typedef struct fc_pretokenizer {
@@ -22,6 +26,9 @@ typedef struct fc_pretokenizer {
     int add_prefix_space; // ByteLevel: put a space before a piece that does not start with one
     int use_regex;        // ByteLevel: split with the GPT-2 regex (else the piece is one word)
     pcre2_code *regex;
+    fc_metaspace metaspace;        // Metaspace
+    struct fc_pretokenizer *steps; // Sequence
+    int step_count;
 } fc_pretokenizer;
 
 // Words of one piece, in the model's alphabet, laid end to end in text.
@@ -31,14 +38,16 @@ typedef struct fc_words {
     size_t count, cap;
     pcre2_match_data *match; // working memory of the regex, created on first use
     fc_textbuf prefixed;     // the piece with the prefix space, when add_prefix_space adds one
+    struct fc_words *stage;  // Sequence: the words of the previous step, created on first use
 } fc_words;
 
 int fc_pretokenizer_load(fc_pretokenizer *pt, const cJSON *json, const char *path, fc_error *err);
 void fc_pretokenizer_free(fc_pretokenizer *pt);
 
 // Splits one piece of normalized text (valid UTF-8) into words, replacing out's words.
-int fc_pretokenize(const fc_pretokenizer *pt, const char *text, size_t len, fc_words *out,
-                   fc_error *err);
+// starts_text: the piece begins at offset 0 of the original text (Metaspace "first").
+int fc_pretokenize(const fc_pretokenizer *pt, const char *text, size_t len, int starts_text,
+                   fc_words *out, fc_error *err);
 void fc_words_free(fc_words *words);
 
 #endif

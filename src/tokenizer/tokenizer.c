@@ -1,5 +1,7 @@
-// Loading tokenizer.json and running the pipeline stages in order (model-reference 5.1).
+// Loading tokenizer.json (or a DeBERTa spm.model) and running the pipeline stages in order
+// (model-reference 5.1).
 #include <cjson/cJSON.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,7 +13,7 @@
 #include "util/error.h"
 #include "util/file.h"
 
-static cJSON *parse_json_file(const char *path, fc_error *err) {
+cJSON *fc_tokenizer_parse_json_file(const char *path, fc_error *err) {
     char *data;
     size_t size;
     if (fc_read_file(path, &data, &size, err)) return NULL;
@@ -35,7 +37,7 @@ static int load_config(fc_tokenizer *tok, const char *dir, fc_error *err) {
     char *path = fc_path_join(dir, "tokenizer_config.json");
     int rc = 0;
     if (fc_file_exists(path)) {
-        cJSON *root = parse_json_file(path, err);
+        cJSON *root = fc_tokenizer_parse_json_file(path, err);
         if (!root) {
             rc = -1;
         } else {
@@ -68,18 +70,33 @@ static int load_stages(fc_tokenizer *tok, const cJSON *root, const char *path, f
     return 0;
 }
 
+// tokenizer.json when the folder has one; otherwise a DeBERTa-v2/v3 spm.model, the way
+// transformers v4 converts it (model-reference 5.3).
+static int load_stages_from_dir(fc_tokenizer *tok, const char *dir, fc_error *err) {
+    char *path = fc_path_join(dir, "tokenizer.json");
+    char *spm_path = fc_path_join(dir, "spm.model");
+    int rc;
+    if (!fc_file_exists(path) && fc_file_exists(spm_path)) {
+        rc = fc_tokenizer_load_spm_stages(tok, dir, err);
+    } else {
+        cJSON *root = fc_tokenizer_parse_json_file(path, err);
+        rc = root ? load_stages(tok, root, path, err) : -1;
+        if (!root && !fc_file_exists(path)) {
+            char message[sizeof err->message];
+            snprintf(message, sizeof message, "%s", err->message);
+            fc_fail(err, "%s (and there is no spm.model beside it)", message);
+        }
+        cJSON_Delete(root);
+    }
+    free(path);
+    free(spm_path);
+    return rc;
+}
+
 int fc_tokenizer_load(const char *dir, fc_tokenizer **out, fc_error *err) {
     *out = NULL;
-    char *path = fc_path_join(dir, "tokenizer.json");
-    cJSON *root = parse_json_file(path, err);
-    if (!root) {
-        free(path);
-        return -1;
-    }
     fc_tokenizer *tok = fc_calloc(1, sizeof *tok);
-    int rc = load_stages(tok, root, path, err);
-    cJSON_Delete(root);
-    free(path);
+    int rc = load_stages_from_dir(tok, dir, err);
     if (rc == 0) rc = load_config(tok, dir, err);
     if (rc) {
         fc_tokenizer_free(tok);
@@ -115,17 +132,39 @@ static void encode_scratch_free(encode_scratch *s) {
     fc_tok_model_scratch_free(&s->model);
 }
 
-// Pre-tokenizer and model over one normalized piece that holds no added token.
-static int encode_piece(const fc_tokenizer *tok, const char *text, size_t len, fc_ids *out,
+// Pre-tokenizer and model over one normalized piece that holds no added token. starts_text:
+// the piece begins the original text (for Metaspace's "first" prepend scheme).
+static int encode_piece(const fc_tokenizer *tok, const char *text, size_t len, int starts_text, fc_ids *out,
                         encode_scratch *s, fc_error *err) {
-    if (fc_pretokenize(&tok->pretokenizer, text, len, &s->words, err)) return -1;
+    if (fc_pretokenize(&tok->pretokenizer, text, len, starts_text, &s->words, err)) return -1;
     size_t start = 0;
     for (size_t w = 0; w < s->words.count; w++) {
         size_t end = s->words.ends[w];
-        fc_tok_model_encode_word(&tok->model, s->words.text.data + start, end - start, out, &s->model);
+        if (fc_tok_model_encode_word(&tok->model, s->words.text.data + start, end - start, out, &s->model, err))
+            return -1;
         start = end;
     }
     return 0;
+}
+
+// Whether the first normalized piece of a raw piece still starts at original offset 0: HF takes
+// the original offset of the piece's first normalized character, which a left Strip moves past
+// the whitespace it removes. Only Metaspace's "first" scheme asks; the steps before the Strip
+// in the normalizers HF's converters build (Lowercase) keep whitespace as it is.
+static int normalized_starts_at_origin(const fc_normalizer *norm, const char *raw, size_t len) {
+    if (len == 0) return 1;
+    if (norm->kind == FC_NORMALIZER_SEQUENCE) {
+        for (int i = 0; i < norm->step_count; i++) {
+            const fc_normalizer *step = &norm->steps[i];
+            if (step->kind == FC_NORMALIZER_SEQUENCE || (step->kind == FC_NORMALIZER_STRIP && step->strip_left))
+                return normalized_starts_at_origin(step, raw, len);
+        }
+        return 1;
+    }
+    if (norm->kind != FC_NORMALIZER_STRIP || !norm->strip_left) return 1;
+    int32_t cp;
+    fc_utf8_decode(raw, &cp);
+    return !fc_unicode_is_white_space(cp);
 }
 
 // Runs every stage up to the model on valid UTF-8 text; appends content ids to out.
@@ -152,7 +191,9 @@ static int encode_text(const fc_tokenizer *tok, const char *text, size_t len, fc
                 continue;
             }
             // 4-5. Pre-tokenizer and model.
-            if (encode_piece(tok, piece + seg->start, seg->len, out, s, err)) return -1;
+            int starts_text = raw->start == 0 && seg->start == 0 &&
+                              normalized_starts_at_origin(&tok->normalizer, text, raw->len);
+            if (encode_piece(tok, piece + seg->start, seg->len, starts_text, out, s, err)) return -1;
         }
     }
     return 0;
