@@ -10,7 +10,7 @@
 // does not allow it (then the peak covers the whole process so far).
 int fc_peak_rss_reset(void);
 
-// The high-water mark of resident memory in bytes (getrusage ru_maxrss), since the start or the
+// The high-water mark of resident memory in bytes (VmHWM), since the start or the
 // last reset.
 uint64_t fc_peak_rss_bytes(void);
 
