@@ -1,33 +1,42 @@
 #include "kernels/cpu/linear_lowp.h"
 
 #include <dnnl.h>
+#include <immintrin.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "io/dtype.h"
 #include "kernels/cpu/gemm.h"
+#include "kernels/cpu/kernels.h"
 #include "util/alloc.h"
+
+// Widens a 16-bit matrix into fp32, rows split across threads. bf16 is the top half of a
+// float32; f16 goes through F16C's vcvtph2ps (part of x86-64-v3).
+static void widen(float *dst, const uint16_t *src, size_t rows, size_t cols, fc_half_kind kind) {
+#pragma omp parallel for schedule(static)
+    for (size_t r = 0; r < rows; r++) {
+        const uint16_t *s = src + r * cols;
+        float *d = dst + r * cols;
+        size_t i = 0;
+        if (kind == FC_HALF_BF16) {
+            for (; i < cols; i++) {
+                uint32_t bits = (uint32_t)s[i] << 16;
+                memcpy(&d[i], &bits, sizeof bits);
+            }
+        } else {
+            for (; i + 8 <= cols; i += 8)
+                _mm256_storeu_ps(d + i, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(s + i))));
+            for (; i < cols; i++) d[i] = fc_f16_to_f32(s[i]);
+        }
+    }
+}
 
 void fc_linear_forward_half(float *out, const float *in, const uint16_t *weight, fc_half_kind kind,
                             const float *bias, int T, int in_dim, int out_dim, float *panel) {
     if (T <= 0) return;
-    for (int n0 = 0; n0 < out_dim; n0 += FC_HALF_PANEL_ROWS) {
-        int rows = out_dim - n0 < FC_HALF_PANEL_ROWS ? out_dim - n0 : FC_HALF_PANEL_ROWS;
-        const uint16_t *src = weight + (size_t)n0 * in_dim;
-        size_t count = (size_t)rows * in_dim;
-        if (kind == FC_HALF_BF16)
-            fc_bf16_array_to_f32(src, panel, count);
-        else
-            fc_f16_array_to_f32(src, panel, count);
-        float beta = 0.0f;
-        if (bias) {
-            for (int t = 0; t < T; t++)
-                memcpy(out + (size_t)t * out_dim + n0, bias + n0, sizeof(float) * rows);
-            beta = 1.0f;
-        }
-        fc_sgemm(0, 1, T, rows, in_dim, 1.0f, in, in_dim, panel, in_dim, beta, out + n0, out_dim);
-    }
+    widen(panel, weight, (size_t)out_dim, (size_t)in_dim, kind);
+    fc_linear_forward(out, in, panel, bias, T, in_dim, out_dim);
 }
 
 void fc_int8_weights_quantize(fc_int8_weights *w, const float *weight, int out_dim, int in_dim) {
@@ -68,8 +77,12 @@ static void reserve(void **buf, size_t *capacity, size_t bytes) {
     }
 }
 
-// Zero point of the 7-bit activations: q ∈ [-63, 63] is stored as q + 64 ∈ [1, 127].
-enum { ACTIVATION_ZERO_POINT = 64, ACTIVATION_MAX = 63 };
+int fc_int8_activation_bits(void) {
+    static int bits = 0; // decided once; a CPU does not change
+    if (bits == 0)
+        bits = __builtin_cpu_supports("avx512vnni") || __builtin_cpu_supports("avxvnni") ? 8 : 7;
+    return bits;
+}
 
 void fc_linear_forward_int8(float *out, const float *in, const fc_int8_weights *w,
                             const float *bias, int T, fc_int8_scratch *s) {
@@ -78,20 +91,25 @@ void fc_linear_forward_int8(float *out, const float *in, const fc_int8_weights *
     reserve((void **)&s->activations, &s->activation_capacity, (size_t)T * K);
     reserve((void **)&s->row_scale, &s->row_capacity, (size_t)T * sizeof(float));
     reserve((void **)&s->acc, &s->acc_capacity, (size_t)T * N * sizeof(int32_t));
+    // Symmetric q ∈ [-max_q, max_q] stored as q + zero_point, so that u8 holds it.
+    int max_q = fc_int8_activation_bits() == 8 ? 127 : 63, zero_point = max_q + 1;
 #pragma omp parallel for schedule(static)
     for (int t = 0; t < T; t++) {
         const float *x = in + (size_t)t * K;
         float max = 0.0f;
         for (int k = 0; k < K; k++) max = fmaxf(max, fabsf(x[k]));
-        float scale = max > 0.0f ? max / ACTIVATION_MAX : 1.0f;
+        float scale = max > 0.0f ? max / (float)max_q : 1.0f;
         float inv = 1.0f / scale;
         uint8_t *q = s->activations + (size_t)t * K;
-        for (int k = 0; k < K; k++) q[k] = (uint8_t)(lrintf(x[k] * inv) + ACTIVATION_ZERO_POINT);
+        for (int k = 0; k < K; k++) {
+            float v = x[k] * inv; // |v| <= max_q; round half away from zero (vectorizes)
+            q[k] = (uint8_t)((int)(v + (v >= 0.0f ? 0.5f : -0.5f)) + zero_point);
+        }
         s->row_scale[t] = scale;
     }
     const int32_t no_offset = 0;
-    // acc = (A − 64) · Bᵀ, row-major; 'F' = one fixed C offset (zero).
-    dnnl_gemm_u8s8s32('N', 'T', 'F', T, N, K, 1.0f, s->activations, K, ACTIVATION_ZERO_POINT,
+    // acc = (A − zero_point) · Bᵀ, row-major; 'F' = one fixed C offset (zero).
+    dnnl_gemm_u8s8s32('N', 'T', 'F', T, N, K, 1.0f, s->activations, K, (uint8_t)zero_point,
                       w->q, K, 0, 0.0f, s->acc, N, &no_offset);
 #pragma omp parallel for schedule(static)
     for (int t = 0; t < T; t++) {
@@ -111,7 +129,7 @@ void fc_lowp_linear_forward(float *out, const float *in, const fc_lowp_linear *w
         fc_linear_forward_int8(out, in, &w->int8, bias, T, &s->int8);
         return;
     }
-    size_t floats = (size_t)FC_HALF_PANEL_ROWS * (size_t)w->in_dim;
+    size_t floats = (size_t)w->out_dim * (size_t)w->in_dim;
     reserve((void **)&s->panel, &s->panel_bytes, floats * sizeof(float));
     fc_linear_forward_half(out, in, w->half, w->format == FC_LOWP_BF16 ? FC_HALF_BF16 : FC_HALF_F16,
                            bias, T, w->in_dim, w->out_dim, s->panel);

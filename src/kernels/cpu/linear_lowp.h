@@ -1,23 +1,22 @@
 // Dense layers with low-precision weight storage (issue 4, `--dtype`):
-// - bf16 / f16 weights with fp32 math: weights are widened a block of rows at a time into a
-//   small fp32 panel and multiplied by BLAS, so memory holds half the bytes and the math is
-//   the fp32 reference's.
+// - bf16 / f16 weights with fp32 math: a matrix is widened into an fp32 scratch buffer (shared
+//   by all layers) right before its GEMM, so the model holds half the bytes and the math is the
+//   fp32 reference's; the widening is a vectorized pass over the weights, a few percent of the
+//   GEMM's time at batch 32.
 // - int8: per-output-channel symmetric weight scales (quantized once at load) and dynamic
 //   per-row activation scales (quantized per call), integer GEMM with int32 accumulation
-//   (oneDNN's u8s8s32 GEMM), then y = acc · s_row · s_channel + bias.
+//   (oneDNN's u8s8s32 GEMM), then y = acc · s_row · s_channel + bias. Activations get 8 bits
+//   on CPUs with VNNI and 7 bits without (see fc_linear_forward_int8).
 #ifndef FC_KERNELS_CPU_LINEAR_LOWP_H
 #define FC_KERNELS_CPU_LINEAR_LOWP_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-// Rows of the fp32 panel widened per GEMM call in fc_linear_forward_half.
-#define FC_HALF_PANEL_ROWS 256
-
 typedef enum fc_half_kind { FC_HALF_BF16, FC_HALF_F16 } fc_half_kind;
 
 // out[T, out_dim] = in · Wᵀ + bias with W [out_dim, in_dim] stored as 16-bit floats.
-// panel holds FC_HALF_PANEL_ROWS · in_dim floats.
+// panel holds out_dim · in_dim floats (the widened matrix).
 void fc_linear_forward_half(float *out, const float *in, const uint16_t *weight, fc_half_kind kind,
                             const float *bias, int T, int in_dim, int out_dim, float *panel);
 
@@ -41,12 +40,16 @@ typedef struct fc_int8_scratch {
 
 void fc_int8_scratch_free(fc_int8_scratch *s);
 
-// out[T, out_dim] = in · Wᵀ + bias with W int8. Activations are quantized per row to 7 bits
-// ([-63, 63] stored as u8 with zero point 64): AVX2 has no VNNI, and its u8·s8 multiply-add
-// sums pairs into saturating 16-bit lanes, which 127·127·2 < 32767 never overflows
-// (perf-notes.md).
+// out[T, out_dim] = in · Wᵀ + bias with W int8. Activations are quantized symmetrically per
+// row, stored as u8 with a zero point: 8 bits ([-127, 127] + 128) where the CPU has VNNI,
+// whose u8·s8 dot product accumulates straight into 32 bits; 7 bits ([-63, 63] + 64) on plain
+// AVX2, whose u8·s8 multiply-add sums pairs into saturating 16-bit lanes that 127·127·2 <
+// 32767 never overflows (perf-notes.md).
 void fc_linear_forward_int8(float *out, const float *in, const fc_int8_weights *w,
                             const float *bias, int T, fc_int8_scratch *scratch);
+
+// Bits of the int8 path's activations on this CPU: 8 with VNNI, else 7.
+int fc_int8_activation_bits(void);
 
 // A dense layer's weight matrix in one of the low-precision storages, as the model keeps it.
 typedef enum fc_lowp_format { FC_LOWP_BF16, FC_LOWP_F16, FC_LOWP_INT8 } fc_lowp_format;
