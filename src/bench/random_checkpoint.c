@@ -34,17 +34,36 @@ static float next_normal(uint64_t *state) {
     return (float)(sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2));
 }
 
-static void fill(float *dst, const fc_tensor_spec *s, uint64_t *state) {
+// How transformers initializes a fresh ModernBERT (ModernBertPreTrainedModel._init_weights):
+// truncated normals cut at cutoff·std, with std = initializer_range for the embedding, Wqkv
+// and Wi, initializer_range / √(2·layers) for both Wo and head.dense, hidden_size^−½ for the
+// classifier; norms 1, biases 0. Benchmarks use it because it behaves like a trained network:
+// a larger gain puts a 28-layer stack in the chaotic regime, where any rounding (bf16, int8)
+// grows layer after layer and says nothing about real checkpoints.
+typedef struct init_scale {
+    double range, cutoff;
+    int num_layers, hidden_size;
+} init_scale;
+
+static double tensor_std(const fc_tensor_spec *s, const init_scale *init) {
+    if (strstr(s->name, "classifier.")) return 1.0 / sqrt((double)init->hidden_size);
+    if (strstr(s->name, ".Wo.") || strstr(s->name, "head.dense"))
+        return init->range / sqrt(2.0 * init->num_layers);
+    return init->range;
+}
+
+static void fill(float *dst, const fc_tensor_spec *s, const init_scale *init, uint64_t *state) {
     size_t n = (size_t)s->shape[0] * (size_t)(s->ndim == 2 ? s->shape[1] : 1);
-    float scale = s->role == FC_TENSOR_MATRIX ? 1.5f / sqrtf((float)s->shape[1]) : 1.0f;
+    if (s->role == FC_TENSOR_NORM || s->role == FC_TENSOR_BIAS) {
+        for (size_t i = 0; i < n; i++) dst[i] = s->role == FC_TENSOR_NORM ? 1.0f : 0.0f;
+        return;
+    }
+    double std = tensor_std(s, init), limit = init->cutoff * std;
     for (size_t i = 0; i < n; i++) {
-        float z = next_normal(state);
-        switch (s->role) {
-        case FC_TENSOR_EMBEDDING: dst[i] = z; break;
-        case FC_TENSOR_MATRIX: dst[i] = z * scale; break;
-        case FC_TENSOR_NORM: dst[i] = 1.0f + 0.2f * z; break;
-        case FC_TENSOR_BIAS: dst[i] = 0.2f * z; break;
-        }
+        double v;
+        do v = next_normal(state) * std;
+        while (v < -limit || v > limit);
+        dst[i] = (float)v;
     }
 }
 
@@ -135,13 +154,17 @@ int fc_write_random_checkpoint(const char *config_path, const char *out_dir, uin
     fc_label_map_free(&labels);
     if (fc_modernbert_config_parse(config, config_path, &mc, err) != 0) goto done;
 
+    init_scale init = {0.02, 2.0, mc.num_layers, mc.hidden_size};
+    if (fc_json_double_or(config, "initializer_range", 0.02, config_path, &init.range, err) ||
+        fc_json_double_or(config, "initializer_cutoff_factor", 2.0, config_path, &init.cutoff, err))
+        goto done;
     fc_modernbert_tensor_specs(&mc, num_labels, &specs, &count);
     tensors = fc_calloc((size_t)count, sizeof *tensors);
     uint64_t state = seed;
     for (int i = 0; i < count; i++) {
         size_t n = (size_t)specs[i].shape[0] * (size_t)(specs[i].ndim == 2 ? specs[i].shape[1] : 1);
         float *data = fc_malloc(n * sizeof(float));
-        fill(data, &specs[i], &state);
+        fill(data, &specs[i], &init, &state);
         if (dtype != FC_DTYPE_F32) narrow(data, n, dtype);
         tensors[i].name = specs[i].name;
         tensors[i].dtype = dtype;

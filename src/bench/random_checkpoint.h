@@ -10,8 +10,8 @@
 
 // Reads config_path, writes out_dir/{config.json, model.safetensors} with seeded random
 // weights stored as dtype (F32, F16 or BF16), and copies the tokenizer files found beside the
-// config. A config without id2label gets the three NLI labels. Weights are scaled so that
-// activations and logits are of order 1 (std 1/sqrt(fan_in) matrices, norms near 1).
+// config. A config without id2label gets the three NLI labels. Weights are drawn as
+// transformers initializes a fresh ModernBERT (random_checkpoint.c).
 int fc_write_random_checkpoint(const char *config_path, const char *out_dir, uint64_t seed,
                                fc_dtype dtype, fc_error *err);
 
