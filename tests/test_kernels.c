@@ -26,6 +26,17 @@ static void test_gelu(void) {
     fc_geglu_forward(out, in, 1, 2); // gelu of the first half times the second half (P4)
     CHECK_CLOSE(out[0], 0.8413447460685429 * 3.0, 1e-6);
     CHECK_CLOSE(out[1], fc_gelu(-2.0f) * 0.5, 1e-7);
+    // The vectorized GeGLU path against the exact scalar GELU over [-12, 12] (gate 1).
+    enum { N = 24001 };
+    static float wide[2 * N], got[N];
+    for (int i = 0; i < N; i++) {
+        wide[i] = -12.0f + i * 0.001f;
+        wide[N + i] = 1.0f;
+    }
+    fc_geglu_forward(got, wide, 1, N);
+    double worst = 0.0;
+    for (int i = 0; i < N; i++) worst = fmax(worst, fabs(got[i] - fc_gelu(wide[i])));
+    CHECK_CLOSE(worst, 0.0, 2e-6);
 }
 
 static void test_rope_table(void) {

@@ -1,7 +1,8 @@
 // Attention, the fast path beside the reference kernel (attention.c) and tested against it:
-// one (sequence, head) at a time, the head's keys and values are first gathered into
-// contiguous rows, so the dot products and the weighted sum run over unit-stride memory that
-// stays in cache while every query of the window reuses it. Same visibility rule as the
+// one (sequence, head) at a time, the head's keys are first gathered transposed ([d, n]) and
+// its values as contiguous rows, so that a query's scores are d vectorized multiply-adds
+// across the window's keys (no horizontal sums) and the weighted sum runs over unit-stride
+// rows, all in cache while every query of the window reuses them. Same visibility rule as the
 // reference: keys of the query's own sequence with |q − k| <= window (all when window < 0).
 #include <math.h>
 #include <omp.h>
@@ -9,21 +10,29 @@
 
 #include "kernels/cpu/kernels.h"
 
+// Keys are stored transposed with rows padded to a multiple of 8, so that the score loop can
+// always read 8 keys at a time (the extra lanes are computed and dropped).
+static int padded(int n) {
+    return (n + 7) / 8 * 8;
+}
+
 size_t fc_attention_blocked_scratch_floats(int longest, int head_dim) {
-    return (size_t)longest * (2 * (size_t)head_dim + 1);
+    return (size_t)padded(longest) * (2 * (size_t)head_dim + 1);
 }
 
 static void attend_one_head(float *out, const float *qkv, int begin, int n, int h, int num_heads,
                             int head_dim, int window, float *keys, float *values,
                             float *scores) {
-    int H = num_heads * head_dim;
+    int H = num_heads * head_dim, n_pad = padded(n);
     size_t stride = (size_t)3 * H;
     float scale = 1.0f / sqrtf((float)head_dim);
     for (int j = 0; j < n; j++) {
         const float *row = qkv + (size_t)(begin + j) * stride + h * head_dim;
-        memcpy(keys + (size_t)j * head_dim, row + H, sizeof(float) * head_dim);
+        for (int i = 0; i < head_dim; i++) keys[(size_t)i * n_pad + j] = row[H + i]; // transposed
         memcpy(values + (size_t)j * head_dim, row + 2 * H, sizeof(float) * head_dim);
     }
+    for (int i = 0; i < head_dim; i++) // the padding lanes: finite values, results unused
+        for (int j = n; j < n_pad; j++) keys[(size_t)i * n_pad + j] = 0.0f;
     for (int q = 0; q < n; q++) {
         int lo = 0, hi = n - 1;
         if (window >= 0) {
@@ -31,15 +40,30 @@ static void attend_one_head(float *out, const float *qkv, int begin, int n, int 
             if (q + window < hi) hi = q + window;
         }
         const float *query = qkv + (size_t)(begin + q) * stride + h * head_dim;
+        int width = hi - lo + 1;
+        // Eight keys at a time, their sums held in one vector register across all d terms.
+        for (int j0 = 0; j0 < width; j0 += 8) {
+            float acc[8] = {0};
+            const float *key_block = keys + lo + j0;
+            int lanes = lo + j0 + 8 <= n_pad ? 8 : n_pad - (lo + j0);
+            if (lanes == 8) {
+                for (int i = 0; i < head_dim; i++) {
+                    const float qi = query[i], *k8 = key_block + (size_t)i * n_pad;
+#pragma omp simd
+                    for (int jj = 0; jj < 8; jj++) acc[jj] += qi * k8[jj];
+                }
+            } else {
+                for (int i = 0; i < head_dim; i++)
+                    for (int jj = 0; jj < lanes; jj++)
+                        acc[jj] += query[i] * key_block[(size_t)i * n_pad + jj];
+            }
+            int take = width - j0 < 8 ? width - j0 : 8;
+            for (int jj = 0; jj < take; jj++) scores[j0 + jj] = acc[jj];
+        }
         float max = -INFINITY;
-        for (int j = lo; j <= hi; j++) {
-            const float *key = keys + (size_t)j * head_dim;
-            float dot = 0.0f;
-#pragma omp simd reduction(+ : dot)
-            for (int i = 0; i < head_dim; i++) dot += query[i] * key[i];
-            dot *= scale;
-            scores[j - lo] = dot;
-            max = dot > max ? dot : max;
+        for (int j = 0; j < width; j++) {
+            scores[j] *= scale;
+            max = scores[j] > max ? scores[j] : max;
         }
         float sum = 0.0f;
         for (int j = 0; j <= hi - lo; j++) {
@@ -69,8 +93,8 @@ void fc_attention_forward_blocked(float *out, const float *qkv, const int32_t *o
         for (int item = 0; item < items; item++) {
             int s = item / num_heads, h = item % num_heads;
             int begin = offsets[s], n = offsets[s + 1] - offsets[s];
-            float *values = keys + (size_t)n * head_dim;
-            float *scores = values + (size_t)n * head_dim;
+            float *values = keys + (size_t)padded(n) * head_dim;
+            float *scores = values + (size_t)padded(n) * head_dim;
             attend_one_head(out, qkv, begin, n, h, num_heads, head_dim, window, keys, values,
                             scores);
         }
