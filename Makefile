@@ -1,17 +1,35 @@
 # finecat build. `make` builds the library and the CLI, `make test` runs the test suite,
 # `make asan` builds and runs the tests under AddressSanitizer + UndefinedBehaviorSanitizer.
 CC      ?= cc
+ifeq ($(CUDA),1)
+BUILD   ?= build-cuda
+endif
 BUILD   ?= build
 OPT     ?= -O2 -march=x86-64-v3 -mtune=native
 CFLAGS  ?= $(OPT) -g
 CFLAGS  += -std=c17 -Wall -Wextra -Wno-unused-parameter -fopenmp -D_GNU_SOURCE -Iinclude -Isrc
 LDLIBS  += -lcjson -lpcre2-8 -lutf8proc -lmicrohttpd -ldnnl -lpthread -lm -fopenmp
 
-LIB_SRC  := $(shell find src -name '*.c' ! -path 'src/cli/*' | sort)
-CLI_SRC  := $(shell find src/cli -name '*.c' | sort)
-TEST_SRC := $(shell find tests -maxdepth 1 -name '*.c' | sort)
+# Sources that need the CUDA toolkit (src/kernels/cuda/, *_cuda.c) build only with CUDA=1:
+# `make CUDA=1` builds the optional NVIDIA GPU path (ModernBERT inference) in build-cuda, for
+# sm_90 (H100, H200) with compute_90 PTX that newer GPUs compile at load.
+CUDA_ONLY := src/kernels/cuda/% %_cuda.c
+CU_SRC    :=
+ifeq ($(CUDA),1)
+CUDA_HOME ?= /usr/local/cuda
+NVCC      ?= $(CUDA_HOME)/bin/nvcc
+CUDA_ARCH ?= -gencode arch=compute_90,code=sm_90 -gencode arch=compute_90,code=compute_90
+CFLAGS    += -DFC_WITH_CUDA -I$(CUDA_HOME)/include
+LDLIBS    += -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 -lcublas -lcudart -lstdc++
+CUDA_ONLY :=
+CU_SRC    := $(shell find src/kernels/cuda -name '*.cu' | sort)
+endif
 
-LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+LIB_SRC  := $(filter-out $(CUDA_ONLY),$(shell find src -name '*.c' ! -path 'src/cli/*' | sort))
+CLI_SRC  := $(shell find src/cli -name '*.c' | sort)
+TEST_SRC := $(filter-out $(CUDA_ONLY),$(shell find tests -maxdepth 1 -name '*.c' | sort))
+
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(CU_SRC:%.cu=$(BUILD)/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 
@@ -38,6 +56,10 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
+$(BUILD)/%.o: %.cu
+	@mkdir -p $(dir $@)
+	$(NVCC) -O3 -std=c++17 $(CUDA_ARCH) -Iinclude -Isrc -MMD -MP -c -o $@ $<
+
 test: all
 	FINECAT_BIN=$(BUILD)/finecat ./$(BUILD)/finecat_tests
 
@@ -53,6 +75,6 @@ deps:
 	fi
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-cuda
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d)

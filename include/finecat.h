@@ -103,12 +103,21 @@ typedef enum fc_weight_dtype {
 const char *fc_weight_dtype_name(fc_weight_dtype dtype);
 int fc_weight_dtype_from_name(const char *name);
 
+// Where the forward runs.
+typedef enum fc_device {
+    FC_DEVICE_CPU = 0,
+    FC_DEVICE_CUDA = 1,
+} fc_device;
+
 typedef struct fc_model_options {
     fc_weight_dtype weights; // default FC_WEIGHTS_F32
+    int device;              // an fc_device: 0 = CPU (default); 1 = the first NVIDIA GPU,
+                             // for ModernBERT with f32 weights, in a build made with CUDA=1
+                             // (elsewhere loading fails with an error that says so)
 } fc_model_options;
 
 // fc_model_load with options (NULL: the defaults). Low-precision storage is implemented for
-// ModernBERT; other architectures refuse it with an error.
+// ModernBERT; other architectures refuse it with an error, and so does the CUDA device.
 int fc_model_load_with(const char *dir, const fc_model_options *options, fc_model **out,
                        fc_error *err);
 void fc_model_free(fc_model *model);

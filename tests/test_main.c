@@ -72,6 +72,9 @@ void suite_zeroshot(void);
 void suite_check(void);
 void suite_serve(void);
 void suite_curate(void);
+#ifdef FC_WITH_CUDA
+void suite_cuda(void);
+#endif
 
 static const suite suites[] = {
     {"util", suite_util},
@@ -92,6 +95,9 @@ static const suite suites[] = {
     {"check", suite_check},
     {"serve", suite_serve},
     {"curate", suite_curate},
+#ifdef FC_WITH_CUDA
+    {"cuda", suite_cuda},
+#endif
 };
 
 int main(int argc, char **argv) {

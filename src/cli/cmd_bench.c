@@ -16,6 +16,9 @@
 #include "eval/peak_memory.h"
 #include "finecat.h"
 #include "util/alloc.h"
+#ifdef FC_WITH_CUDA
+#include "model/modernbert_cuda.h"
+#endif
 
 static const char usage[] =
     "Usage: finecat bench (--model DIR | --config FILE --random-weights) [OPTIONS]\n"
@@ -47,6 +50,10 @@ static const char usage[] =
     "  --batch-size N      pairs per forward (default: 32)\n"
     "  --max-length N      truncate pairs to N tokens (default: the model's)\n"
     "  --threads N         threads for kernels and BLAS (default: all cores)\n"
+    "  --device D          where the forward runs: cpu, or cuda (an NVIDIA GPU;\n"
+    "                      ModernBERT with f32 weights, in a build made with\n"
+    "                      make CUDA=1); cuda adds device memory and skips the\n"
+    "                      CPU GEMM probe (default: cpu)\n"
     "  --repeats N         timed passes; the best is reported (default: 3)\n"
     "  --no-gemm-probe     skip measuring the GEMM rate\n"
     "  --json FILE         also write the results as JSON ('-': stdout)\n"
@@ -56,8 +63,29 @@ static const char usage[] =
     "  finecat bench --config ../shared/data/tokenizers/ModernBERT-large/config.json \\\n"
     "      --random-weights --threads 2 --json large.json\n";
 
+// Device memory of a run on the GPU (measured = 0 on the CPU).
+typedef struct device_memory {
+    int measured;
+    double peak_mb;  // the most finecat held at once: weights, activations, RoPE tables
+    double used_mb;  // in use on the whole device after the run (adds the CUDA context and
+    double total_mb; // cuBLAS's workspace)
+} device_memory;
+
+static device_memory measure_device_memory(int device) {
+    device_memory d = {0};
+#ifdef FC_WITH_CUDA
+    fc_cuda_memory info;
+    fc_error err;
+    if (device == FC_DEVICE_CUDA && fc_cuda_memory_info(&info, &err) == 0)
+        d = (device_memory){1, info.peak_allocated / 1048576.0, info.device_used / 1048576.0,
+                            info.device_total / 1048576.0};
+#endif
+    return d;
+}
+
 static void write_json(FILE *f, const char *model, const char *dtype, const fc_bench_result *r,
-                       int batch_size, const fc_logit_agreement *agreement) {
+                       int batch_size, const fc_logit_agreement *agreement,
+                       const device_memory *gpu) {
     fprintf(f,
             "{\"model\":\"%s\",\"dtype\":\"%s\",\"pairs\":%zu,\"batch_size\":%d,\"threads\":%d,"
             "\"tokens\":%zu,\"padded_tokens\":%zu,\"padding_waste_if_padded\":%.4f,"
@@ -74,11 +102,14 @@ static void write_json(FILE *f, const char *model, const char *dtype, const fc_b
     if (agreement)
         fprintf(f, ",\"max_abs_diff_vs_f32\":%.6g,\"argmax_agreement_vs_f32\":%.6f",
                 agreement->max_abs_diff, agreement->argmax_agreement);
+    if (gpu->measured)
+        fprintf(f, ",\"device\":\"cuda\",\"device_peak_mb\":%.1f,\"device_used_mb\":%.1f",
+                gpu->peak_mb, gpu->used_mb);
     fprintf(f, "}\n");
 }
 
 static void print_table(const char *model, const char *dtype, const fc_bench_result *r,
-                        const fc_logit_agreement *agreement) {
+                        const fc_logit_agreement *agreement, const device_memory *gpu) {
     printf("model            %s (%s)\n", model, dtype);
     printf("pairs            %zu, %zu tokens (%.1f per pair), %d threads\n", r->pairs, r->tokens,
            (double)r->tokens / r->pairs, r->threads);
@@ -96,6 +127,9 @@ static void print_table(const char *model, const char *dtype, const fc_bench_res
         printf("\n");
     }
     printf("peak memory      %.1f MB resident\n", r->peak_rss_bytes / 1048576.0);
+    if (gpu->measured)
+        printf("device memory    %.1f MB peak held by finecat; %.1f of %.1f MB in use on the "
+               "GPU\n", gpu->peak_mb, gpu->used_mb, gpu->total_mb);
     if (agreement)
         printf("vs f32           max |logit diff| %.4g, argmax agreement %.2f%%\n",
                agreement->max_abs_diff, 100.0 * agreement->argmax_agreement);
@@ -142,7 +176,8 @@ static int run(int argc, char **argv) {
     const char *model_dir = NULL, *config = NULL, *work_dir = NULL, *data_path = NULL,
                *json_path = NULL;
     int random_weights = 0, file_dtype = 0, weights_dtype = 0, pairs_limit = 0, threads = 0,
-        no_probe = 0;
+        no_probe = 0, device = FC_DEVICE_CPU;
+    static const char *const devices[] = {"cpu", "cuda", NULL}; // indexed by fc_device
     static const char *const file_dtypes[] = {"f32", "bf16", "f16", NULL};
     static const char *const weight_dtypes[] = {"f32", "bf16", "f16", "int8", NULL};
     fc_bench_options options = fc_bench_default_options();
@@ -158,6 +193,7 @@ static int run(int argc, char **argv) {
         {"--batch-size", FC_ARG_INT, &options.batch_size, 1, NULL},
         {"--max-length", FC_ARG_INT, &options.max_length, 1, NULL},
         {"--threads", FC_ARG_INT, &threads, 1, NULL},
+        {"--device", FC_ARG_CHOICE, &device, 0, devices},
         {"--repeats", FC_ARG_INT, &options.repeats, 1, NULL},
         {"--no-gemm-probe", FC_ARG_FLAG, &no_probe, 0, NULL},
         {"--json", FC_ARG_STRING, &json_path, 0, NULL},
@@ -175,7 +211,8 @@ static int run(int argc, char **argv) {
         return fc_args_usage_error("bench", "give either --model DIR or --config FILE");
     if (config && !random_weights)
         return fc_args_usage_error("bench", "--config needs --random-weights");
-    if (no_probe) options.gemm_tokens = 0;
+    // The probe measures the CPU's GEMM, no yardstick for a forward on the GPU.
+    if (no_probe || device == FC_DEVICE_CUDA) options.gemm_tokens = 0;
     if (threads > 0) {
         fc_set_threads(threads);
     }
@@ -223,7 +260,7 @@ static int run(int argc, char **argv) {
         fprintf(stderr, "finecat: %s\n", err.message);
         goto done;
     }
-    fc_model_options model_options = {.weights = (fc_weight_dtype)weights_dtype};
+    fc_model_options model_options = {.weights = (fc_weight_dtype)weights_dtype, .device = device};
     if (fc_model_load_with(model_dir, &model_options, &model, &err) != 0) {
         fprintf(stderr, "finecat: %s\n", err.message);
         goto done;
@@ -237,13 +274,14 @@ static int run(int argc, char **argv) {
             agreement = fc_compare_logits(reference, logits, n, fc_model_num_labels(model));
             compared = &agreement;
         }
-        print_table(name, dtype_name, &result, compared);
+        device_memory gpu = measure_device_memory(device);
+        print_table(name, dtype_name, &result, compared, &gpu);
         if (json_path) {
             FILE *f = strcmp(json_path, "-") == 0 ? stdout : fopen(json_path, "w");
             if (!f) {
                 fprintf(stderr, "finecat: %s: %s\n", json_path, strerror(errno));
             } else {
-                write_json(f, name, dtype_name, &result, options.batch_size, compared);
+                write_json(f, name, dtype_name, &result, options.batch_size, compared, &gpu);
                 if (f != stdout) fclose(f);
                 status = FC_EXIT_OK;
             }

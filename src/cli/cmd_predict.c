@@ -42,6 +42,9 @@ static const char usage[] =
     "  --dtype T          weights in memory: f32, bf16, f16 (half the memory,\n"
     "                     fp32 math) or int8 (faster, approximate); ModernBERT\n"
     "                     only for all but f32 (default: f32)\n"
+    "  --device D         where the forward runs: cpu, or cuda (an NVIDIA GPU;\n"
+    "                     ModernBERT with f32 weights, in a build made with\n"
+    "                     make CUDA=1) (default: cpu)\n"
     "  --max-length N     truncate each pair to N tokens, longer text first\n"
     "                     (default: the model's max length, the smaller of\n"
     "                     model_max_length and max_position_embeddings)\n"
@@ -261,7 +264,9 @@ static int close_output(output_target *target, int succeeded, fc_error *err) {
 
 static int run_predict(int argc, char **argv) {
     const char *model_dir = NULL, *input_path = NULL, *output_path = NULL;
-    int batch_size = 32, max_length = 0, chunk_size = 1024, on_error = ON_ERROR_FAIL, dtype = 0;
+    int batch_size = 32, max_length = 0, chunk_size = 1024, on_error = ON_ERROR_FAIL, dtype = 0,
+        device = FC_DEVICE_CPU;
+    static const char *const devices[] = {"cpu", "cuda", NULL}; // indexed by fc_device
     static const char *const on_error_modes[] = {"fail", "skip", NULL};
     static const char *const dtypes[] = {"f32", "bf16", "f16", "int8", NULL};
     const fc_arg_option options[] = {
@@ -272,6 +277,7 @@ static int run_predict(int argc, char **argv) {
         {.name = "--max-length", .kind = FC_ARG_INT, .target = &max_length, .min_value = 1},
         {.name = "--chunk-size", .kind = FC_ARG_INT, .target = &chunk_size, .min_value = 1},
         {.name = "--dtype", .kind = FC_ARG_CHOICE, .target = &dtype, .choices = dtypes},
+        {.name = "--device", .kind = FC_ARG_CHOICE, .target = &device, .choices = devices},
         {.name = "--on-error", .kind = FC_ARG_CHOICE, .target = &on_error,
          .choices = on_error_modes},
     };
@@ -314,7 +320,7 @@ static int run_predict(int argc, char **argv) {
     };
     run.nli.batch_size = batch_size;
     run.nli.max_length = max_length;
-    fc_model_options model_options = {.weights = (fc_weight_dtype)dtype};
+    fc_model_options model_options = {.weights = (fc_weight_dtype)dtype, .device = device};
     int succeeded = fc_model_load_with(model_dir, &model_options, &run.model, &err) == 0;
     if (succeeded) {
         size_t num_labels = (size_t)fc_model_num_labels(run.model);

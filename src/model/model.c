@@ -10,6 +10,9 @@
 #include "model/deberta.h"
 #include "model/label_map.h"
 #include "model/modernbert.h"
+#ifdef FC_WITH_CUDA
+#include "model/modernbert_cuda.h"
+#endif
 #include "util/alloc.h"
 #include "util/error.h"
 #include "util/file.h"
@@ -22,26 +25,52 @@ struct fc_model {
     fc_tokenizer *tokenizer;
     fc_safetensors *weights;
     fc_modernbert *modernbert;
+#ifdef FC_WITH_CUDA
+    fc_modernbert_cuda *modernbert_cuda; // instead of modernbert when options.device is CUDA
+#endif
     fc_deberta *deberta;
     int max_length;
     fc_model_options options;
 };
 
+// ModernBERT on the CPU, or on the GPU when the options ask for it (fc_model_load_with has
+// already refused the GPU in a build without CUDA).
+static int load_modernbert(fc_model *m, const cJSON *config, const char *config_path,
+                           const char *dir, int *positions, fc_error *err) {
+    if (fc_safetensors_open_dir(dir, &m->weights, err) != 0) return -1;
+#ifdef FC_WITH_CUDA
+    if (m->options.device == FC_DEVICE_CUDA) {
+        if (m->options.weights != FC_WEIGHTS_F32)
+            return fc_fail(err, "%s: the CUDA device runs f32 weights only, not %s", config_path,
+                           fc_weight_dtype_name(m->options.weights));
+        if (fc_modernbert_cuda_load(config, config_path, m->weights, dir, m->labels.count,
+                                    &m->modernbert_cuda, err) != 0)
+            return -1;
+        *positions = fc_modernbert_cuda_get_config(m->modernbert_cuda)->max_position_embeddings;
+        return 0;
+    }
+#endif
+    if (fc_modernbert_load(config, config_path, m->weights, dir, m->labels.count,
+                           m->options.weights, &m->modernbert, err) != 0)
+        return -1;
+    *positions = fc_modernbert_get_config(m->modernbert)->max_position_embeddings;
+    return 0;
+}
+
 static int load_architecture(fc_model *m, const cJSON *config, const char *config_path,
                              const char *dir, fc_error *err) {
     const char *model_type;
     if (fc_json_require_string(config, "model_type", config_path, &model_type, err) != 0) return -1;
-    int positions;
+    int positions = 0;
     if (strcmp(model_type, "modernbert") == 0) {
         m->arch = FC_ARCH_MODERNBERT;
-        if (fc_safetensors_open_dir(dir, &m->weights, err) != 0) return -1;
-        if (fc_modernbert_load(config, config_path, m->weights, dir, m->labels.count,
-                               m->options.weights, &m->modernbert, err) != 0)
-            return -1;
-        positions = fc_modernbert_get_config(m->modernbert)->max_position_embeddings;
+        if (load_modernbert(m, config, config_path, dir, &positions, err) != 0) return -1;
     } else if (strcmp(model_type, "deberta-v2") == 0) {
         // DeBERTa-v2 and -v3 (DebertaV2ForSequenceClassification, model-reference.md §4).
         m->arch = FC_ARCH_DEBERTA;
+        if (m->options.device == FC_DEVICE_CUDA)
+            return fc_fail(err, "%s: the CUDA device runs modernbert only; load deberta-v2 "
+                                "models on the CPU", config_path);
         if (m->options.weights != FC_WEIGHTS_F32)
             return fc_fail(err, "%s: %s weights are implemented for modernbert only; load "
                                 "deberta-v2 models as f32", config_path,
@@ -86,6 +115,13 @@ int fc_model_load(const char *dir, fc_model **out, fc_error *err) {
 int fc_model_load_with(const char *dir, const fc_model_options *options, fc_model **out,
                        fc_error *err) {
     *out = NULL;
+    int device = options ? options->device : FC_DEVICE_CPU;
+    if (device != FC_DEVICE_CPU && device != FC_DEVICE_CUDA)
+        return fc_fail(err, "unknown device %d (0: CPU, 1: CUDA)", device);
+#ifndef FC_WITH_CUDA
+    if (device == FC_DEVICE_CUDA)
+        return fc_fail(err, "finecat was built without CUDA (make CUDA=1)");
+#endif
     struct stat st;
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
         return fc_fail(err, "%s: not a model folder (no such directory)", dir);
@@ -116,6 +152,9 @@ done:
 void fc_model_free(fc_model *m) {
     if (!m) return;
     fc_modernbert_free(m->modernbert);
+#ifdef FC_WITH_CUDA
+    fc_modernbert_cuda_free(m->modernbert_cuda);
+#endif
     fc_deberta_free(m->deberta);
     fc_safetensors_close(m->weights);
     fc_tokenizer_free(m->tokenizer);
@@ -149,6 +188,11 @@ int fc_model_forward(fc_model *m, const int32_t *ids, const int32_t *offsets, in
                      float *logits, fc_error *err) {
     if (m->arch == FC_ARCH_DEBERTA)
         return fc_deberta_forward(m->deberta, ids, offsets, n_seqs, logits, NULL, err);
+#ifdef FC_WITH_CUDA
+    if (m->modernbert_cuda)
+        return fc_modernbert_cuda_forward(m->modernbert_cuda, ids, offsets, n_seqs, logits, NULL,
+                                          err);
+#endif
     return fc_modernbert_forward(m->modernbert, ids, offsets, n_seqs, logits, NULL, err);
 }
 
