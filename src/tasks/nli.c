@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tasks/token_batches.h"
 #include "util/alloc.h"
 #include "util/error.h"
 
@@ -56,73 +57,11 @@ int fc_nli_encode_pair(const fc_model *model, const fc_pair *pair, const fc_nli_
     return -1;
 }
 
-typedef struct length_index {
-    size_t length;
-    size_t index;
-} length_index;
-
-// Longest first, ties in input order (so the sort is stable although qsort is not). Running
-// the longest batch first lets the model's activation buffer reach its final size on the
-// first call and be reused after, and shows an out-of-memory at once rather than at the end.
-static int by_length_descending(const void *a, const void *b) {
-    const length_index *x = a, *y = b;
-    if (x->length != y->length) return x->length > y->length ? -1 : 1;
-    return x->index < y->index ? -1 : (x->index > y->index);
-}
-
 int fc_nli_logits_encoded(fc_model *model, const fc_ids *encoded, size_t n, int batch_size,
                           float *logits, fc_error *err) {
-    if (n == 0) return 0;
-    if (batch_size <= 0) batch_size = NLI_DEFAULT_BATCH_SIZE;
-    size_t num_labels = (size_t)fc_model_num_labels(model);
-
-    // Sorting by length puts pairs of similar length together: packing wastes nothing on
-    // padding anyway, but attention cost and the activation buffer follow the longest pair.
-    length_index *order = fc_malloc(n * sizeof *order);
-    for (size_t i = 0; i < n; i++) order[i] = (length_index){encoded[i].len, i};
-    qsort(order, n, sizeof *order, by_length_descending);
-
-    // Buffers for one batch, reused by every batch.
-    int32_t *ids = NULL;
-    size_t ids_capacity = 0;
-    int32_t *offsets = fc_malloc(((size_t)batch_size + 1) * sizeof *offsets);
-    float *batch_logits = fc_malloc((size_t)batch_size * num_labels * sizeof *batch_logits);
-
-    int status = 0;
-    for (size_t start = 0; start < n; start += (size_t)batch_size) {
-        size_t count = n - start < (size_t)batch_size ? n - start : (size_t)batch_size;
-        size_t total = 0;
-        for (size_t k = 0; k < count; k++) total += order[start + k].length;
-        if (total > INT32_MAX) {
-            status = fc_fail(err, "pairs %zu..: a batch of %zu tokens exceeds the 2^31 limit of "
-                                  "packed offsets; use a smaller batch size",
-                             order[start].index, total);
-            break;
-        }
-        if (total > ids_capacity) {
-            ids_capacity = total;
-            ids = fc_realloc(ids, ids_capacity * sizeof *ids);
-        }
-        offsets[0] = 0;
-        for (size_t k = 0; k < count; k++) {
-            const fc_ids *seq = &encoded[order[start + k].index];
-            if (seq->len) memcpy(ids + offsets[k], seq->ids, seq->len * sizeof *ids);
-            offsets[k + 1] = offsets[k] + (int32_t)seq->len;
-        }
-        if (fc_model_forward(model, ids, offsets, (int)count, batch_logits, err) != 0) {
-            status = -1;
-            break;
-        }
-        for (size_t k = 0; k < count; k++) {
-            memcpy(logits + order[start + k].index * num_labels, batch_logits + k * num_labels,
-                   num_labels * sizeof *logits);
-        }
-    }
-    free(batch_logits);
-    free(offsets);
-    free(ids);
-    free(order);
-    return status;
+    // Sorted by length, longest first, batch_size pairs packed per forward (token_batches.c).
+    return fc_run_batches(model, encoded, n, batch_size > 0 ? batch_size : NLI_DEFAULT_BATCH_SIZE,
+                          0, logits, err);
 }
 
 // options may be NULL for the defaults.

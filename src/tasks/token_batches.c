@@ -23,8 +23,16 @@ static int by_length_descending(const void *a, const void *b) {
 
 int fc_run_token_batches(fc_model *model, const fc_ids *seqs, size_t n, int max_batch_tokens,
                          float *logits, fc_error *err) {
+    return fc_run_batches(model, seqs, n, 0,
+                          max_batch_tokens > 0 ? max_batch_tokens : FC_DEFAULT_MAX_BATCH_TOKENS,
+                          logits, err);
+}
+
+int fc_run_batches(fc_model *model, const fc_ids *seqs, size_t n, int max_pairs, int max_tokens,
+                   float *logits, fc_error *err) {
     if (n == 0) return 0;
-    size_t budget = max_batch_tokens > 0 ? (size_t)max_batch_tokens : FC_DEFAULT_MAX_BATCH_TOKENS;
+    size_t budget = max_tokens > 0 ? (size_t)max_tokens : SIZE_MAX;
+    size_t pair_limit = max_pairs > 0 ? (size_t)max_pairs : n;
     size_t num_labels = (size_t)fc_model_num_labels(model);
     length_index *order = fc_malloc(n * sizeof *order);
     for (size_t i = 0; i < n; i++) order[i] = (length_index){seqs[i].len, i};
@@ -32,20 +40,21 @@ int fc_run_token_batches(fc_model *model, const fc_ids *seqs, size_t n, int max_
 
     int32_t *ids = NULL;
     size_t ids_capacity = 0;
-    int32_t *offsets = fc_malloc((n + 1) * sizeof *offsets);
-    float *batch_logits = fc_malloc(n * num_labels * sizeof *batch_logits);
+    size_t most = n < pair_limit ? n : pair_limit;
+    int32_t *offsets = fc_malloc((most + 1) * sizeof *offsets);
+    float *batch_logits = fc_malloc(most * num_labels * sizeof *batch_logits);
     int status = 0;
     for (size_t start = 0; start < n && status == 0;) {
         // Greedy fill: sequences in order while they fit; the first one always goes in.
         size_t count = 0, total = 0;
-        while (start + count < n &&
+        while (start + count < n && count < pair_limit &&
                (count == 0 || total + order[start + count].length <= budget)) {
             total += order[start + count].length;
             count++;
         }
         if (total > INT32_MAX) {
-            status = fc_fail(err, "sequence %zu: %zu tokens exceed the 2^31 limit of a forward",
-                             order[start].index, total);
+            status = fc_fail(err, "sequence %zu: a forward of %zu tokens exceeds the 2^31 limit "
+                                  "of packed offsets; use a smaller batch", order[start].index, total);
             break;
         }
         if (total > ids_capacity) {

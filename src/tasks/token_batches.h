@@ -18,4 +18,10 @@ enum { FC_DEFAULT_MAX_BATCH_TOKENS = 8192 };
 int fc_run_token_batches(fc_model *model, const fc_ids *seqs, size_t n, int max_batch_tokens,
                          float *logits, fc_error *err);
 
+// The same with both limits: at most max_pairs sequences (<= 0: no limit) and max_tokens
+// tokens (<= 0: no limit) per forward. fc_nli_logits uses a pair count (batch 32, the
+// FineCat table's setting); zero-shot, check and the server a token budget.
+int fc_run_batches(fc_model *model, const fc_ids *seqs, size_t n, int max_pairs, int max_tokens,
+                   float *logits, fc_error *err);
+
 #endif
