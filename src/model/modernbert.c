@@ -198,6 +198,7 @@ static void encoder_layer(const fc_modernbert_config *c, const fc_modernbert_lay
                                  acts->attn_scratch_per_thread);
     // f-g. output projection, residual on the un-normed stream.
     linear(acts->projected, a->context, L->attn_wo, L->attn_wo_lowp, L->attn_wo_b, T, H, H, acts);
+#pragma omp parallel for simd schedule(static)
     for (size_t i = 0; i < n; i++) a->residual[i] = a->input[i] + acts->projected[i];
     // h-i. GeGLU MLP: gelu(first half) ⊙ second half (P4), then Wo and the residual.
     fc_layernorm_forward(a->mlp_normed, a->residual, L->mlp_norm_w, L->mlp_norm_b, T, H,
@@ -205,6 +206,7 @@ static void encoder_layer(const fc_modernbert_config *c, const fc_modernbert_lay
     linear(a->mlp_in, a->mlp_normed, L->mlp_wi, L->mlp_wi_lowp, L->mlp_wi_b, T, H, 2 * I, acts);
     fc_geglu_forward(a->mlp_act, a->mlp_in, T, I);
     linear(acts->projected, a->mlp_act, L->mlp_wo, L->mlp_wo_lowp, L->mlp_wo_b, T, I, H, acts);
+#pragma omp parallel for simd schedule(static)
     for (size_t i = 0; i < n; i++) out[i] = a->residual[i] + acts->projected[i];
 }
 

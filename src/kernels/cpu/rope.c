@@ -17,6 +17,7 @@ void fc_rope_table(float *cos_table, float *sin_table, int n_positions, int head
 }
 
 static void rotate(float *x, const float *c, const float *s, int half) {
+#pragma omp simd
     for (int k = 0; k < half; k++) {
         float a = x[k], b = x[k + half];
         x[k] = a * c[k] - b * s[k];
