@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "finecat.h"
+#include "fixture_lines.h"
 #include "harness.h"
 #include "tokenizer/model.h"
 #include "tokenizer/precompiled.h"
@@ -51,55 +52,10 @@ static fc_tokenizer *load_tokenizer(const char *dir) {
 
 // --- fixture reading (the formats of tools/fixtures/deberta_tokens.py) --------------------------
 
-typedef struct lines {
-    char *data;
-    char **items;
-    size_t count;
-} lines;
-
-// Splits a file on "\n", one trailing "\r" removed, no record for a final empty line (as the
-// fixture scripts read the shared sources).
-static int read_lines(const char *path, lines *out) {
-    fc_error err;
-    size_t size;
-    memset(out, 0, sizeof *out);
-    if (fc_read_file(path, &out->data, &size, &err)) {
-        fprintf(stderr, "%s\n", err.message);
-        return -1;
-    }
-    size_t cap = 1024;
-    out->items = malloc(cap * sizeof *out->items);
-    char *p = out->data, *end = out->data + size;
-    while (p < end) {
-        char *nl = memchr(p, '\n', (size_t)(end - p));
-        char *line_end = nl ? nl : end;
-        if (line_end > p && line_end[-1] == '\r') line_end[-1] = '\0';
-        *line_end = '\0';
-        if (out->count == cap) out->items = realloc(out->items, (cap *= 2) * sizeof *out->items);
-        out->items[out->count++] = p;
-        p = nl ? nl + 1 : end;
-    }
-    return 0;
-}
-
-static void lines_free(lines *l) {
-    free(l->data);
-    free(l->items);
-}
-
+// A JSONL fixture of this suite's folder, parsed (fixture_lines.c).
 static cJSON *read_jsonl(const char *name) {
     char *path = fixture_path(name);
-    lines l;
-    cJSON *rows = NULL;
-    if (read_lines(path, &l) == 0) {
-        rows = cJSON_CreateArray();
-        for (size_t i = 0; i < l.count; i++) {
-            cJSON *row = l.items[i][0] ? cJSON_Parse(l.items[i]) : NULL;
-            if (row) cJSON_AddItemToArray(rows, row);
-            else if (l.items[i][0]) fprintf(stderr, "%s:%zu: bad JSON\n", path, i + 1);
-        }
-        lines_free(&l);
-    }
+    cJSON *rows = fixture_jsonl_read(path);
     free(path);
     return rows;
 }
@@ -226,7 +182,7 @@ static int check_rows(const fc_tokenizer *tok, const cJSON *rows, const char *wh
 typedef struct source_rows {
     char **a, **b;
     size_t count, cap;
-    lines files[2];
+    fixture_lines files[2];
     cJSON *json; // keeps the JSONL strings alive
 } source_rows;
 
@@ -303,7 +259,7 @@ static int load_source(const cJSON *src, source_rows *r) {
     char *fields[64];
     if (strcmp(fmt, "lines") == 0) {
         char *pa = fc_path_join(full, fa), *pb = fc_path_join(full, fb);
-        rc = read_lines(pa, &r->files[0]) || read_lines(pb, &r->files[1]) ? -1 : 0;
+        rc = fixture_lines_read(pa, &r->files[0]) || fixture_lines_read(pb, &r->files[1]) ? -1 : 0;
         for (size_t i = 0; rc == 0 && i < r->files[0].count && i < r->files[1].count; i++)
             rows_push(r, r->files[0].items[i], r->files[1].items[i]);
         free(pa);
@@ -325,7 +281,7 @@ static int load_source(const cJSON *src, source_rows *r) {
                 else rows_push(r, fields[ia], fields[ib]);
             }
         }
-    } else if (read_lines(full, &r->files[0])) {
+    } else if (fixture_lines_read(full, &r->files[0])) {
         rc = -1;
     } else if (strcmp(fmt, "jsonl") == 0) {
         r->json = cJSON_CreateArray();
@@ -365,8 +321,8 @@ static int load_source(const cJSON *src, source_rows *r) {
 static void source_free(source_rows *r) {
     free(r->a);
     free(r->b);
-    lines_free(&r->files[0]);
-    lines_free(&r->files[1]);
+    fixture_lines_free(&r->files[0]);
+    fixture_lines_free(&r->files[1]);
     cJSON_Delete(r->json);
 }
 

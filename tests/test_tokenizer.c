@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "finecat.h"
+#include "fixture_lines.h"
 #include "harness.h"
 #include "tokenizer/truncation.h"
 #include "util/file.h"
@@ -34,61 +35,10 @@ static char *fixture_path(const char *name) {
 
 // --- small helpers ---------------------------------------------------------------------------
 
-typedef struct lines {
-    char *data;
-    char **items;
-    size_t count;
-} lines;
-
-// Splits a file into lines the way tools/fixtures/tokens.py does: on "\n", one trailing "\r"
-// removed, no record for a final empty line.
-static int read_lines(const char *path, lines *out) {
-    fc_error err;
-    size_t size;
-    memset(out, 0, sizeof *out);
-    if (fc_read_file(path, &out->data, &size, &err)) {
-        fprintf(stderr, "%s\n", err.message);
-        return -1;
-    }
-    size_t cap = 1024;
-    out->items = malloc(cap * sizeof *out->items);
-    char *p = out->data, *end = out->data + size;
-    while (p < end) {
-        char *nl = memchr(p, '\n', (size_t)(end - p));
-        char *line_end = nl ? nl : end;
-        if (line_end > p && line_end[-1] == '\r') line_end[-1] = '\0';
-        *line_end = '\0';
-        if (out->count == cap) out->items = realloc(out->items, (cap *= 2) * sizeof *out->items);
-        out->items[out->count++] = p;
-        p = nl ? nl + 1 : end;
-    }
-    return 0;
-}
-
-static void lines_free(lines *l) {
-    free(l->data);
-    free(l->items);
-}
-
-// Parses every line of a JSONL fixture; returns a cJSON array of the rows, or NULL.
+// A JSONL fixture of this suite's folder, parsed (fixture_lines.c).
 static cJSON *read_jsonl(const char *name) {
     char *path = fixture_path(name);
-    lines l;
-    if (read_lines(path, &l)) {
-        free(path);
-        return NULL;
-    }
-    cJSON *rows = cJSON_CreateArray();
-    for (size_t i = 0; i < l.count; i++) {
-        if (l.items[i][0] == '\0') continue;
-        cJSON *row = cJSON_Parse(l.items[i]);
-        if (!row) {
-            fprintf(stderr, "%s:%zu: bad JSON\n", path, i + 1);
-            continue;
-        }
-        cJSON_AddItemToArray(rows, row);
-    }
-    lines_free(&l);
+    cJSON *rows = fixture_jsonl_read(path);
     free(path);
     return rows;
 }
@@ -397,7 +347,7 @@ static void test_nli_sample(const fc_tokenizer *tok) {
 typedef struct source_rows {
     char **a, **b;
     size_t count;
-    lines files[2];
+    fixture_lines files[2];
     cJSON *json; // keeps the JSONL strings alive
 } source_rows;
 
@@ -476,12 +426,12 @@ static int load_source(const cJSON *src, source_rows *r) {
     int rc = 0;
     if (strcmp(fmt, "lines") == 0) {
         char *pa = fc_path_join(full, fa), *pb = fc_path_join(full, fb);
-        rc = read_lines(pa, &r->files[0]) || read_lines(pb, &r->files[1]) ? -1 : 0;
+        rc = fixture_lines_read(pa, &r->files[0]) || fixture_lines_read(pb, &r->files[1]) ? -1 : 0;
         for (size_t i = 0; rc == 0 && i < r->files[0].count && i < r->files[1].count; i++)
             rows_push(r, r->files[0].items[i], r->files[1].items[i], &cap);
         free(pa);
         free(pb);
-    } else if (read_lines(full, &r->files[0])) {
+    } else if (fixture_lines_read(full, &r->files[0])) {
         rc = -1;
     } else if (strcmp(fmt, "jsonl") == 0) {
         r->json = cJSON_CreateArray();
@@ -516,7 +466,7 @@ static int load_source(const cJSON *src, source_rows *r) {
         }
     } else if (strcmp(fmt, "csv") == 0) {
         // The CSV parser works on the whole file, not on lines: re-read it.
-        lines_free(&r->files[0]);
+        fixture_lines_free(&r->files[0]);
         fc_error err;
         size_t size;
         memset(&r->files[0], 0, sizeof r->files[0]);
@@ -545,8 +495,8 @@ static int load_source(const cJSON *src, source_rows *r) {
 static void source_free(source_rows *r) {
     free(r->a);
     free(r->b);
-    lines_free(&r->files[0]);
-    lines_free(&r->files[1]);
+    fixture_lines_free(&r->files[0]);
+    fixture_lines_free(&r->files[1]);
     cJSON_Delete(r->json);
 }
 
