@@ -907,7 +907,7 @@ static void test_utf8_check(void) {
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         size_t bad = 99;
-        int valid = fc_text_valid_utf8(cases[i].text, strlen(cases[i].text), &bad);
+        int valid = fc_utf8_valid(cases[i].text, strlen(cases[i].text), &bad);
         CHECK(valid == cases[i].valid);
         if (!cases[i].valid) CHECK(bad == cases[i].bad);
     }

@@ -140,8 +140,8 @@ int fc_reader_open(const char *path, fc_dataset_format format, const fc_reader_o
     reader->source = options->source ? fc_strdup(options->source) : default_source(format, path);
     reader->split = options->split ? fc_strdup(options->split) : split_from_path(path);
     // They come from the user or the file name and go into every record: checked once here.
-    if (!fc_text_valid_utf8(reader->source, strlen(reader->source), NULL) ||
-        !fc_text_valid_utf8(reader->split, strlen(reader->split), NULL)) {
+    if (!fc_utf8_valid(reader->source, strlen(reader->source), NULL) ||
+        !fc_utf8_valid(reader->split, strlen(reader->split), NULL)) {
         fc_fail(err, "%s: the source or split name is not valid UTF-8", path);
         fc_reader_close(reader);
         return -1;
@@ -193,7 +193,7 @@ static void check_record(const fc_reader *reader, const fc_record *record,
     };
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
         size_t bad;
-        if (fields[i].text && !fc_text_valid_utf8(fields[i].text, strlen(fields[i].text), &bad)) {
+        if (fields[i].text && !fc_utf8_valid(fields[i].text, strlen(fields[i].text), &bad)) {
             fc_row_skip(problem, FC_SKIP_INVALID_UTF8, "%s: invalid UTF-8 at byte %zu",
                         fields[i].name, bad);
             return;

@@ -5,9 +5,7 @@
 
 #include <stddef.h>
 
-// 1 when text[0..len) is well-formed UTF-8 (no overlong forms, no surrogates, nothing above
-// U+10FFFF); otherwise 0 with *bad_offset (when not NULL) at the first bad byte.
-int fc_text_valid_utf8(const char *text, size_t len, size_t *bad_offset);
+#include "util/utf8_valid.h"
 
 // 1 when the text is empty or holds only ASCII whitespace.
 int fc_text_is_blank(const char *text);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "util/alloc.h"
+#include "util/utf8_valid.h"
 #include "util/error.h"
 #include "util/file.h"
 
@@ -52,37 +53,6 @@ typedef struct header_entry {
 
 // ---------------------------------------------------------------------------------------------
 // Small helpers
-
-int fc_safetensors_utf8_valid(const char *s, size_t len) {
-    const unsigned char *p = (const unsigned char *)s;
-    size_t i = 0;
-    while (i < len) {
-        unsigned char c = p[i];
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t extra;
-        uint32_t cp, min;
-        if (c >= 0xc2 && c <= 0xdf) {
-            extra = 1, cp = c & 0x1fu, min = 0x80;
-        } else if (c >= 0xe0 && c <= 0xef) {
-            extra = 2, cp = c & 0x0fu, min = 0x800;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            extra = 3, cp = c & 0x07u, min = 0x10000;
-        } else {
-            return 0; // a continuation byte, an overlong lead (0xc0, 0xc1) or past U+10FFFF
-        }
-        if (len - i <= extra) return 0;
-        for (size_t k = 1; k <= extra; k++) {
-            if ((p[i + k] & 0xc0) != 0x80) return 0;
-            cp = (cp << 6) | (p[i + k] & 0x3fu);
-        }
-        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
-        i += extra + 1;
-    }
-    return 1;
-}
 
 static int compare_strings(const void *a, const void *b) {
     return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -382,7 +352,7 @@ static int parse_file(const mapped_file *file, fc_tensor **tensors, size_t *n_te
     if (header_len == 0 || header[0] != '{') {
         return fc_fail(err, "%s: header does not start with '{' (not a safetensors file)", path);
     }
-    if (!fc_safetensors_utf8_valid(header, header_len)) {
+    if (!fc_utf8_valid(header, header_len, NULL)) {
         return fc_fail(err, "%s: header is not valid UTF-8", path);
     }
     if (check_header_tokens(header, header_len, path, err) != 0) return -1;

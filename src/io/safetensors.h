@@ -77,8 +77,4 @@ typedef struct fc_tensor_out {
 // so readers never see a partial file. Duplicate or empty names are errors.
 int fc_safetensors_write(const char *path, const fc_tensor_out *tensors, size_t n, fc_error *err);
 
-// 1 if s[0..len) is well-formed UTF-8 (no overlongs, surrogates or code points past
-// U+10FFFF); the header of a safetensors file must be. Shared by the reader and the writer.
-int fc_safetensors_utf8_valid(const char *s, size_t len);
-
 #endif

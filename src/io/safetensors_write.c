@@ -13,6 +13,7 @@
 
 #include "io/safetensors.h"
 #include "util/alloc.h"
+#include "util/utf8_valid.h"
 #include "util/error.h"
 
 // The reference reader refuses longer headers; never write a file it cannot open.
@@ -75,7 +76,7 @@ static void append_json_string(text_buffer *b, const char *s) {
 // Checks one tensor and returns its byte size in *nbytes.
 static int check_tensor(const fc_tensor_out *t, size_t index, size_t *nbytes, fc_error *err) {
     if (!t->name || t->name[0] == '\0') return fc_fail(err, "tensor %zu has no name", index);
-    if (!fc_safetensors_utf8_valid(t->name, strlen(t->name))) {
+    if (!fc_utf8_valid(t->name, strlen(t->name), NULL)) {
         return fc_fail(err, "tensor name \"%s\" is not valid UTF-8", t->name);
     }
     if (strcmp(t->name, "__metadata__") == 0) {

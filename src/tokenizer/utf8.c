@@ -2,47 +2,6 @@
 
 #include <utf8proc.h>
 
-int fc_utf8_valid(const char *text, size_t len, size_t *bad_offset) {
-    const unsigned char *s = (const unsigned char *)text;
-    size_t i = 0;
-    while (i < len) {
-        unsigned char c = s[i];
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        int n;
-        uint32_t cp, min;
-        if (c >= 0xC2 && c <= 0xDF) {
-            n = 2, cp = c & 0x1F, min = 0x80;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            n = 3, cp = c & 0x0F, min = 0x800;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            n = 4, cp = c & 0x07, min = 0x10000;
-        } else {
-            *bad_offset = i;
-            return 0;
-        }
-        if (len - i < (size_t)n) {
-            *bad_offset = i;
-            return 0;
-        }
-        for (int k = 1; k < n; k++) {
-            if ((s[i + k] & 0xC0) != 0x80) {
-                *bad_offset = i;
-                return 0;
-            }
-            cp = (cp << 6) | (s[i + k] & 0x3F);
-        }
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-            *bad_offset = i;
-            return 0;
-        }
-        i += (size_t)n;
-    }
-    return 1;
-}
-
 int fc_utf8_decode(const char *text, int32_t *cp) {
     const unsigned char *s = (const unsigned char *)text;
     if (s[0] < 0x80) {

@@ -6,9 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-// 1 when text[0..len) is well-formed UTF-8 (no overlong forms, no surrogates, nothing above
-// U+10FFFF); otherwise 0 with *bad_offset set to the first byte of the offending sequence.
-int fc_utf8_valid(const char *text, size_t len, size_t *bad_offset);
+#include "util/utf8_valid.h"
+
+// fc_utf8_valid lives in util/utf8_valid.h, shared with every other layer.
 
 // Decodes the code point at s (which must be valid UTF-8 with at least one byte left) and
 // returns its length in bytes.
