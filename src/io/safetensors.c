@@ -740,6 +740,28 @@ int fc_safetensors_read_f32(const fc_safetensors *st, const char *name, int ndim
     }
 }
 
+const float *fc_safetensors_f32(const fc_safetensors *st, const char *name, int ndim,
+                                const int64_t *shape, float **copy, fc_error *err) {
+    *copy = NULL;
+    const fc_tensor *t = fc_safetensors_find(st, name);
+    const float *view = fc_safetensors_f32_view(st, name);
+    if (t && view && t->ndim == ndim) {
+        int same = 1;
+        for (int i = 0; same && i < ndim; i++) same = t->shape[i] == shape[i];
+        if (same) return view;
+    }
+    // Anything else is widened; read_f32 also reports a missing tensor or a shape mismatch.
+    size_t count = 1;
+    for (int i = 0; i < ndim; i++) count *= shape[i] > 0 ? (size_t)shape[i] : 0;
+    *copy = fc_malloc((count ? count : 1) * sizeof **copy);
+    if (fc_safetensors_read_f32(st, name, ndim, shape, *copy, err) != 0) {
+        free(*copy);
+        *copy = NULL;
+        return NULL;
+    }
+    return *copy;
+}
+
 const float *fc_safetensors_f32_view(const fc_safetensors *st, const char *name) {
     const fc_tensor *t = fc_safetensors_find(st, name);
     if (!t || t->dtype != FC_DTYPE_F32) return NULL;

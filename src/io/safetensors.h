@@ -57,6 +57,13 @@ const fc_tensor *fc_safetensors_find(const fc_safetensors *st, const char *name)
 int fc_safetensors_read_f32(const fc_safetensors *st, const char *name, int ndim,
                             const int64_t *shape, float *dst, fc_error *err);
 
+// Tensor `name` as float32 of exactly this shape, the way the models bind their weights: a
+// pointer into the mapping when it is aligned F32 of that shape (*copy set to NULL), else a
+// widened copy returned in *copy, which the caller frees. NULL on an error (missing tensor,
+// other shape, unsupported dtype) with err set as fc_safetensors_read_f32 sets it.
+const float *fc_safetensors_f32(const fc_safetensors *st, const char *name, int ndim,
+                                const int64_t *shape, float **copy, fc_error *err);
+
 // A pointer straight into the mapping when tensor `name` is F32 and 4-byte aligned (zero-copy
 // fp32 weights), else NULL (absent, another dtype, or misaligned: use read_f32 then).
 const float *fc_safetensors_f32_view(const fc_safetensors *st, const char *name);

@@ -17,35 +17,23 @@ typedef struct binder {
 // Binds one tensor of the expected shape (ndim 1: [d0]; ndim 2: [d0, d1]): zero-copy when it
 // is aligned F32, else widened into an owned copy. A required tensor that is absent is an
 // error naming the tensor; an optional one gives NULL. (The same rule as the ModernBERT
-// binder.)
+// binder; both go through fc_safetensors_f32.)
 static int bind(binder *b, const float **dst, int required, const char *name, int ndim,
                 int64_t d0, int64_t d1) {
     *dst = NULL;
-    const fc_tensor *t = fc_safetensors_find(b->st, name);
-    if (!t) {
+    if (!fc_safetensors_find(b->st, name)) {
         if (!required) return 0;
         return fc_fail(b->err, "%s: missing tensor \"%s\"", b->weights_name, name);
     }
     int64_t shape[2] = {d0, d1};
-    const float *view = fc_safetensors_f32_view(b->st, t->name);
-    if (view) {
-        int same = t->ndim == ndim;
-        for (int i = 0; same && i < ndim; i++) same = t->shape[i] == shape[i];
-        if (same) {
-            *dst = view;
-            return 0;
-        }
-        // fall through: read_f32 reports the shape mismatch with its full message
+    float *copy;
+    const float *values = fc_safetensors_f32(b->st, name, ndim, shape, &copy, b->err);
+    if (!values) return -1;
+    if (copy) {
+        b->w->owned = fc_realloc(b->w->owned, (size_t)(b->w->n_owned + 1) * sizeof *b->w->owned);
+        b->w->owned[b->w->n_owned++] = copy;
     }
-    size_t count = (size_t)d0 * (size_t)(ndim == 2 ? d1 : 1);
-    float *copy = fc_malloc(count * sizeof *copy);
-    if (fc_safetensors_read_f32(b->st, t->name, ndim, shape, copy, b->err) != 0) {
-        free(copy);
-        return -1;
-    }
-    b->w->owned = fc_realloc(b->w->owned, (size_t)(b->w->n_owned + 1) * sizeof *b->w->owned);
-    b->w->owned[b->w->n_owned++] = copy;
-    *dst = copy;
+    *dst = values;
     return 0;
 }
 

@@ -99,26 +99,16 @@ fc_modernbert_tensor *fc_modernbert_tensor_list(const fc_modernbert_config *c, i
 static int bind(fc_modernbert_weights *w, const fc_safetensors *st, const char *weights_name,
                 const fc_modernbert_tensor *t, fc_error *err) {
     const fc_tensor_spec *s = &t->spec;
-    const fc_tensor *found = fc_safetensors_find(st, s->name);
-    if (!found) return fc_fail(err, "%s: missing tensor \"%s\"", weights_name, s->name);
-    const float *view = fc_safetensors_f32_view(st, s->name);
-    if (view) {
-        int same = found->ndim == s->ndim;
-        for (int i = 0; same && i < s->ndim; i++) same = found->shape[i] == s->shape[i];
-        if (same) {
-            *t->weight = view;
-            return 0;
-        }
-        // fall through: read_f32 reports the shape mismatch with its full message
+    if (!fc_safetensors_find(st, s->name))
+        return fc_fail(err, "%s: missing tensor \"%s\"", weights_name, s->name);
+    float *copy;
+    const float *values = fc_safetensors_f32(st, s->name, s->ndim, s->shape, &copy, err);
+    if (!values) return -1;
+    if (copy) {
+        w->owned = fc_realloc(w->owned, (size_t)(w->n_owned + 1) * sizeof *w->owned);
+        w->owned[w->n_owned++] = copy;
     }
-    float *copy = fc_malloc(t->count * sizeof *copy);
-    if (fc_safetensors_read_f32(st, s->name, s->ndim, s->shape, copy, err) != 0) {
-        free(copy);
-        return -1;
-    }
-    w->owned = fc_realloc(w->owned, (size_t)(w->n_owned + 1) * sizeof *w->owned);
-    w->owned[w->n_owned++] = copy;
-    *t->weight = copy;
+    *t->weight = values;
     return 0;
 }
 
@@ -157,22 +147,6 @@ static int same_shape(const fc_tensor *found, const fc_tensor_spec *s) {
     return 1;
 }
 
-// The tensor as fp32: the mapping itself when it is aligned F32 (*temp NULL), else a widened
-// temporary copy (*temp set; the caller frees it).
-static const float *fp32_of(const fc_safetensors *st, const fc_tensor *found,
-                            const fc_tensor_spec *s, size_t count, float **temp, fc_error *err) {
-    *temp = NULL;
-    const float *view = fc_safetensors_f32_view(st, s->name);
-    if (view && same_shape(found, s)) return view;
-    *temp = fc_malloc(count * sizeof(float));
-    if (fc_safetensors_read_f32(st, s->name, s->ndim, s->shape, *temp, err) != 0) {
-        free(*temp);
-        *temp = NULL;
-        return NULL;
-    }
-    return *temp;
-}
-
 // 16-bit copy of a tensor: in place when the file holds that dtype, else converted.
 static const uint16_t *half_of(const fc_safetensors *st, const fc_tensor *found,
                                const fc_tensor_spec *s, size_t count, fc_half_kind kind,
@@ -182,7 +156,7 @@ static const uint16_t *half_of(const fc_safetensors *st, const fc_tensor *found,
     if (found->dtype == want && same_shape(found, s) && ((uintptr_t)found->data % 2) == 0)
         return found->data;
     float *temp;
-    const float *values = fp32_of(st, found, s, count, &temp, err);
+    const float *values = fc_safetensors_f32(st, s->name, s->ndim, s->shape, &temp, err);
     if (!values) return NULL;
     *owned = fc_malloc(count * sizeof(uint16_t));
     for (size_t i = 0; i < count; i++)
@@ -217,7 +191,7 @@ static int bind_lowp(fc_modernbert_weights *w, const fc_safetensors *st, const c
     if (storage == FC_WEIGHTS_INT8) {
         lp->format = FC_LOWP_INT8;
         float *temp;
-        const float *values = fp32_of(st, found, s, t->count, &temp, err);
+        const float *values = fc_safetensors_f32(st, s->name, s->ndim, s->shape, &temp, err);
         if (!values) return -1;
         fc_int8_weights_quantize(&lp->int8, values, lp->out_dim, lp->in_dim);
         if (temp)
