@@ -21,7 +21,7 @@
 #include "io/safetensors.h"
 #include "kernels/cpu/kernels.h"
 #include "kernels/cuda/cuda_kernels.h"
-#include "model/modernbert_cuda.h"
+#include "model/modernbert/modernbert_cuda.h"
 #include "util/alloc.h"
 #include "util/file.h"
 

@@ -12,7 +12,7 @@
 #include "io/json_fields.h"
 #include "io/safetensors.h"
 #include "kernels/cpu/deberta_kernels.h"
-#include "model/deberta.h"
+#include "model/deberta/deberta.h"
 #include "model/label_map.h"
 #include "util/alloc.h"
 #include "util/file.h"

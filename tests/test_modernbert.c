@@ -10,7 +10,7 @@
 #include "harness.h"
 #include "io/json_fields.h"
 #include "io/safetensors.h"
-#include "model/modernbert.h"
+#include "model/modernbert/modernbert.h"
 #include "util/alloc.h"
 #include "util/file.h"
 

@@ -14,7 +14,7 @@
 #include "harness.h"
 #include "io/json_fields.h"
 #include "io/safetensors.h"
-#include "model/modernbert.h"
+#include "model/modernbert/modernbert.h"
 #include "train/adamw.h"
 #include "train/checkpoint.h"
 #include "train/init.h"

@@ -11,7 +11,7 @@
 #include "bench/gemm_rate.h"
 #include "eval/peak_memory.h"
 #include "io/json_fields.h"
-#include "model/modernbert_config.h"
+#include "model/modernbert/modernbert_config.h"
 #include "tasks/nli.h"
 #include "util/alloc.h"
 #include "util/error.h"

@@ -5,7 +5,7 @@
 
 #include <stdint.h>
 
-#include "model/modernbert_config.h"
+#include "model/modernbert/modernbert_config.h"
 
 typedef struct fc_flop_count {
     double linear;    // every Linear layer (98-99% of the work at NLI lengths)

@@ -3,7 +3,7 @@
 #ifndef FC_BENCH_GEMM_RATE_H
 #define FC_BENCH_GEMM_RATE_H
 
-#include "model/modernbert_config.h"
+#include "model/modernbert/modernbert_config.h"
 
 // Best-of-repeats GFLOP/s of fc_linear_forward over the four ModernBERT layer shapes with
 // `tokens` rows, weighted by their FLOPs (the rate a perfect forward would run at).

@@ -14,7 +14,7 @@
 #include "io/json_spelling.h"
 #include "io/safetensors.h"
 #include "model/label_map.h"
-#include "model/modernbert_tensors.h"
+#include "model/modernbert/modernbert_tensors.h"
 #include "util/alloc.h"
 #include "util/error.h"
 #include "util/file.h"

@@ -17,7 +17,7 @@
 #include "finecat.h"
 #include "util/alloc.h"
 #ifdef FC_WITH_CUDA
-#include "model/modernbert_cuda.h"
+#include "model/modernbert/modernbert_cuda.h"
 #endif
 
 static const char usage[] =

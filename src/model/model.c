@@ -7,11 +7,11 @@
 #include "finecat.h"
 #include "io/json_fields.h"
 #include "io/safetensors.h"
-#include "model/deberta.h"
+#include "model/deberta/deberta.h"
 #include "model/label_map.h"
-#include "model/modernbert.h"
+#include "model/modernbert/modernbert.h"
 #ifdef FC_WITH_CUDA
-#include "model/modernbert_cuda.h"
+#include "model/modernbert/modernbert_cuda.h"
 #endif
 #include "util/alloc.h"
 #include "util/error.h"

@@ -7,7 +7,7 @@
 
 #include "io/json_fields.h"
 #include "io/safetensors.h"
-#include "model/modernbert_config.h"
+#include "model/modernbert/modernbert_config.h"
 #include "train/rng.h"
 #include "util/alloc.h"
 #include "util/error.h"

@@ -11,7 +11,7 @@
 
 #include "finecat.h"
 #include "model/label_map.h"
-#include "model/modernbert_weights.h"
+#include "model/modernbert/modernbert_weights.h"
 
 typedef enum fc_init_kind {
     FC_INIT_CLASSIFIER, // every tensor from the checkpoint

@@ -6,8 +6,8 @@
 #include <stdint.h>
 
 #include "finecat.h"
-#include "model/modernbert.h"
-#include "model/modernbert_backward.h"
+#include "model/modernbert/modernbert.h"
+#include "model/modernbert/modernbert_backward.h"
 #include "train/init.h"
 #include "train/loss.h"
 

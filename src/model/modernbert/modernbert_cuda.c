@@ -3,7 +3,7 @@
 // plain fp32 (CUBLAS_DEFAULT_MATH never uses TF32 for sgemm), the rest the kernels of
 // kernels/cuda/, which mirror the CPU reference kernels. Every CUDA or cuBLAS failure becomes
 // an fc_error message; nothing aborts.
-#include "model/modernbert_cuda.h"
+#include "model/modernbert/modernbert_cuda.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -14,8 +14,8 @@
 
 #include "kernels/cpu/kernels.h"
 #include "kernels/cuda/cuda_kernels.h"
-#include "model/modernbert.h"
-#include "model/modernbert_weights.h"
+#include "model/modernbert/modernbert.h"
+#include "model/modernbert/modernbert_weights.h"
 #include "util/alloc.h"
 #include "util/error.h"
 

@@ -1,7 +1,7 @@
 // ModernBERT backward: §3.3 read from the logits back to the embeddings. Each step names the
 // forward step it reverses; residual adds pass their gradient through unchanged, so the
 // stream gradient only ever gains terms (+=) from the branches.
-#include "model/modernbert_backward.h"
+#include "model/modernbert/modernbert_backward.h"
 
 #include <omp.h>
 #include <stdlib.h>

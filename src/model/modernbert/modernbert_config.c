@@ -1,4 +1,4 @@
-#include "model/modernbert_config.h"
+#include "model/modernbert/modernbert_config.h"
 
 #include <string.h>
 

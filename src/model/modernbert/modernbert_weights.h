@@ -8,8 +8,8 @@
 
 #include "io/safetensors.h"
 #include "kernels/cpu/linear_lowp.h"
-#include "model/modernbert_config.h"
-#include "model/modernbert_tensors.h"
+#include "model/modernbert/modernbert_config.h"
+#include "model/modernbert/modernbert_tensors.h"
 
 typedef struct fc_modernbert_layer {
     const float *attn_norm_w, *attn_norm_b; // [H]; NULL in layer 0 (identity, P1)

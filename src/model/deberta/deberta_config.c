@@ -1,4 +1,4 @@
-#include "model/deberta_config.h"
+#include "model/deberta/deberta_config.h"
 
 #include <ctype.h>
 #include <math.h>

@@ -1,4 +1,4 @@
-#include "model/modernbert_weights.h"
+#include "model/modernbert/modernbert_weights.h"
 
 #include <stdint.h>
 #include <stdio.h>

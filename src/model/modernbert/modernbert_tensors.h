@@ -6,7 +6,7 @@
 
 #include <stdint.h>
 
-#include "model/modernbert_config.h"
+#include "model/modernbert/modernbert_config.h"
 
 typedef enum fc_tensor_role {
     FC_TENSOR_EMBEDDING, // token embedding table

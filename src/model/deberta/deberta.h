@@ -6,7 +6,7 @@
 
 #include "finecat.h"
 #include "io/safetensors.h"
-#include "model/deberta_config.h"
+#include "model/deberta/deberta_config.h"
 
 typedef struct fc_deberta fc_deberta;
 

@@ -2,7 +2,7 @@
 // every per-token op runs over all tokens of all sequences at once, and only attention, RoPE
 // positions and pooling look at sequence boundaries (design.md: pack, don't pad). The same
 // forward serves inference and training; what differs is the activation record it fills.
-#include "model/modernbert.h"
+#include "model/modernbert/modernbert.h"
 
 #include <omp.h>
 #include <stdlib.h>
@@ -10,7 +10,7 @@
 
 #include "io/dtype.h"
 #include "kernels/cpu/kernels.h"
-#include "model/modernbert_weights.h"
+#include "model/modernbert/modernbert_weights.h"
 #include "util/alloc.h"
 #include "util/error.h"
 

@@ -11,7 +11,7 @@
 
 #include "finecat.h"
 #include "io/safetensors.h"
-#include "model/modernbert_config.h"
+#include "model/modernbert/modernbert_config.h"
 
 typedef struct fc_modernbert_cuda fc_modernbert_cuda;
 

@@ -5,8 +5,8 @@
 #define FC_MODEL_MODERNBERT_BACKWARD_H
 
 #include "finecat.h"
-#include "model/modernbert.h"
-#include "model/modernbert_weights.h"
+#include "model/modernbert/modernbert.h"
+#include "model/modernbert/modernbert_weights.h"
 
 // Gradients of activations, sized for the batch like the activation record and reused.
 typedef struct fc_modernbert_grad_acts {

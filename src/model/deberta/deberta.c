@@ -2,7 +2,7 @@
 // batches: embeddings, projections, post-LayerNorm and the MLP run over all tokens of all
 // sequences at once; only attention (per sequence and head) and pooling look at sequence
 // boundaries (design.md: pack, don't pad).
-#include "model/deberta.h"
+#include "model/deberta/deberta.h"
 
 #include <omp.h>
 #include <stdlib.h>
@@ -10,7 +10,7 @@
 
 #include "kernels/cpu/deberta_kernels.h"
 #include "kernels/cpu/kernels.h"
-#include "model/deberta_weights.h"
+#include "model/deberta/deberta_weights.h"
 #include "util/alloc.h"
 #include "util/error.h"
 

@@ -1,4 +1,4 @@
-#include "model/deberta_weights.h"
+#include "model/deberta/deberta_weights.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-#include "model/modernbert_tensors.h"
+#include "model/modernbert/modernbert_tensors.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -6,8 +6,8 @@
 
 #include "finecat.h"
 #include "io/safetensors.h"
-#include "model/modernbert_config.h"
-#include "model/modernbert_weights.h"
+#include "model/modernbert/modernbert_config.h"
+#include "model/modernbert/modernbert_weights.h"
 
 typedef struct fc_modernbert fc_modernbert;
 

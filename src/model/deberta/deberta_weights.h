@@ -4,7 +4,7 @@
 #define FC_MODEL_DEBERTA_WEIGHTS_H
 
 #include "io/safetensors.h"
-#include "model/deberta_config.h"
+#include "model/deberta/deberta_config.h"
 
 typedef struct fc_deberta_layer {
     const float *query_w, *query_b; // [H, H], [H] attention.self.query_proj
