@@ -61,6 +61,7 @@ void suite_safetensors(void);
 void suite_tokenizer(void);
 void suite_deberta_tokenizer(void);
 void suite_modernbert(void);
+void suite_bert(void);
 void suite_deberta(void);
 void suite_model_load(void);
 void suite_nli(void);
@@ -84,6 +85,7 @@ static const suite suites[] = {
     {"tokenizer", suite_tokenizer},
     {"deberta_tokenizer", suite_deberta_tokenizer},
     {"modernbert", suite_modernbert},
+    {"bert", suite_bert},
     {"deberta", suite_deberta},
     {"model_load", suite_model_load},
     {"nli", suite_nli},

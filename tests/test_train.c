@@ -100,7 +100,7 @@ static double max_abs(const float *x, size_t n) {
 }
 
 // Worst relative difference of one tensor's gradient, against the reference gradient file.
-static double tensor_grad_error(const fc_train_model *m, const fc_modernbert_tensor *t,
+static double tensor_grad_error(const fc_train_model *m, const fc_param_tensor *t,
                                 const fc_safetensors *ref) {
     const float *got = m->params.grads + t->offset;
     float *want = fc_calloc(t->count, sizeof *want);
@@ -151,7 +151,7 @@ static void finite_differences(fc_trainer *tr, const fixture_batch *fb, const ch
     fc_modernbert_params *p = &tr->model->params;
     double worst = 0.0;
     for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
-        const fc_modernbert_tensor *t = fc_modernbert_params_find(p, names[k]);
+        const fc_param_tensor *t = fc_modernbert_params_find(p, names[k]);
         CHECK(t != NULL);
         if (!t) continue;
         size_t best = 0;
@@ -221,7 +221,7 @@ static void check_gradients(const char *model, const cJSON *ref) {
     double worst = 0.0;
     const char *worst_name = "";
     for (size_t i = 0; grads && i < m.params.n_tensors; i++) {
-        const fc_modernbert_tensor *t = &m.params.tensors[i];
+        const fc_param_tensor *t = &m.params.tensors[i];
         double e = tensor_grad_error(&m, t, grads);
         if (!(e <= GRAD_REL_TOL)) fprintf(stderr, "  %s: %s gradient rel error %.3g\n", model, t->spec.name, e);
         CHECK(e <= GRAD_REL_TOL);
@@ -522,11 +522,11 @@ static void test_random_init(const char *tmp) {
     const fc_modernbert_config *cfg = &a.params.config;
     double range = 0.02, cutoff = 2.0; // the fixture config's initializer_range and cutoff
     double out_std = range / sqrt(2.0 * cfg->num_layers), cls_std = 1.0 / sqrt(cfg->hidden_size);
-    const fc_modernbert_tensor *emb = fc_modernbert_params_find(&a.params, "model.embeddings.tok_embeddings.weight");
-    const fc_modernbert_tensor *wo = fc_modernbert_params_find(&a.params, "model.layers.1.attn.Wo.weight");
-    const fc_modernbert_tensor *cls = fc_modernbert_params_find(&a.params, "classifier.weight");
-    const fc_modernbert_tensor *norm = fc_modernbert_params_find(&a.params, "model.final_norm.weight");
-    const fc_modernbert_tensor *bias = fc_modernbert_params_find(&a.params, "classifier.bias");
+    const fc_param_tensor *emb = fc_modernbert_params_find(&a.params, "model.embeddings.tok_embeddings.weight");
+    const fc_param_tensor *wo = fc_modernbert_params_find(&a.params, "model.layers.1.attn.Wo.weight");
+    const fc_param_tensor *cls = fc_modernbert_params_find(&a.params, "classifier.weight");
+    const fc_param_tensor *norm = fc_modernbert_params_find(&a.params, "model.final_norm.weight");
+    const fc_param_tensor *bias = fc_modernbert_params_find(&a.params, "classifier.bias");
     const float *v = a.params.values;
     // A normal truncated at ±2σ has standard deviation 0.880σ.
     CHECK_CLOSE(sample_std(v + emb->offset, emb->count) / (0.880 * range), 1.0, 0.02);
@@ -570,7 +570,7 @@ static void test_masked_lm_init(const char *tmp) {
     fc_tensor_out *out = fc_calloc(cls.params.n_tensors + 1, sizeof *out);
     size_t n = 0;
     for (size_t i = 0; i < cls.params.n_tensors; i++) {
-        const fc_modernbert_tensor *t = &cls.params.tensors[i];
+        const fc_param_tensor *t = &cls.params.tensors[i];
         if (strncmp(t->spec.name, "classifier.", 11) == 0) continue;
         out[n] = (fc_tensor_out){.name = t->spec.name, .dtype = FC_DTYPE_F32, .ndim = t->spec.ndim,
                                  .shape = {t->spec.shape[0], t->spec.shape[1]},
@@ -588,9 +588,9 @@ static void test_masked_lm_init(const char *tmp) {
     CHECK(ok && mlm.kind == FC_INIT_MASKED_LM);
     if (ok) {
         for (int i = 0; i < 3; i++) CHECK(mlm.labels.canonical[i] == i);
-        const fc_modernbert_tensor *w = fc_modernbert_params_find(&mlm.params, "classifier.weight");
-        const fc_modernbert_tensor *b = fc_modernbert_params_find(&mlm.params, "classifier.bias");
-        const fc_modernbert_tensor *head = fc_modernbert_params_find(&mlm.params, "head.dense.weight");
+        const fc_param_tensor *w = fc_modernbert_params_find(&mlm.params, "classifier.weight");
+        const fc_param_tensor *b = fc_modernbert_params_find(&mlm.params, "classifier.bias");
+        const fc_param_tensor *head = fc_modernbert_params_find(&mlm.params, "head.dense.weight");
         double std = 1.0 / sqrt(mlm.params.config.hidden_size);
         CHECK(within(mlm.params.values + w->offset, w->count, 2.0 * std));
         CHECK(sample_std(mlm.params.values + w->offset, w->count) > 0.3 * std);

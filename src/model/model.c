@@ -7,6 +7,7 @@
 #include "finecat.h"
 #include "io/json_fields.h"
 #include "io/safetensors.h"
+#include "model/bert/bert.h"
 #include "model/deberta/deberta.h"
 #include "model/label_map.h"
 #include "model/modernbert/modernbert.h"
@@ -17,7 +18,7 @@
 #include "util/error.h"
 #include "util/file.h"
 
-typedef enum fc_arch { FC_ARCH_MODERNBERT, FC_ARCH_DEBERTA } fc_arch;
+typedef enum fc_arch { FC_ARCH_MODERNBERT, FC_ARCH_DEBERTA, FC_ARCH_BERT } fc_arch;
 
 struct fc_model {
     fc_arch arch;
@@ -29,6 +30,7 @@ struct fc_model {
     fc_modernbert_cuda *modernbert_cuda; // instead of modernbert when options.device is CUDA
 #endif
     fc_deberta *deberta;
+    fc_bert *bert; // BERT and RoBERTa
     int max_length;
     fc_model_options options;
 };
@@ -80,6 +82,18 @@ static int load_architecture(fc_model *m, const cJSON *config, const char *confi
                             err) != 0)
             return -1;
         positions = fc_deberta_get_config(m->deberta)->max_position_embeddings;
+    } else if (strcmp(model_type, "bert") == 0 || strcmp(model_type, "roberta") == 0) {
+        m->arch = FC_ARCH_BERT;
+        if (m->options.device == FC_DEVICE_CUDA)
+            return fc_fail(err, "%s: the CUDA device runs modernbert only; load %s models on "
+                                "the CPU", config_path, model_type);
+        if (fc_safetensors_open_dir(dir, &m->weights, err) != 0) return -1;
+        // Token types follow the pair template's [SEP] (BERT); RoBERTa has one type.
+        int32_t sep_id = fc_tokenizer_token_id(m->tokenizer, "[SEP]");
+        if (fc_bert_load(config, config_path, m->weights, dir, m->labels.count,
+                         m->options.weights, sep_id, &m->bert, err) != 0)
+            return -1;
+        positions = fc_bert_config_max_tokens(fc_bert_get_config(m->bert));
     } else if (strcmp(model_type, "deberta") == 0) {
         // transformers runs "deberta" with the v1 code (fused in_proj, q_bias/v_bias, no log
         // buckets): other tensors and other maths than §4, so refuse rather than guess.
@@ -87,7 +101,7 @@ static int load_architecture(fc_model *m, const cJSON *config, const char *confi
                             "and -v3 checkpoints have model_type \"deberta-v2\"", config_path);
     } else {
         return fc_fail(err, "%s: model_type \"%s\" is not supported (supported: modernbert, "
-                            "deberta-v2)", config_path, model_type);
+                            "deberta-v2, bert, roberta)", config_path, model_type);
     }
     // sentence-transformers' CrossEncoder rule (model-reference.md §7): the tokenizer's
     // model_max_length capped by max_position_embeddings; "unlimited" leaves the cap. For
@@ -156,6 +170,7 @@ void fc_model_free(fc_model *m) {
     fc_modernbert_cuda_free(m->modernbert_cuda);
 #endif
     fc_deberta_free(m->deberta);
+    fc_bert_free(m->bert);
     fc_safetensors_close(m->weights);
     fc_tokenizer_free(m->tokenizer);
     fc_label_map_free(&m->labels);
@@ -186,6 +201,8 @@ int fc_model_max_length(const fc_model *m) {
 
 int fc_model_forward(fc_model *m, const int32_t *ids, const int32_t *offsets, int n_seqs,
                      float *logits, fc_error *err) {
+    if (m->arch == FC_ARCH_BERT)
+        return fc_bert_forward(m->bert, ids, NULL, offsets, n_seqs, logits, NULL, err);
     if (m->arch == FC_ARCH_DEBERTA)
         return fc_deberta_forward(m->deberta, ids, offsets, n_seqs, logits, NULL, err);
 #ifdef FC_WITH_CUDA

@@ -99,7 +99,7 @@ static int write_model(const char *dir, const fc_train_model *m, fc_error *err) 
     const fc_modernbert_params *p = &m->params;
     fc_tensor_out *out = fc_calloc(p->n_tensors, sizeof *out);
     for (size_t i = 0; i < p->n_tensors; i++) {
-        const fc_modernbert_tensor *t = &p->tensors[i];
+        const fc_param_tensor *t = &p->tensors[i];
         out[i].name = t->spec.name;
         out[i].dtype = FC_DTYPE_F32;
         out[i].ndim = t->spec.ndim;

@@ -25,7 +25,7 @@ static uint64_t tensor_seed(uint64_t seed, const char *name) {
     return seed ^ h;
 }
 
-void fc_train_init_tensor(const fc_train_model *m, const fc_modernbert_tensor *t,
+void fc_train_init_tensor(const fc_train_model *m, const fc_param_tensor *t,
                           uint64_t seed) {
     const fc_modernbert_config *c = &m->params.config;
     float *dst = m->params.values + t->offset;
@@ -105,7 +105,7 @@ static int read_init_hyperparameters(fc_train_model *m, const cJSON *config, con
                              &m->initializer_cutoff_factor, err);
 }
 
-static int copy_tensor(fc_train_model *m, const fc_safetensors *st, const fc_modernbert_tensor *t,
+static int copy_tensor(fc_train_model *m, const fc_safetensors *st, const fc_param_tensor *t,
                        fc_error *err) {
     return fc_safetensors_read_f32(st, t->spec.name, t->spec.ndim, t->spec.shape, m->params.values + t->offset,
                                    err);
@@ -116,7 +116,7 @@ int fc_train_model_load_weights(fc_train_model *m, const char *dir, fc_error *er
     if (fc_safetensors_open_dir(dir, &st, err) != 0) return -1;
     int rc = 0;
     for (size_t i = 0; i < m->params.n_tensors && rc == 0; i++) {
-        const fc_modernbert_tensor *t = &m->params.tensors[i];
+        const fc_param_tensor *t = &m->params.tensors[i];
         if (!fc_safetensors_find(st, t->spec.name))
             rc = fc_fail(err, "%s: missing tensor \"%s\"", dir, t->spec.name);
         else
@@ -138,7 +138,7 @@ static int init_from_checkpoint(fc_train_model *m, const char *dir, const char *
     if (rc == 0) {
         fc_modernbert_params_init(&m->params, &c, FC_LABEL_COUNT);
         for (size_t i = 0; i < m->params.n_tensors && rc == 0; i++) {
-            const fc_modernbert_tensor *t = &m->params.tensors[i];
+            const fc_param_tensor *t = &m->params.tensors[i];
             int fresh = m->kind == FC_INIT_MASKED_LM && strncmp(t->spec.name, "classifier.", 11) == 0;
             if (fresh)
                 fc_train_init_tensor(m, t, seed);

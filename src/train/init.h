@@ -44,7 +44,7 @@ int fc_train_model_load_weights(fc_train_model *m, const char *dir, fc_error *er
 // (cutoff initializer_cutoff_factor · std) with std initializer_range for the embedding, Wqkv
 // and Wi, initializer_range / √(2·num_layers) for both Wo and head.dense, hidden_size^−½ for
 // the classifier; norm weights 1, biases 0.
-void fc_train_init_tensor(const fc_train_model *m, const fc_modernbert_tensor *t,
+void fc_train_init_tensor(const fc_train_model *m, const fc_param_tensor *t,
                           uint64_t seed);
 
 #endif

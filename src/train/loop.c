@@ -204,7 +204,7 @@ static int train_step(fc_run *r, fc_log_row *row, fc_error *err) {
     row->lr = o->lr * fc_schedule_factor(o->schedule, r->step, r->warmup, r->total_steps);
     fc_adamw_begin_step(&r->opt);
     for (size_t i = 0; i < p->n_tensors; i++) {
-        const fc_modernbert_tensor *t = &p->tensors[i];
+        const fc_param_tensor *t = &p->tensors[i];
         // No weight decay on norms and biases (the Hugging Face Trainer's groups).
         int decay = t->spec.role != FC_TENSOR_NORM && t->spec.role != FC_TENSOR_BIAS;
         fc_adamw_update(&r->opt, p->values, p->grads, t->offset, t->count, row->lr,

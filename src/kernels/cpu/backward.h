@@ -59,4 +59,14 @@ void fc_cls_pool_backward(float *dhidden, const float *dpooled, const int32_t *o
 void fc_embedding_backward(float *dtable, const float *dout, const int32_t *ids, int T, int H,
                            int padding_idx);
 
+// fc_attention_dropout_forward backward: regenerates the mask from seed, recomputes the
+// probabilities, writes dqkv [T, 3H] (overwriting). Same scratch as the forward.
+void fc_attention_dropout_backward(float *dqkv, const float *dout, const float *qkv,
+                                   const int32_t *offsets, int n_seqs, int num_heads,
+                                   int head_dim, float p, uint64_t seed, float *scratch,
+                                   int scratch_per_thread);
+
+// tanh backward from its output y: din = dout · (1 − y²), overwriting.
+void fc_tanh_backward(float *din, const float *dout, const float *y, int n);
+
 #endif

@@ -144,10 +144,10 @@ static int upload_weights(fc_modernbert_cuda *m, const fc_safetensors *st,
     fc_modernbert_weights source = host;
     fc_modernbert_grads unused_source = {0}, unused_device = {0};
     size_t n, total;
-    fc_modernbert_tensor *from = fc_modernbert_tensor_list(&m->config, m->num_labels, &source,
+    fc_param_tensor *from = fc_modernbert_tensor_list(&m->config, m->num_labels, &source,
                                                            &unused_source, &n, &total);
     memcpy(source.layers, host.layers, (size_t)m->config.num_layers * sizeof *source.layers);
-    fc_modernbert_tensor *to = fc_modernbert_tensor_list(&m->config, m->num_labels, &m->weights,
+    fc_param_tensor *to = fc_modernbert_tensor_list(&m->config, m->num_labels, &m->weights,
                                                          &unused_device, &n, &total);
     size_t floats = 0;
     for (size_t i = 0; i < n; i++) floats += align_floats(from[i].count);

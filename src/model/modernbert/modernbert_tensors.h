@@ -7,20 +7,7 @@
 #include <stdint.h>
 
 #include "model/modernbert/modernbert_config.h"
-
-typedef enum fc_tensor_role {
-    FC_TENSOR_EMBEDDING, // token embedding table
-    FC_TENSOR_MATRIX,    // Linear weight [out, in]
-    FC_TENSOR_NORM,      // LayerNorm weight
-    FC_TENSOR_BIAS,      // any bias (Linear or LayerNorm)
-} fc_tensor_role;
-
-typedef struct fc_tensor_spec {
-    char name[96];
-    int ndim;
-    int64_t shape[2];
-    fc_tensor_role role;
-} fc_tensor_spec;
+#include "model/param_tensor.h"
 
 // Fills specs (allocated, *count entries) for the config and label count.
 void fc_modernbert_tensor_specs(const fc_modernbert_config *c, int num_labels,

@@ -67,7 +67,7 @@ static int find_slots(const char *name, int num_layers, fc_modernbert_weights *w
     return -1;
 }
 
-fc_modernbert_tensor *fc_modernbert_tensor_list(const fc_modernbert_config *c, int num_labels,
+fc_param_tensor *fc_modernbert_tensor_list(const fc_modernbert_config *c, int num_labels,
                                                 fc_modernbert_weights *w, fc_modernbert_grads *g,
                                                 size_t *n_tensors, size_t *total) {
     fc_tensor_spec *specs = NULL;
@@ -75,10 +75,10 @@ fc_modernbert_tensor *fc_modernbert_tensor_list(const fc_modernbert_config *c, i
     fc_modernbert_tensor_specs(c, num_labels, &specs, &count);
     w->layers = fc_calloc((size_t)c->num_layers, sizeof *w->layers);
     g->layers = fc_calloc((size_t)c->num_layers, sizeof *g->layers);
-    fc_modernbert_tensor *list = fc_calloc((size_t)count + 1, sizeof *list);
+    fc_param_tensor *list = fc_calloc((size_t)count + 1, sizeof *list);
     size_t offset = 0;
     for (int i = 0; i < count; i++) {
-        fc_modernbert_tensor *t = &list[i];
+        fc_param_tensor *t = &list[i];
         t->spec = specs[i];
         t->count = (size_t)t->spec.shape[0] * (size_t)(t->spec.ndim == 2 ? t->spec.shape[1] : 1);
         t->offset = offset;
@@ -97,7 +97,7 @@ fc_modernbert_tensor *fc_modernbert_tensor_list(const fc_modernbert_config *c, i
 
 // Binds one tensor of the expected shape: zero-copy when it is aligned F32, else widened.
 static int bind(fc_modernbert_weights *w, const fc_safetensors *st, const char *weights_name,
-                const fc_modernbert_tensor *t, fc_error *err) {
+                const fc_param_tensor *t, fc_error *err) {
     const fc_tensor_spec *s = &t->spec;
     if (!fc_safetensors_find(st, s->name))
         return fc_fail(err, "%s: missing tensor \"%s\"", weights_name, s->name);
@@ -118,7 +118,7 @@ int fc_modernbert_weights_bind(fc_modernbert_weights *w, const fc_modernbert_con
     memset(w, 0, sizeof *w);
     fc_modernbert_grads unused = {0}; // the list also names gradient slots; none are needed
     size_t n, total;
-    fc_modernbert_tensor *tensors = fc_modernbert_tensor_list(c, num_labels, w, &unused, &n, &total);
+    fc_param_tensor *tensors = fc_modernbert_tensor_list(c, num_labels, w, &unused, &n, &total);
     int rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++) rc = bind(w, st, weights_name, &tensors[i], err);
     free(tensors);
@@ -180,7 +180,7 @@ static int layer_matrix(const char *name, int *layer) {
 }
 
 static int bind_lowp(fc_modernbert_weights *w, const fc_safetensors *st, const char *weights_name,
-                     const fc_modernbert_tensor *t, int layer, int which, fc_weight_dtype storage,
+                     const fc_param_tensor *t, int layer, int which, fc_weight_dtype storage,
                      fc_error *err) {
     const fc_tensor_spec *s = &t->spec;
     const fc_tensor *found = fc_safetensors_find(st, s->name);
@@ -213,7 +213,7 @@ static int bind_lowp(fc_modernbert_weights *w, const fc_safetensors *st, const c
 }
 
 static int bind_embeddings_half(fc_modernbert_weights *w, const fc_safetensors *st,
-                                const char *weights_name, const fc_modernbert_tensor *t,
+                                const char *weights_name, const fc_param_tensor *t,
                                 fc_half_kind kind, fc_error *err) {
     const fc_tensor *found = fc_safetensors_find(st, t->spec.name);
     if (!found) return fc_fail(err, "%s: missing tensor \"%s\"", weights_name, t->spec.name);
@@ -233,14 +233,14 @@ int fc_modernbert_weights_bind_stored(fc_modernbert_weights *w, const fc_modernb
     memset(w, 0, sizeof *w);
     fc_modernbert_grads unused = {0};
     size_t n, total;
-    fc_modernbert_tensor *tensors = fc_modernbert_tensor_list(c, num_labels, w, &unused, &n, &total);
+    fc_param_tensor *tensors = fc_modernbert_tensor_list(c, num_labels, w, &unused, &n, &total);
     w->n_lowp = 4 * c->num_layers;
     w->lowp = fc_calloc((size_t)w->n_lowp, sizeof *w->lowp);
     // INT8 keeps the embedding table in BF16: a lookup, not a GEMM, so int8 buys nothing there.
     fc_half_kind table_kind = storage == FC_WEIGHTS_F16 ? FC_HALF_F16 : FC_HALF_BF16;
     int rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
-        const fc_modernbert_tensor *t = &tensors[i];
+        const fc_param_tensor *t = &tensors[i];
         int layer = 0, which = layer_matrix(t->spec.name, &layer);
         if (which >= 0)
             rc = bind_lowp(w, st, weights_name, t, layer, which, storage, err);
@@ -280,7 +280,7 @@ void fc_modernbert_params_init(fc_modernbert_params *p, const fc_modernbert_conf
     p->values = fc_calloc(p->count, sizeof *p->values);
     p->grads = fc_calloc(p->count, sizeof *p->grads);
     for (size_t i = 0; i < p->n_tensors; i++) {
-        const fc_modernbert_tensor *t = &p->tensors[i];
+        const fc_param_tensor *t = &p->tensors[i];
         *t->weight = p->values + t->offset;
         *t->grad = p->grads + t->offset;
     }
@@ -295,7 +295,7 @@ void fc_modernbert_params_free(fc_modernbert_params *p) {
     memset(p, 0, sizeof *p);
 }
 
-const fc_modernbert_tensor *fc_modernbert_params_find(const fc_modernbert_params *p,
+const fc_param_tensor *fc_modernbert_params_find(const fc_modernbert_params *p,
                                                       const char *name) {
     for (size_t i = 0; i < p->n_tensors; i++)
         if (strcmp(p->tensors[i].spec.name, name) == 0) return &p->tensors[i];

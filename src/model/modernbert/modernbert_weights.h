@@ -63,20 +63,10 @@ typedef struct fc_modernbert_grads {
     float *classifier_w, *classifier_b;
 } fc_modernbert_grads;
 
-// One parameter tensor in a packed buffer: its spec from the one list of ModernBERT tensors
-// (modernbert_tensors.h: name, shape, role) and where it lives.
-typedef struct fc_modernbert_tensor {
-    fc_tensor_spec spec;
-    size_t count;         // elements
-    size_t offset;        // floats from the start of a buffer that packs every tensor in order
-    const float **weight; // its slot in the fc_modernbert_weights the list was made for
-    float **grad;         // its slot in the fc_modernbert_grads the list was made for
-} fc_modernbert_tensor;
-
 // The tensors that config c has (fc_modernbert_tensor_specs), with offsets that pack them end
 // to end and their slots in w and g. Allocates w->layers and g->layers (both structs must be
 // zeroed). *total gets the number of floats of a packed buffer. Free the list with free().
-fc_modernbert_tensor *fc_modernbert_tensor_list(const fc_modernbert_config *c, int num_labels,
+fc_param_tensor *fc_modernbert_tensor_list(const fc_modernbert_config *c, int num_labels,
                                                 fc_modernbert_weights *w, fc_modernbert_grads *g,
                                                 size_t *n_tensors, size_t *total);
 
@@ -103,7 +93,7 @@ void fc_modernbert_grads_free(fc_modernbert_grads *g);
 typedef struct fc_modernbert_params {
     fc_modernbert_config config;
     int num_labels;
-    fc_modernbert_tensor *tensors;
+    fc_param_tensor *tensors;
     size_t n_tensors;
     size_t count;                  // floats in values and in grads
     float *values;                 // fp32 master weights
@@ -117,7 +107,7 @@ void fc_modernbert_params_init(fc_modernbert_params *p, const fc_modernbert_conf
                                int num_labels);
 void fc_modernbert_params_free(fc_modernbert_params *p);
 // The tensor called name, or NULL.
-const fc_modernbert_tensor *fc_modernbert_params_find(const fc_modernbert_params *p,
+const fc_param_tensor *fc_modernbert_params_find(const fc_modernbert_params *p,
                                                       const char *name);
 
 #endif
