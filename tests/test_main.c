@@ -62,6 +62,7 @@ void suite_tokenizer(void);
 void suite_deberta_tokenizer(void);
 void suite_modernbert(void);
 void suite_bert(void);
+void suite_bert_train(void);
 void suite_deberta(void);
 void suite_model_load(void);
 void suite_nli(void);
@@ -86,6 +87,7 @@ static const suite suites[] = {
     {"deberta_tokenizer", suite_deberta_tokenizer},
     {"modernbert", suite_modernbert},
     {"bert", suite_bert},
+    {"bert_train", suite_bert_train},
     {"deberta", suite_deberta},
     {"model_load", suite_model_load},
     {"nli", suite_nli},

@@ -191,7 +191,7 @@ static void check_gradients(const char *model, const cJSON *ref) {
     fc_trainer tr;
     double alpha = cJSON_GetObjectItem(ref, "alpha")->valuedouble;
     double beta = cJSON_GetObjectItem(ref, "beta")->valuedouble;
-    fc_trainer_init(&tr, &m, alpha, beta);
+    fc_trainer_init(&tr, &m, alpha, beta, -1);
     memset(m.params.grads, 0, m.params.count * sizeof(float));
     fc_loss_parts parts;
     CHECK(fc_trainer_accumulate(&tr, &fb.batch, 1.0, &parts, &err) == 0);
@@ -450,7 +450,7 @@ static void test_save_load(const char *tmp) {
     fixture_batch fb;
     fixture_batch_load(&fb, ref, &m);
     fc_trainer tr;
-    fc_trainer_init(&tr, &m, 0.5, 0.5);
+    fc_trainer_init(&tr, &m, 0.5, 0.5, -1);
     float before[64 * 3], after[64 * 3];
     CHECK(fc_trainer_logits(&tr, fb.ids, fb.offsets, fb.n, before, &err) == 0);
     char *tok = tokenizer_dir(), *saved = fc_path_join(tmp, "saved");

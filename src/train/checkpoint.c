@@ -71,10 +71,14 @@ cJSON *fc_checkpoint_config(const fc_train_model *m) {
     cJSON *config = cJSON_Parse(m->config_text);
     fc_json_keep_number_spelling(config, m->config_text);
     cJSON_DeleteItemFromObjectCaseSensitive(config, "architectures");
-    const char *arch = "ModernBertForSequenceClassification";
+    const char *arch = "ModernBertForSequenceClassification", *model_type = "modernbert";
+    if (m->arch == FC_TRAIN_BERT && m->bert.config.flavor == FC_BERT_FLAVOR_ROBERTA)
+        arch = "RobertaForSequenceClassification", model_type = "roberta";
+    else if (m->arch == FC_TRAIN_BERT)
+        arch = "BertForSequenceClassification", model_type = "bert";
     cJSON_AddItemToObject(config, "architectures", cJSON_CreateStringArray(&arch, 1));
     cJSON_DeleteItemFromObjectCaseSensitive(config, "model_type");
-    cJSON_AddStringToObject(config, "model_type", "modernbert");
+    cJSON_AddStringToObject(config, "model_type", model_type);
     cJSON_DeleteItemFromObjectCaseSensitive(config, "num_labels");
     cJSON_DeleteItemFromObjectCaseSensitive(config, "id2label");
     cJSON_DeleteItemFromObjectCaseSensitive(config, "label2id");
@@ -96,7 +100,7 @@ cJSON *fc_checkpoint_config(const fc_train_model *m) {
 }
 
 static int write_model(const char *dir, const fc_train_model *m, fc_error *err) {
-    const fc_modernbert_params *p = &m->params;
+    const fc_param_set *p = &m->set;
     fc_tensor_out *out = fc_calloc(p->n_tensors, sizeof *out);
     for (size_t i = 0; i < p->n_tensors; i++) {
         const fc_param_tensor *t = &p->tensors[i];

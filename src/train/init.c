@@ -7,6 +7,7 @@
 
 #include "io/json_fields.h"
 #include "io/safetensors.h"
+#include "model/bert/bert_config.h"
 #include "model/modernbert/modernbert_config.h"
 #include "train/rng.h"
 #include "util/alloc.h"
@@ -111,10 +112,22 @@ static int copy_tensor(fc_train_model *m, const fc_safetensors *st, const fc_par
                                    err);
 }
 
+static fc_param_set modernbert_set(const fc_modernbert_params *p) {
+    return (fc_param_set){p->tensors, p->n_tensors, p->count, p->values, p->grads};
+}
+
 int fc_train_model_load_weights(fc_train_model *m, const char *dir, fc_error *err) {
     fc_safetensors *st = NULL;
     if (fc_safetensors_open_dir(dir, &st, err) != 0) return -1;
     int rc = 0;
+    if (m->arch == FC_TRAIN_BERT) {
+        fc_bert_head head;
+        rc = fc_bert_params_load(&m->bert, st, dir, m->initializer_range, 0, &head, err);
+        if (rc == 0 && head != FC_BERT_HEAD_LOADED)
+            rc = fc_fail(err, "%s: the checkpoint has no classification head", dir);
+        fc_safetensors_close(st);
+        return rc;
+    }
     for (size_t i = 0; i < m->params.n_tensors && rc == 0; i++) {
         const fc_param_tensor *t = &m->params.tensors[i];
         if (!fc_safetensors_find(st, t->spec.name))
@@ -152,6 +165,38 @@ static int init_from_checkpoint(fc_train_model *m, const char *dir, const char *
     return rc;
 }
 
+// The BERT family: a classifier checkpoint keeps its head (and must name the NLI labels); a
+// bare encoder gets a fresh one; a config alone is drawn whole. Dropout stays as configured.
+static int init_bert(fc_train_model *m, const char *init, int from_dir, const char *config_path,
+                     uint64_t seed, fc_error *err) {
+    fc_bert_config c;
+    if (fc_bert_config_parse(m->config_json, config_path, &c, err) != 0) return -1;
+    m->arch = FC_TRAIN_BERT;
+    fc_safetensors *st = NULL;
+    if (from_dir && fc_safetensors_open_dir(init, &st, err) != 0) return -1;
+    const char *head_name = c.flavor == FC_BERT_FLAVOR_ROBERTA ? "classifier.out_proj.weight"
+                                                               : "classifier.weight";
+    m->kind = !st ? FC_INIT_RANDOM
+                  : fc_safetensors_find(st, head_name) ? FC_INIT_CLASSIFIER : FC_INIT_MASKED_LM;
+    int rc = choose_labels(m, m->config_json, config_path, m->kind == FC_INIT_CLASSIFIER, err);
+    if (rc == 0) {
+        fc_bert_params_init(&m->bert, &c, FC_LABEL_COUNT);
+        if (st) {
+            fc_bert_head head;
+            rc = fc_bert_params_load(&m->bert, st, init, m->initializer_range, seed, &head, err);
+        } else {
+            for (size_t i = 0; i < m->bert.n_tensors; i++)
+                fc_bert_init_tensor(&m->bert, &m->bert.tensors[i], m->initializer_range, seed);
+        }
+    }
+    fc_safetensors_close(st);
+    if (rc == 0) {
+        fc_bert_params_alloc_grads(&m->bert);
+        m->set = fc_bert_params_set(&m->bert);
+    }
+    return rc;
+}
+
 int fc_train_model_init(fc_train_model *m, const char *init, uint64_t seed, fc_error *err) {
     memset(m, 0, sizeof *m);
     int from_dir = is_dir(init);
@@ -165,11 +210,14 @@ int fc_train_model_init(fc_train_model *m, const char *init, uint64_t seed, fc_e
     const char *model_type = NULL;
     if (rc == 0) rc = fc_json_string_or(m->config_json, "model_type", "modernbert", config_path,
                                         &model_type, err);
-    if (rc == 0 && strcmp(model_type, "modernbert") != 0)
-        rc = fc_fail(err, "%s: model_type \"%s\" cannot be trained (only modernbert)",
+    int bert = rc == 0 && (strcmp(model_type, "bert") == 0 || strcmp(model_type, "roberta") == 0);
+    if (rc == 0 && !bert && strcmp(model_type, "modernbert") != 0)
+        rc = fc_fail(err, "%s: model_type \"%s\" cannot be trained (modernbert, bert or roberta)",
                      config_path, model_type);
     if (rc == 0) rc = read_init_hyperparameters(m, m->config_json, config_path, err);
-    if (rc == 0 && from_dir) {
+    if (rc == 0 && bert) {
+        rc = init_bert(m, init, from_dir, config_path, seed, err);
+    } else if (rc == 0 && from_dir) {
         rc = init_from_checkpoint(m, init, config_path, seed, err);
     } else if (rc == 0) {
         m->kind = FC_INIT_RANDOM;
@@ -183,6 +231,7 @@ int fc_train_model_init(fc_train_model *m, const char *init, uint64_t seed, fc_e
         }
     }
     free(config_path);
+    if (rc == 0 && m->arch == FC_TRAIN_MODERNBERT) m->set = modernbert_set(&m->params);
     if (rc != 0) fc_train_model_free(m);
     return rc;
 }
@@ -192,5 +241,6 @@ void fc_train_model_free(fc_train_model *m) {
     free(m->config_text);
     fc_label_map_free(&m->labels);
     fc_modernbert_params_free(&m->params);
+    fc_bert_params_free(&m->bert);
     memset(m, 0, sizeof *m);
 }

@@ -1,7 +1,7 @@
-// The model a training run starts from (issue 8, --init): a ModernBERT
-// *ForSequenceClassification checkpoint, a ModernBertForMaskedLM checkpoint (the classifier is
-// then initialized fresh, as transformers does for missing weights), or a config.json for a
-// random init with transformers' ModernBERT _init_weights.
+// The model a training run starts from (--init): a *ForSequenceClassification checkpoint, a
+// ModernBertForMaskedLM checkpoint or a bare BERT / RoBERTa encoder (BertModel, *ForMaskedLM,
+// a sentence-transformers folder; the head is then initialized fresh, as transformers does for
+// missing weights), or a config.json for a random init with transformers' _init_weights.
 #ifndef FC_TRAIN_INIT_H
 #define FC_TRAIN_INIT_H
 
@@ -10,7 +10,9 @@
 #include <cjson/cJSON.h>
 
 #include "finecat.h"
+#include "model/bert/bert_weights.h"
 #include "model/label_map.h"
+#include "model/param_tensor.h"
 #include "model/modernbert/modernbert_weights.h"
 
 typedef enum fc_init_kind {
@@ -19,14 +21,22 @@ typedef enum fc_init_kind {
     FC_INIT_RANDOM,     // config.json only
 } fc_init_kind;
 
+typedef enum fc_train_arch {
+    FC_TRAIN_MODERNBERT, // params
+    FC_TRAIN_BERT,       // bert (model_type bert or roberta)
+} fc_train_arch;
+
 typedef struct fc_train_model {
+    fc_train_arch arch;
     fc_init_kind kind;
     cJSON *config_json; // the init config, parsed
     char *config_text;  // its text, from which checkpoints write config.json back (numbers
                         // keep their spelling: transformers tells 2.0 from 2)
     fc_label_map labels; // the model's own label order
     int model_label[FC_LABEL_COUNT]; // canonical label → the model's label id
-    fc_modernbert_params params;     // fp32 master weights and gradients
+    fc_modernbert_params params;     // ModernBERT: fp32 master weights and gradients
+    fc_bert_params bert;             // BERT / RoBERTa: the same
+    fc_param_set set;                // the architecture's parameters, seen without it
     double initializer_range, initializer_cutoff_factor;
 } fc_train_model;
 

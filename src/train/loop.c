@@ -21,6 +21,7 @@
 
 // Independent streams from one seed: the data order and fresh weights.
 #define DATA_STREAM 0x64617461ULL // "data"
+#define DROPOUT_STREAM 0x64726f70ULL // "drop"
 
 fc_train_options fc_train_default_options(void) {
     fc_train_options o = {0};
@@ -120,21 +121,39 @@ static char *default_tokenizer_dir(const char *init) {
 }
 
 static void note_model(fc_run *r, const char *source) {
-    const fc_modernbert_config *c = &r->model.params.config;
-    static const char *const kinds[] = {"classifier checkpoint", "masked-LM checkpoint (fresh classifier)",
+    static const char *const kinds[] = {"classifier checkpoint", "encoder checkpoint (fresh head)",
                                         "random init from config"};
-    fc_run_note(r, "model: %s %s; %d layers, hidden %d, intermediate %d, %d heads, vocab %d; "
+    const fc_train_model *m = &r->model;
+    int layers, hidden, inter, heads, vocab;
+    const char *arch = "modernbert";
+    if (m->arch == FC_TRAIN_BERT) {
+        const fc_bert_config *c = &m->bert.config;
+        arch = c->flavor == FC_BERT_FLAVOR_ROBERTA ? "roberta" : "bert";
+        layers = c->num_layers, hidden = c->hidden_size, inter = c->intermediate_size;
+        heads = c->num_heads, vocab = c->vocab_size;
+    } else {
+        const fc_modernbert_config *c = &m->params.config;
+        layers = c->num_layers, hidden = c->hidden_size, inter = c->intermediate_size;
+        heads = c->num_heads, vocab = c->vocab_size;
+    }
+    fc_run_note(r, "model: %s %s %s; %d layers, hidden %d, intermediate %d, %d heads, vocab %d; "
             "%.2fM parameters; labels %s, %s, %s",
-         kinds[r->model.kind], source, c->num_layers, c->hidden_size, c->intermediate_size,
-         c->num_heads, c->vocab_size, (double)r->model.params.count / 1e6, r->model.labels.names[0],
-         r->model.labels.names[1], r->model.labels.names[2]);
+         arch, kinds[m->kind], source, layers, hidden, inter, heads, vocab,
+         (double)m->set.count / 1e6, m->labels.names[0], m->labels.names[1], m->labels.names[2]);
+    if (m->arch == FC_TRAIN_BERT) {
+        const fc_bert_config *c = &m->bert.config;
+        fc_run_note(r, "dropout: hidden %g, attention %g, classifier %g (as in the config; off "
+                       "in evaluation)", c->hidden_dropout, c->attention_dropout,
+                    c->classifier_dropout);
+        return;
+    }
     static const char *const dropouts[] = {"embedding_dropout", "attention_dropout", "mlp_dropout",
                                            "classifier_dropout"};
     for (size_t i = 0; i < 4; i++) {
-        const cJSON *p = cJSON_GetObjectItemCaseSensitive(r->model.config_json, dropouts[i]);
+        const cJSON *p = cJSON_GetObjectItemCaseSensitive(m->config_json, dropouts[i]);
         if (cJSON_IsNumber(p) && p->valuedouble > 0)
-            fc_run_note(r, "note: %s %g in the config is not applied (finecat trains without dropout)",
-                 dropouts[i], p->valuedouble);
+            fc_run_note(r, "note: %s %g in the config is not applied (finecat trains ModernBERT "
+                           "without dropout)", dropouts[i], p->valuedouble);
     }
 }
 
@@ -184,12 +203,16 @@ static void plan_steps(fc_run *r) {
 
 static int train_step(fc_run *r, fc_log_row *row, fc_error *err) {
     const fc_train_options *o = r->o;
-    fc_modernbert_params *p = &r->model.params;
+    const fc_param_set *p = &r->model.set;
     double start = now_seconds();
     memset(p->grads, 0, p->count * sizeof *p->grads);
     double scale = 1.0 / o->grad_accum, mse_batches = 0;
     for (int a = 0; a < o->grad_accum; a++) {
-        fc_train_batch b = fc_run_micro_batch(r, r->step * o->grad_accum + a);
+        long k = r->step * o->grad_accum + a;
+        fc_train_batch b = fc_run_micro_batch(r, k);
+        // Dropout masks: a function of the seed and the micro-batch alone, so a resumed run
+        // draws the masks the uninterrupted one would have.
+        r->trainer.dropout_seed = o->seed ^ ((uint64_t)k * 0x9e3779b97f4a7c15ULL) ^ DROPOUT_STREAM;
         fc_loss_parts parts;
         if (fc_trainer_accumulate(&r->trainer, &b, scale, &parts, err) != 0) return -1;
         row->loss += parts.loss * scale;
@@ -303,8 +326,9 @@ int fc_train_run(const fc_train_options *o, fc_train_summary *summary, fc_error 
     if (rc == 0) rc = read_data(&r, err);
     if (rc == 0) {
         plan_steps(&r);
-        fc_trainer_init(&r.trainer, &r.model, o->alpha, o->beta);
-        fc_adamw_init(&r.opt, r.model.params.count, o->beta1, o->beta2, o->adam_eps);
+        fc_trainer_init(&r.trainer, &r.model, o->alpha, o->beta,
+                        fc_tokenizer_token_id(r.tok, "[SEP]"));
+        fc_adamw_init(&r.opt, r.model.set.count, o->beta1, o->beta2, o->adam_eps);
         const char **names = fc_calloc((size_t)o->n_evals + 1, sizeof *names);
         for (int k = 0; k < o->n_evals; k++) names[k] = o->evals[k].name;
         fc_train_log_init(&r.log, o->n_evals, names);

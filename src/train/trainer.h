@@ -6,6 +6,8 @@
 #include <stdint.h>
 
 #include "finecat.h"
+#include "model/bert/bert.h"
+#include "model/bert/bert_backward.h"
 #include "model/modernbert/modernbert.h"
 #include "model/modernbert/modernbert_backward.h"
 #include "train/init.h"
@@ -24,13 +26,22 @@ typedef struct fc_train_batch {
 typedef struct fc_trainer {
     fc_train_model *model;
     double alpha, beta; // loss weights
-    fc_modernbert_acts acts;            // per-layer record for backward
+    fc_modernbert_acts acts;            // ModernBERT: per-layer record for backward
     fc_modernbert_grad_acts grad_acts;
+    fc_bert_acts bert_acts;             // BERT / RoBERTa: the same
+    fc_bert_grad_acts bert_grad_acts;
+    int32_t sep_id;    // the tokenizer's [SEP], from which BERT's token types are derived
+    int32_t *types;    // [token capacity] token types of the current batch
+    size_t types_capacity;
+    uint64_t dropout_seed; // masks of the next accumulate (set per micro-batch by the loop);
+                           // dropout runs only in fc_trainer_accumulate, never in _logits
     float *logits, *dlogits; // [capacity, num_labels]
     int capacity;
 } fc_trainer;
 
-void fc_trainer_init(fc_trainer *t, fc_train_model *model, double alpha, double beta);
+// sep_id: the tokenizer's separator token ([SEP]) or -1; only BERT uses it.
+void fc_trainer_init(fc_trainer *t, fc_train_model *model, double alpha, double beta,
+                     int32_t sep_id);
 void fc_trainer_free(fc_trainer *t);
 
 // Forward, loss and backward of one micro-batch: adds scale · ∂L/∂θ to the model's gradient

@@ -102,7 +102,7 @@ static void acts_reserve(fc_bert_acts *a, const fc_bert_config *c, int T, int B,
     if (longest > a->longest_capacity) {
         a->longest_capacity = longest;
         // The blocked kernel (inference) and the dropout kernel (training: two rows of
-        // `longest`) share the scratch; size it for either.
+        // `longest` per thread, strided by 2 · longest) share the scratch; size it for either.
         size_t blocked = fc_attention_blocked_scratch_floats(longest, c->head_dim);
         size_t dropout = 2 * (size_t)longest;
         a->attn_scratch_per_thread = blocked > dropout ? blocked : dropout;
@@ -176,7 +176,7 @@ static void encoder_layer(const fc_bert_config *c, const fc_bert_layer *L, int l
         fc_attention_dropout_forward(a->context, a->qkv, offsets, n_seqs, c->num_heads,
                                      c->head_dim, c->attention_dropout,
                                      fc_dropout_site_seed(acts->seed, layer, SITE_ATTN_PROBS),
-                                     acts->attn_scratch, (int)acts->attn_scratch_per_thread);
+                                     acts->attn_scratch, acts->longest_capacity);
     else
         fc_attention_forward_blocked(a->context, a->qkv, offsets, n_seqs, c->num_heads,
                                      c->head_dim, -1, acts->attn_scratch,
