@@ -46,8 +46,9 @@ void fc_ids_clear(fc_ids *list);
 void fc_ids_free(fc_ids *list);
 
 // ---------------------------------------------------------------------------------------------
-// Tokenizer: Hugging Face tokenizer.json (byte-level BPE as in ModernBERT, SentencePiece
-// Unigram as in DeBERTa-v3), or a SentencePiece spm.model folder as DeBERTa-v3 publishes it.
+// Tokenizer: Hugging Face tokenizer.json (byte-level BPE as in ModernBERT and RoBERTa,
+// SentencePiece Unigram as in DeBERTa-v3, WordPiece as in BERT), or a SentencePiece spm.model
+// folder as DeBERTa-v3 publishes it.
 
 typedef struct fc_tokenizer fc_tokenizer;
 
@@ -68,11 +69,20 @@ int fc_tokenizer_encode(const fc_tokenizer *tok, const char *text, size_t len, f
                         fc_error *err);
 
 // Encodes one input the way the post-processor template does: [CLS] A [SEP] (second == NULL)
-// or [CLS] A [SEP] B [SEP]. max_length <= 0 means no truncation. Replaces out's contents.
+// or [CLS] A [SEP] B [SEP] (RoBERTa: <s> A </s> </s> B </s>). max_length <= 0 means no
+// truncation. Replaces out's contents.
 // Truncation that cannot fit (only_first with a too short premise) is an error whose message
 // contains "too short", as in Hugging Face.
 int fc_tokenizer_encode_pair(const fc_tokenizer *tok, const char *first, const char *second,
                              int max_length, fc_truncation truncation, fc_ids *out, fc_error *err);
+
+// fc_tokenizer_encode_pair that also gives the type id of every position (Hugging Face's
+// token_type_ids, what BERT's token type embedding reads): from the template's type_id fields,
+// so [CLS] A [SEP] is 0 and B [SEP] is 1 for BERT, and all are 0 for RoBERTa. type_ids may be
+// NULL; otherwise its contents are replaced, and it ends as long as out.
+int fc_tokenizer_encode_pair_typed(const fc_tokenizer *tok, const char *first, const char *second,
+                                   int max_length, fc_truncation truncation, fc_ids *out, fc_ids *type_ids,
+                                   fc_error *err);
 
 // model_max_length from tokenizer_config.json, or 0 when absent or "unlimited" (> 1e20).
 int fc_tokenizer_model_max_length(const fc_tokenizer *tok);

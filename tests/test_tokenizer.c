@@ -196,11 +196,11 @@ static void test_load_errors(void) {
     CHECK(load_message_contains(dir, "model.merges[0] (\"a\" \"b\"): right token not in model.vocab"));
     write_file(json, "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0}, \"merges\": [\"ab\"]}}");
     CHECK(load_message_contains(dir, "model.merges[0] \"ab\" has no space"));
-    write_file(json, "{\"model\": {\"type\": \"WordPiece\", \"vocab\": {}}}");
-    CHECK(load_message_contains(dir, "model type \"WordPiece\" is not supported"));
-    write_file(json, "{\"normalizer\": {\"type\": \"BertNormalizer\"}, \"model\": {\"type\": \"BPE\", "
+    write_file(json, "{\"model\": {\"type\": \"WordLevel\", \"vocab\": {}}}");
+    CHECK(load_message_contains(dir, "model type \"WordLevel\" is not supported"));
+    write_file(json, "{\"normalizer\": {\"type\": \"NFKC\"}, \"model\": {\"type\": \"BPE\", "
                      "\"vocab\": {}, \"merges\": []}}");
-    CHECK(load_message_contains(dir, "normalizer type \"BertNormalizer\" is not supported"));
+    CHECK(load_message_contains(dir, "normalizer type \"NFKC\" is not supported"));
     write_file(json, "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0}, \"merges\": []}}");
     char *config = fc_path_join(dir, "tokenizer_config.json");
     write_file(config, "{\"model_max_length\": ");

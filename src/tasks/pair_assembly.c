@@ -16,7 +16,7 @@ int fc_pair_assemble(const fc_tokenizer *tok, const fc_ids *premise, const fc_id
                               hypothesis->len, 1, &keep_premise, &keep_hypothesis, err) != 0)
         return -1;
     fc_post_processor_apply(&tok->post_processor, premise->ids, keep_premise, hypothesis->ids,
-                            keep_hypothesis, 1, out);
+                            keep_hypothesis, 1, out, NULL);
     return 0;
 }
 

@@ -23,7 +23,11 @@ int fc_tok_model_load(fc_tok_model *model, const cJSON *json, const char *path, 
         model->kind = FC_TOK_MODEL_UNIGRAM;
         return fc_unigram_load_json(&model->unigram, json, path, err);
     }
-    return fc_fail(err, "%s: model type \"%s\" is not supported (supported: BPE, Unigram)", path, name);
+    if (strcmp(name, "WordPiece") == 0) {
+        model->kind = FC_TOK_MODEL_WORDPIECE;
+        return fc_wordpiece_load(&model->wordpiece, json, path, err);
+    }
+    return fc_fail(err, "%s: model type \"%s\" is not supported (supported: BPE, Unigram, WordPiece)", path, name);
 }
 
 int fc_tok_model_load_spm(fc_tok_model *model, const fc_spm_model *spm, const char *path, fc_error *err) {
@@ -35,6 +39,7 @@ int fc_tok_model_load_spm(fc_tok_model *model, const fc_spm_model *spm, const ch
 void fc_tok_model_free(fc_tok_model *model) {
     if (model->kind == FC_TOK_MODEL_BPE) fc_bpe_free(&model->bpe);
     if (model->kind == FC_TOK_MODEL_UNIGRAM) fc_unigram_free(&model->unigram);
+    if (model->kind == FC_TOK_MODEL_WORDPIECE) fc_wordpiece_free(&model->wordpiece);
     memset(model, 0, sizeof *model);
 }
 
@@ -46,6 +51,9 @@ int fc_tok_model_encode_word(const fc_tok_model *model, const char *word, size_t
         return 0;
     case FC_TOK_MODEL_UNIGRAM:
         return fc_unigram_encode_word(&model->unigram, word, len, out, &scratch->unigram, err);
+    case FC_TOK_MODEL_WORDPIECE:
+        fc_wordpiece_encode_word(&model->wordpiece, word, len, out, &scratch->wordpiece);
+        return 0;
     }
     return fc_fail(err, "unknown tokenizer model kind %d", (int)model->kind);
 }
@@ -53,6 +61,7 @@ int fc_tok_model_encode_word(const fc_tok_model *model, const char *word, size_t
 void fc_tok_model_scratch_free(fc_tok_model_scratch *scratch) {
     fc_bpe_scratch_free(&scratch->bpe);
     fc_unigram_scratch_free(&scratch->unigram);
+    fc_textbuf_free(&scratch->wordpiece);
 }
 
 int32_t fc_tok_model_token_to_id(const fc_tok_model *model, const char *token, size_t len) {
@@ -61,6 +70,8 @@ int32_t fc_tok_model_token_to_id(const fc_tok_model *model, const char *token, s
         return fc_bpe_token_to_id(&model->bpe, token, len);
     case FC_TOK_MODEL_UNIGRAM:
         return fc_unigram_token_to_id(&model->unigram, token, len);
+    case FC_TOK_MODEL_WORDPIECE:
+        return fc_wordpiece_token_to_id(&model->wordpiece, token, len);
     }
     return -1;
 }
@@ -71,6 +82,8 @@ const char *fc_tok_model_id_to_token(const fc_tok_model *model, int32_t id) {
         return fc_bpe_id_to_token(&model->bpe, id);
     case FC_TOK_MODEL_UNIGRAM:
         return fc_unigram_id_to_token(&model->unigram, id);
+    case FC_TOK_MODEL_WORDPIECE:
+        return fc_wordpiece_id_to_token(&model->wordpiece, id);
     }
     return NULL;
 }
@@ -81,6 +94,8 @@ int32_t fc_tok_model_id_count(const fc_tok_model *model) {
         return model->bpe.id_count;
     case FC_TOK_MODEL_UNIGRAM:
         return model->unigram.piece_count;
+    case FC_TOK_MODEL_WORDPIECE:
+        return model->wordpiece.id_count;
     }
     return 0;
 }

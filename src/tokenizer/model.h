@@ -1,5 +1,6 @@
 // The model stage of tokenizer.json ("model"), model-reference 5.1 step 5, behind one small
-// interface: BPE (ModernBERT) and Unigram (DeBERTa-v3, also built from an spm.model). Another
+// interface: BPE (ModernBERT, RoBERTa), Unigram (DeBERTa-v3, also built from an spm.model) and
+// WordPiece (BERT). Another
 // model slots in with a kind, a member, and a case in model.c.
 #ifndef FC_TOKENIZER_MODEL_H
 #define FC_TOKENIZER_MODEL_H
@@ -12,22 +13,26 @@
 #include "tokenizer/bpe.h"
 #include "tokenizer/spm_model.h"
 #include "tokenizer/unigram.h"
+#include "tokenizer/wordpiece.h"
 
 typedef enum fc_tok_model_kind {
     FC_TOK_MODEL_BPE = 1,
     FC_TOK_MODEL_UNIGRAM,
+    FC_TOK_MODEL_WORDPIECE,
 } fc_tok_model_kind;
 
 typedef struct fc_tok_model {
     fc_tok_model_kind kind;
     fc_bpe bpe;
     fc_unigram unigram;
+    fc_wordpiece wordpiece;
 } fc_tok_model;
 
 // Per-call working memory of whichever model runs.
 typedef struct fc_tok_model_scratch {
     fc_bpe_scratch bpe;
     fc_unigram_scratch unigram;
+    fc_textbuf wordpiece;
 } fc_tok_model_scratch;
 
 int fc_tok_model_load(fc_tok_model *model, const cJSON *json, const char *path, fc_error *err);

@@ -49,8 +49,12 @@ int fc_normalizer_load(fc_normalizer *norm, const cJSON *json, const char *path,
     }
     if (strcmp(type->valuestring, "Replace") == 0) return load_replace(norm, json, path, err);
     if (strcmp(type->valuestring, "Precompiled") == 0) return load_precompiled(norm, json, path, err);
+    if (strcmp(type->valuestring, "BertNormalizer") == 0) {
+        norm->kind = FC_NORMALIZER_BERT;
+        return fc_bert_normalizer_load(&norm->bert, json, path, err);
+    }
     return fc_fail(err, "%s: normalizer type \"%s\" is not supported (supported: NFC, Strip, Lowercase, "
-                   "Replace, Precompiled, Sequence, null)", path, type->valuestring);
+                   "Replace, Precompiled, BertNormalizer, Sequence, null)", path, type->valuestring);
 }
 
 // {"type": "Replace", "pattern": {"String": s} | {"Regex": r}, "content": c}
@@ -223,6 +227,8 @@ int fc_normalize(const fc_normalizer *norm, const char *text, size_t len, fc_tex
             fc_textbuf_append(out, text, len);
         }
         return 0;
+    case FC_NORMALIZER_BERT:
+        return fc_bert_normalize(&norm->bert, text, len, out, err);
     case FC_NORMALIZER_SEQUENCE: {
         out->len = 0;
         fc_textbuf_append(out, text, len);

@@ -1,6 +1,7 @@
 // The normalizer stage of tokenizer.json ("normalizer"), model-reference 5.1 step 2. Supported:
 // null (identity), NFC (Unicode NFC through utf8proc), Strip, Lowercase, Replace, Precompiled
-// (SentencePiece's charsmap, model-reference 5.3) and a Sequence of these. Other types are
+// (SentencePiece's charsmap, model-reference 5.3), BertNormalizer (bert_normalizer.h) and a
+// Sequence of these. Other types are
 // refused at load with the type named. The fc_normalizer_init_* functions build the same steps
 // without JSON, for the spm.model path.
 #ifndef FC_TOKENIZER_NORMALIZER_H
@@ -10,6 +11,7 @@
 #include <stddef.h>
 
 #include "finecat.h"
+#include "tokenizer/bert_normalizer.h"
 #include "tokenizer/precompiled.h"
 #include "tokenizer/replace.h"
 #include "tokenizer/textbuf.h"
@@ -22,6 +24,7 @@ typedef enum fc_normalizer_kind {
     FC_NORMALIZER_LOWERCASE,
     FC_NORMALIZER_REPLACE,
     FC_NORMALIZER_PRECOMPILED,
+    FC_NORMALIZER_BERT,
 } fc_normalizer_kind;
 
 typedef struct fc_normalizer {
@@ -31,6 +34,7 @@ typedef struct fc_normalizer {
     int strip_left, strip_right; // FC_NORMALIZER_STRIP
     fc_replace *replace;         // FC_NORMALIZER_REPLACE
     fc_precompiled *precompiled; // FC_NORMALIZER_PRECOMPILED (NULL: an empty charsmap, identity)
+    fc_bert_normalizer bert;     // FC_NORMALIZER_BERT
 } fc_normalizer;
 
 int fc_normalizer_load(fc_normalizer *norm, const cJSON *json, const char *path, fc_error *err);

@@ -11,8 +11,9 @@ static void free_pieces(fc_template_piece *pieces, int count) {
     free(pieces);
 }
 
-// Reads one template ("single" or "pair"): a list of {"SpecialToken": {"id": name}} and
-// {"Sequence": {"id": "A"|"B"}} items; special token names resolve through special_tokens.
+// Reads one template ("single" or "pair"): a list of {"SpecialToken": {"id": name, "type_id": t}}
+// and {"Sequence": {"id": "A"|"B", "type_id": t}} items; special token names resolve through
+// special_tokens.
 static int load_template(const cJSON *list, const cJSON *specials, const char *which,
                          fc_template_piece **out, int *count, const char *path, fc_error *err) {
     if (!cJSON_IsArray(list))
@@ -28,6 +29,8 @@ static int load_template(const cJSON *list, const cJSON *specials, const char *w
             free_pieces(pieces, k);
             return fc_fail(err, "%s: post_processor.%s[%d] is neither a Sequence nor a SpecialToken", path, which, k);
         }
+        const cJSON *type_id = cJSON_GetObjectItemCaseSensitive(seq ? seq : special, "type_id");
+        pieces[k].type_id = cJSON_IsNumber(type_id) ? (int32_t)type_id->valuedouble : 0;
         if (seq) {
             pieces[k].sequence = strcmp(id->valuestring, "B") == 0 ? 1 : 0;
             continue;
@@ -49,6 +52,47 @@ static int load_template(const cJSON *list, const cJSON *specials, const char *w
     return 0;
 }
 
+// A special token of RobertaProcessing / BertProcessing: ["</s>", 2], the text and its id.
+static int special_id(const cJSON *json, const char *key, const char *type, int32_t *id, const char *path,
+                      fc_error *err) {
+    const cJSON *pair = cJSON_GetObjectItemCaseSensitive(json, key);
+    const cJSON *value = cJSON_IsArray(pair) && cJSON_GetArraySize(pair) == 2 ? pair->child->next : NULL;
+    if (!value || !cJSON_IsString(pair->child) || !cJSON_IsNumber(value) || value->valuedouble < 0)
+        return fc_fail(err, "%s: post_processor %s: \"%s\" is not a [\"token\", id] pair", path, type, key);
+    *id = (int32_t)value->valuedouble;
+    return 0;
+}
+
+static fc_template_piece special_piece(int32_t id, int32_t type_id) {
+    fc_template_piece piece = {-1, fc_calloc(1, sizeof(int32_t)), 1, type_id};
+    piece.ids[0] = id;
+    return piece;
+}
+
+// RobertaProcessing (processors/roberta.rs): <s> A </s> and <s> A </s> </s> B </s>, every type id
+// 0. BertProcessing (processors/bert.rs): [CLS] A [SEP] and [CLS] A [SEP] B [SEP], with B and
+// its [SEP] type 1. Held as the templates they amount to; their other fields (trim_offsets,
+// add_prefix_space) change offsets only.
+static int load_fixed(fc_post_processor *pp, const cJSON *json, int roberta, const char *path, fc_error *err) {
+    const char *type = roberta ? "RobertaProcessing" : "BertProcessing";
+    int32_t cls, sep;
+    if (special_id(json, "cls", type, &cls, path, err) || special_id(json, "sep", type, &sep, path, err)) return -1;
+    int32_t b_type = roberta ? 0 : 1;
+    pp->single = fc_calloc(3, sizeof *pp->single);
+    pp->single[pp->single_count++] = special_piece(cls, 0);
+    pp->single[pp->single_count++] = (fc_template_piece){0, NULL, 0, 0};
+    pp->single[pp->single_count++] = special_piece(sep, 0);
+    pp->pair = fc_calloc(6, sizeof *pp->pair);
+    pp->pair[pp->pair_count++] = special_piece(cls, 0);
+    pp->pair[pp->pair_count++] = (fc_template_piece){0, NULL, 0, 0};
+    pp->pair[pp->pair_count++] = special_piece(sep, 0);
+    if (roberta) pp->pair[pp->pair_count++] = special_piece(sep, 0);
+    pp->pair[pp->pair_count++] = (fc_template_piece){1, NULL, 0, b_type};
+    pp->pair[pp->pair_count++] = special_piece(sep, b_type);
+    pp->has_template = 1;
+    return 0;
+}
+
 static int load_one(fc_post_processor *pp, const cJSON *json, const char *path, fc_error *err) {
     if (!json || cJSON_IsNull(json)) return 0;
     const cJSON *type = cJSON_GetObjectItemCaseSensitive(json, "type");
@@ -61,10 +105,15 @@ static int load_one(fc_post_processor *pp, const cJSON *json, const char *path, 
             if (load_one(pp, item, path, err)) return -1;
         return 0;
     }
-    if (strcmp(type->valuestring, "TemplateProcessing") != 0)
+    int roberta = strcmp(type->valuestring, "RobertaProcessing") == 0;
+    int bert = strcmp(type->valuestring, "BertProcessing") == 0;
+    if (!roberta && !bert && strcmp(type->valuestring, "TemplateProcessing") != 0)
         return fc_fail(err, "%s: post_processor type \"%s\" is not supported (supported: "
-                       "TemplateProcessing, ByteLevel, Sequence, null)", path, type->valuestring);
-    if (pp->has_template) return fc_fail(err, "%s: more than one TemplateProcessing", path);
+                       "TemplateProcessing, RobertaProcessing, BertProcessing, ByteLevel, Sequence, null)",
+                       path, type->valuestring);
+    if (pp->has_template)
+        return fc_fail(err, "%s: more than one of TemplateProcessing, RobertaProcessing, BertProcessing", path);
+    if (roberta || bert) return load_fixed(pp, json, roberta, path, err);
     const cJSON *specials = cJSON_GetObjectItemCaseSensitive(json, "special_tokens");
     if (load_template(cJSON_GetObjectItemCaseSensitive(json, "single"), specials, "single", &pp->single,
                       &pp->single_count, path, err))
@@ -103,22 +152,38 @@ static void push_all(fc_ids *out, const int32_t *ids, size_t n) {
     for (size_t i = 0; i < n; i++) fc_ids_push(out, ids[i]);
 }
 
+static void push_type(fc_ids *type_ids, int32_t type_id, size_t n) {
+    if (!type_ids) return;
+    for (size_t i = 0; i < n; i++) fc_ids_push(type_ids, type_id);
+}
+
 void fc_post_processor_apply(const fc_post_processor *pp, const int32_t *a, size_t a_len,
-                             const int32_t *b, size_t b_len, int has_b, fc_ids *out) {
+                             const int32_t *b, size_t b_len, int has_b, fc_ids *out, fc_ids *type_ids) {
     out->len = 0;
+    if (type_ids) type_ids->len = 0;
     if (!pp->has_template) {
+        // Without a template, Tokenizer::encode's own type ids stay: 0 for A, 1 for B.
         push_all(out, a, a_len);
-        if (has_b) push_all(out, b, b_len);
+        push_type(type_ids, 0, a_len);
+        if (has_b) {
+            push_all(out, b, b_len);
+            push_type(type_ids, 1, b_len);
+        }
         return;
     }
     const fc_template_piece *pieces = has_b ? pp->pair : pp->single;
     int count = has_b ? pp->pair_count : pp->single_count;
     for (int i = 0; i < count; i++) {
-        if (pieces[i].sequence < 0)
-            push_all(out, pieces[i].ids, (size_t)pieces[i].id_count);
-        else if (pieces[i].sequence == 0)
+        const fc_template_piece *p = &pieces[i];
+        if (p->sequence < 0) {
+            push_all(out, p->ids, (size_t)p->id_count);
+            push_type(type_ids, p->type_id, (size_t)p->id_count);
+        } else if (p->sequence == 0) {
             push_all(out, a, a_len);
-        else if (has_b)
+            push_type(type_ids, p->type_id, a_len);
+        } else if (has_b) {
             push_all(out, b, b_len);
+            push_type(type_ids, p->type_id, b_len);
+        }
     }
 }

@@ -3,7 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tokenizer/bert_unicode.h"
 #include "tokenizer/bytelevel.h"
+#include "tokenizer/utf8.h"
 #include "util/alloc.h"
 #include "util/error.h"
 
@@ -67,12 +69,16 @@ int fc_pretokenizer_load(fc_pretokenizer *pt, const cJSON *json, const char *pat
     if (!cJSON_IsString(type)) return fc_fail(err, "%s: pre_tokenizer has no \"type\"", path);
     if (strcmp(type->valuestring, "ByteLevel") == 0) return load_bytelevel(pt, json, path, err);
     if (strcmp(type->valuestring, "Sequence") == 0) return load_sequence(pt, json, path, err);
+    if (strcmp(type->valuestring, "BertPreTokenizer") == 0) {
+        pt->kind = FC_PRETOKENIZER_BERT;
+        return 0;
+    }
     if (strcmp(type->valuestring, "Metaspace") == 0) {
         pt->kind = FC_PRETOKENIZER_METASPACE;
         return fc_metaspace_load(&pt->metaspace, json, path, err);
     }
     return fc_fail(err, "%s: pre_tokenizer type \"%s\" is not supported (supported: ByteLevel, Metaspace, "
-                   "Sequence, null)", path, type->valuestring);
+                   "BertPreTokenizer, Sequence, null)", path, type->valuestring);
 }
 
 void fc_pretokenizer_free(fc_pretokenizer *pt) {
@@ -153,6 +159,25 @@ static int bytelevel_words(const fc_pretokenizer *pt, const char *text, size_t l
     return 0;
 }
 
+// BertPreTokenizer (pre_tokenizers/bert.rs): split on char::is_whitespace, which goes away, then
+// every punctuation character (the crate's is_bert_punc) becomes a word of its own. Both splits
+// drop empty pieces, so a word is a maximal run of other characters.
+static void bert_words(const fc_pretokenizer *pt, const char *text, size_t len, fc_words *out) {
+    size_t word_start = 0;
+    for (size_t i = 0; i < len;) {
+        int32_t cp;
+        int n = fc_utf8_decode(text + i, &cp);
+        int space = fc_unicode_is_white_space(cp);
+        if (space || fc_bert_is_punctuation(cp)) {
+            add_word(pt, out, text + word_start, i - word_start);
+            if (!space) add_word(pt, out, text + i, (size_t)n);
+            word_start = i + (size_t)n;
+        }
+        i += (size_t)n;
+    }
+    add_word(pt, out, text + word_start, len - word_start);
+}
+
 // Sequence: each step splits every word of the step before (PreTokenizedString::split per
 // step); only the very first word can still start the original text.
 static int sequence_words(const fc_pretokenizer *pt, const char *text, size_t len, int starts_text,
@@ -200,6 +225,9 @@ static int pretokenize_append(const fc_pretokenizer *pt, const char *text, size_
         return 0;
     case FC_PRETOKENIZER_SEQUENCE:
         return sequence_words(pt, text, len, starts_text, out, err);
+    case FC_PRETOKENIZER_BERT:
+        bert_words(pt, text, len, out);
+        return 0;
     }
     return fc_fail(err, "unknown pre-tokenizer kind %d", (int)pt->kind);
 }

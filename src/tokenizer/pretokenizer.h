@@ -1,7 +1,8 @@
 // The pre-tokenizer stage of tokenizer.json ("pre_tokenizer"), model-reference 5.1 step 4, 5.2
 // and 5.3. Supported: null (each piece is one word), ByteLevel (GPT-2 split regex, then every
-// byte of a word mapped to its byte-level character), Metaspace (metaspace.h) and a Sequence of
-// these (each step splits the words of the one before). Other types are refused at load.
+// byte of a word mapped to its byte-level character), Metaspace (metaspace.h), BertPreTokenizer
+// (whitespace removed, each punctuation character a word of its own) and a Sequence of these
+// (each step splits the words of the one before). Other types are refused at load.
 #ifndef FC_TOKENIZER_PRETOKENIZER_H
 #define FC_TOKENIZER_PRETOKENIZER_H
 
@@ -19,6 +20,7 @@ typedef enum fc_pretokenizer_kind {
     FC_PRETOKENIZER_BYTELEVEL,
     FC_PRETOKENIZER_METASPACE,
     FC_PRETOKENIZER_SEQUENCE,
+    FC_PRETOKENIZER_BERT,
 } fc_pretokenizer_kind;
 
 typedef struct fc_pretokenizer {

@@ -216,6 +216,12 @@ int fc_tokenizer_encode(const fc_tokenizer *tok, const char *text, size_t len, f
 
 int fc_tokenizer_encode_pair(const fc_tokenizer *tok, const char *first, const char *second,
                              int max_length, fc_truncation truncation, fc_ids *out, fc_error *err) {
+    return fc_tokenizer_encode_pair_typed(tok, first, second, max_length, truncation, out, NULL, err);
+}
+
+int fc_tokenizer_encode_pair_typed(const fc_tokenizer *tok, const char *first, const char *second,
+                                   int max_length, fc_truncation truncation, fc_ids *out, fc_ids *type_ids,
+                                   fc_error *err) {
     if (!first) return fc_fail(err, "encode_pair: the first text is NULL");
     encode_scratch s = {0};
     fc_ids a = {0}, b = {0};
@@ -231,7 +237,8 @@ int fc_tokenizer_encode_pair(const fc_tokenizer *tok, const char *first, const c
                                    fc_post_processor_added_count(&tok->post_processor, second != NULL),
                                    a.len, b.len, second != NULL, &keep_a, &keep_b, err);
     if (rc == 0)
-        fc_post_processor_apply(&tok->post_processor, a.ids, keep_a, b.ids, keep_b, second != NULL, out);
+        fc_post_processor_apply(&tok->post_processor, a.ids, keep_a, b.ids, keep_b, second != NULL, out,
+                                type_ids);
     encode_scratch_free(&s);
     fc_ids_free(&a);
     fc_ids_free(&b);

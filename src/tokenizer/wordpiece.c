@@ -1,0 +1,127 @@
+#include "tokenizer/wordpiece.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "tokenizer/utf8.h"
+#include "util/alloc.h"
+#include "util/error.h"
+
+static int load_vocab(fc_wordpiece *wp, const cJSON *vocab, const char *path, fc_error *err) {
+    if (!cJSON_IsObject(vocab)) return fc_fail(err, "%s: model.vocab is missing or not an object", path);
+    fc_strmap_init(&wp->vocab, (size_t)cJSON_GetArraySize(vocab));
+    int32_t max_id = -1;
+    for (const cJSON *item = vocab->child; item; item = item->next) {
+        if (!cJSON_IsNumber(item) || item->valuedouble < 0 || item->valuedouble > 2147483647.0)
+            return fc_fail(err, "%s: model.vocab[\"%s\"] is not a valid id", path, item->string);
+        int32_t id = (int32_t)item->valuedouble;
+        size_t len = strlen(item->string);
+        fc_strmap_put(&wp->vocab, item->string, len, id);
+        if (id > max_id) max_id = id;
+        if (len > wp->longest_token) wp->longest_token = len;
+    }
+    wp->id_count = max_id + 1;
+    wp->id_to_token = fc_calloc((size_t)wp->id_count + 1, sizeof *wp->id_to_token);
+    for (const cJSON *item = vocab->child; item; item = item->next) {
+        int32_t id = (int32_t)item->valuedouble;
+        free(wp->id_to_token[id]);
+        wp->id_to_token[id] = fc_strdup(item->string);
+    }
+    return 0;
+}
+
+int fc_wordpiece_load(fc_wordpiece *wp, const cJSON *model, const char *path, fc_error *err) {
+    memset(wp, 0, sizeof *wp);
+    // The crate's defaults (WordPieceBuilder): "[UNK]", "##", 100.
+    const cJSON *unk = cJSON_GetObjectItemCaseSensitive(model, "unk_token");
+    const cJSON *prefix = cJSON_GetObjectItemCaseSensitive(model, "continuing_subword_prefix");
+    const cJSON *max_chars = cJSON_GetObjectItemCaseSensitive(model, "max_input_chars_per_word");
+    if (unk && !cJSON_IsString(unk)) return fc_fail(err, "%s: model.unk_token is not a string", path);
+    if (prefix && !cJSON_IsString(prefix))
+        return fc_fail(err, "%s: model.continuing_subword_prefix is not a string", path);
+    if (max_chars && !(cJSON_IsNumber(max_chars) && max_chars->valuedouble >= 0))
+        return fc_fail(err, "%s: model.max_input_chars_per_word is not a count", path);
+    wp->prefix = fc_strdup(prefix ? prefix->valuestring : "##");
+    wp->prefix_len = strlen(wp->prefix);
+    wp->max_chars = max_chars ? (size_t)max_chars->valuedouble : 100;
+    if (load_vocab(wp, cJSON_GetObjectItemCaseSensitive(model, "vocab"), path, err)) {
+        fc_wordpiece_free(wp);
+        return -1;
+    }
+    const char *unk_token = unk ? unk->valuestring : "[UNK]";
+    wp->unk_id = fc_strmap_get(&wp->vocab, unk_token, strlen(unk_token));
+    if (wp->unk_id < 0) {
+        fc_fail(err, "%s: model.unk_token \"%s\" is not in model.vocab", path, unk_token);
+        fc_wordpiece_free(wp);
+        return -1;
+    }
+    return 0;
+}
+
+void fc_wordpiece_free(fc_wordpiece *wp) {
+    if (wp->id_to_token)
+        for (int32_t i = 0; i < wp->id_count; i++) free(wp->id_to_token[i]);
+    free(wp->id_to_token);
+    free(wp->prefix);
+    fc_strmap_free(&wp->vocab);
+    memset(wp, 0, sizeof *wp);
+}
+
+int32_t fc_wordpiece_token_to_id(const fc_wordpiece *wp, const char *token, size_t len) {
+    return fc_strmap_get(&wp->vocab, token, len);
+}
+
+const char *fc_wordpiece_id_to_token(const fc_wordpiece *wp, int32_t id) {
+    return id >= 0 && id < wp->id_count ? wp->id_to_token[id] : NULL;
+}
+
+static size_t char_count(const char *s, size_t len) {
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++) n += ((unsigned char)s[i] & 0xC0) != 0x80;
+    return n;
+}
+
+// Start of the character that ends at s[end] (exclusive).
+static size_t last_char_start(const char *s, size_t end) {
+    size_t i = end - 1;
+    while (i > 0 && ((unsigned char)s[i] & 0xC0) == 0x80) i--;
+    return i;
+}
+
+void fc_wordpiece_encode_word(const fc_wordpiece *wp, const char *word, size_t len, fc_ids *out,
+                              fc_textbuf *scratch) {
+    if (char_count(word, len) > wp->max_chars) {
+        fc_ids_push(out, wp->unk_id);
+        return;
+    }
+    size_t first_new = out->len; // pieces found so far are dropped if a later part has no match
+    for (size_t start = 0; start < len;) {
+        // Longest piece first; one longer than every vocabulary token cannot match, so start
+        // there (rounded down to a character boundary) rather than at the end of the word.
+        size_t end = len;
+        if (end - start > wp->longest_token) {
+            end = start + wp->longest_token + 1;
+            while (end > start && end < len && ((unsigned char)word[end] & 0xC0) == 0x80) end--;
+        }
+        int32_t id = -1;
+        while (end > start) {
+            if (start == 0) {
+                id = fc_strmap_get(&wp->vocab, word, end);
+            } else {
+                scratch->len = 0;
+                fc_textbuf_append(scratch, wp->prefix, wp->prefix_len);
+                fc_textbuf_append(scratch, word + start, end - start);
+                id = fc_strmap_get(&wp->vocab, scratch->data, scratch->len);
+            }
+            if (id >= 0) break;
+            end = last_char_start(word, end);
+        }
+        if (id < 0) {
+            out->len = first_new;
+            fc_ids_push(out, wp->unk_id);
+            return;
+        }
+        fc_ids_push(out, id);
+        start = end;
+    }
+}
