@@ -102,6 +102,9 @@ static char *default_source(fc_dataset_format format, const char *path) {
     case FC_FORMAT_WANLI: return fc_strdup("wanli");
     case FC_FORMAT_LINGNLI: return fc_strdup("lingnli");
     case FC_FORMAT_NLI_FEVER: return fc_strdup("nli_fever");
+    case FC_FORMAT_CAD: return fc_strdup("cad");
+    case FC_FORMAT_SICK: return fc_strdup("sick");
+    case FC_FORMAT_TAXINLI: return fc_strdup("taxinli");
     default: return stem_of_path(path);
     }
 }
@@ -153,6 +156,9 @@ int fc_reader_open(const char *path, fc_dataset_format format, const fc_reader_o
     case FC_FORMAT_SNLI_CSV:
     case FC_FORMAT_GLUE_TSV:
     case FC_FORMAT_TEXTFOOLER:
+    case FC_FORMAT_CAD:
+    case FC_FORMAT_SICK:
+    case FC_FORMAT_TAXINLI:
     case FC_FORMAT_CSV:
     case FC_FORMAT_TSV:
         reader->size = file_size(path);
