@@ -199,6 +199,14 @@ static void test_normalize(void) {
     CHECK(keys_equal("Stra\xC3\x9F" "e", "STRASSE"));       // full case folding: sharp s
     CHECK(!keys_equal("a man sleeping", "a man sleeps"));
     CHECK(!keys_equal("cost $5", "cost 5"));                 // $ is a symbol, not punctuation
+    // PTB-tokenized copies (e-SNLI's SentEval files, TextFooler) meet their raw originals.
+    CHECK(keys_equal("I ca n't go , John 's car is n't here .", "I can't go, John's car isn't here."));
+    CHECK(keys_equal("He said `` hi '' to me .", "He said \"hi\" to me."));
+    CHECK(keys_equal("A cat -LRB- black -RRB- and -lsb- 2 -rsb- dogs", "A cat (black) and [2] dogs"));
+    CHECK(keys_equal("You can not", "You cannot"));
+    CHECK(keys_equal("It\xC2\xB4s", "It's"));                 // acute accent as an apostrophe
+    CHECK(!keys_equal("A cat -LRB- black", "A cat LRB black x"));
+    CHECK(!keys_equal("I can go", "I can't go"));            // "cant" is not "can"
     // The pair key cannot be shifted between its halves.
     fc_textbuf a = {0}, b = {0};
     CHECK(fc_curate_pair_key("ab", "c", &a, &err) == 0 && fc_curate_pair_key("a", "bc", &b, &err) == 0);

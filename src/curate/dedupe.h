@@ -1,7 +1,8 @@
 // `curate dedupe`: duplicates and evaluation leakage of (premise, hypothesis) pairs.
 //
 // Two rows are duplicates when their pair keys are equal (normalize.h: NFC, case folded,
-// punctuation removed, whitespace collapsed), within a source or across sources. "Exact"
+// punctuation and whitespace removed, so PTB-tokenized copies meet their raw text), within a
+// source or across sources. "Exact"
 // duplicates are byte-identical to the row kept; "near" ones differ only in what the key
 // ignores. Among the training rows of one key the first in file order is kept.
 //
