@@ -104,6 +104,10 @@ static const char dedupe_usage[] =
     "  --eval FILE           more evaluation rows, any format the readers know; repeatable\n"
     "  --eval-splits LIST    splits that are evaluation data (default: dev,test,val,validation)\n"
     "  --keep-eval           also write the input's evaluation rows, unchanged\n"
+    "  --id-sources LIST     sources whose ids name the same pairs (e.g. mnli,taxinli: both\n"
+    "                        keep MultiNLI's pairID): a training row whose id is an evaluation\n"
+    "                        row's is leakage too, counted as 'leaked (eval id)' when its\n"
+    "                        text did not match (default: none)\n"
     "  --on-conflict MODE    flag (default) or drop\n"
     "  --json FILE           also write the counts as JSON\n"
     "  -h, --help            show this help\n";
@@ -224,10 +228,13 @@ static const char run_usage[] =
     "made from the same input bytes, settings and model is skipped, so a rerun continues\n"
     "where a failed or killed run stopped.\n"
     "\n"
-    "Config (paths relative to the config file's folder; unknown keys are an error):\n"
-    "  {\"output_dir\": DIR, \"inputs\": [\"SOURCE[:SPLIT]=PATH\" or {\"path\", \"source\",\n"
+    "Config (paths relative to the config file's folder, inputs and eval_files relative to\n"
+    "data_dir when given; unknown keys are an error):\n"
+    "  {\"description\": TEXT, \"output_dir\": DIR, \"data_dir\": DIR,\n"
+    "   \"inputs\": [\"SOURCE[:SPLIT]=PATH\" or {\"path\", \"source\",\n"
     "   \"split\", \"format\"}, ...], \"on_error\": \"fail\", \"seed\": 1,\n"
-    "   \"eval_splits\": \"dev,test,val,validation\", \"eval_files\": [...], \"keep_eval\": false,\n"
+    "   \"eval_splits\": \"dev,test,val,validation\" (or a list; [] for none),\n"
+    "   \"eval_files\": [...], \"id_sources\": \"mnli,taxinli\", \"keep_eval\": false,\n"
     "   \"on_conflict\": \"flag\", \"pilot_model\": DIR, \"teacher_model\": DIR,\n"
     "   \"shard_size\": 10000, \"batch_size\": 32, \"max_length\": 0, \"bins\": 10,\n"
     "   \"hist_layout\": \"stacked\", \"flag_below\": 0.1, \"screen_cmd\": CMD,\n"
@@ -240,9 +247,15 @@ static const char run_usage[] =
     "\n"
     "Options:\n"
     "  --config FILE           the config (required)\n"
+    "  --data-dir DIR          use DIR as the config's data_dir (relative to the current\n"
+    "                          folder), e.g. for a checkout that is not beside the data\n"
+    "  --output-dir DIR        write into DIR instead of the config's output_dir\n"
     "  --force                 rerun every stage\n"
     "  --stop-after-shards N   stop score/teacher after N shards, as a kill would (exit 1)\n"
-    "  -h, --help              show this help\n";
+    "  -h, --help              show this help\n"
+    "\n"
+    "Example (BigCat's data part, recipe/bigcat.json: ingest and dedupe only):\n"
+    "  finecat curate run --config recipe/bigcat.json --output-dir /tmp/bigcat\n";
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -423,6 +436,7 @@ static int run_dedupe(int argc, char **argv) {
         {.name = "--output", .kind = FC_ARG_STRING, .target = &output},
         {.name = "--eval-splits", .kind = FC_ARG_STRING, .target = &options.eval_splits},
         {.name = "--keep-eval", .kind = FC_ARG_FLAG, .target = &options.keep_eval},
+        {.name = "--id-sources", .kind = FC_ARG_STRING, .target = &options.id_sources},
         {.name = "--on-conflict", .kind = FC_ARG_CHOICE, .target = &on_conflict,
          .choices = conflict_modes},
         {.name = "--json", .kind = FC_ARG_STRING, .target = &json},
@@ -447,10 +461,10 @@ static int run_dedupe(int argc, char **argv) {
     if (status == FC_EXIT_OK) {
         fc_count_table_print(stdout, &stats.by_source, "source", FC_TABLE_TEXT, 1);
         printf("\n%llu distinct pairs, %llu with conflicting labels; %llu rows from --eval "
-               "files; %llu rows written to %s in %.1f s\n",
+               "files, %llu evaluation ids; %llu rows written to %s in %.1f s\n",
                (unsigned long long)stats.keys, (unsigned long long)stats.conflict_keys,
-               (unsigned long long)stats.eval_file_rows, (unsigned long long)stats.written,
-               output, stats.seconds);
+               (unsigned long long)stats.eval_file_rows, (unsigned long long)stats.eval_ids,
+               (unsigned long long)stats.written, output, stats.seconds);
         status = write_json(json, fc_dedupe_stats_to_json(&stats));
     }
     fc_dedupe_stats_free(&stats);
@@ -661,8 +675,11 @@ static int run_pipeline(int argc, char **argv) {
     const char *config_path = NULL;
     int status;
     fc_pipeline_options options = {.progress = stderr};
+    fc_pipeline_overrides overrides = {0};
     const fc_arg_option table[] = {
         {.name = "--config", .kind = FC_ARG_STRING, .target = &config_path},
+        {.name = "--data-dir", .kind = FC_ARG_STRING, .target = &overrides.data_dir},
+        {.name = "--output-dir", .kind = FC_ARG_STRING, .target = &overrides.output_dir},
         {.name = "--force", .kind = FC_ARG_FLAG, .target = &options.force},
         {.name = "--stop-after-shards", .kind = FC_ARG_INT, .target = &options.stop_after_shards,
          .min_value = 1},
@@ -673,7 +690,8 @@ static int run_pipeline(int argc, char **argv) {
     if (!config_path) return fc_args_usage_error(command, "needs --config FILE");
     fc_pipeline_config config;
     fc_error err;
-    if (fc_pipeline_config_read(config_path, &config, &err) != 0) return fail(&err);
+    if (fc_pipeline_config_read_with(config_path, &overrides, &config, &err) != 0)
+        return fail(&err);
     cJSON *report = NULL;
     status = fc_curate_run_pipeline(config_path, &config, &options, &report, &err) == 0
                  ? FC_EXIT_OK

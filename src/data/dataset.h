@@ -19,6 +19,8 @@
 // they stay valid until the next fc_reader_next or fc_reader_close (fc_dataset copies them).
 typedef struct fc_record {
     const char *id;         // the source's id (numbers as decimal text), else the 1-based row
+    int id_from_row;        // 1: the data has no id and id is the row's number (which names no
+                            // pair outside this file)
     const char *source;     // "snli", "mnli", "anli", "wanli", "lingnli", "nli_fever", "cad",
                             // "sick", "taxinli", ...
     const char *split;      // "train", "dev", "test", "val" (SICK also "trial") or "" when unknown

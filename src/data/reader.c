@@ -53,7 +53,12 @@ int fc_row_skip_label(const fc_reader *reader, fc_row_problem *problem, int outc
 }
 
 const char *fc_reader_row_number_id(fc_reader *reader) {
-    snprintf(reader->row_id, sizeof reader->row_id, "%zu", reader->counts.read + 1);
+    return fc_reader_row_number_id_with(reader, "");
+}
+
+const char *fc_reader_row_number_id_with(fc_reader *reader, const char *prefix) {
+    snprintf(reader->row_id, sizeof reader->row_id, "%.24s%s%zu", prefix, prefix[0] ? "-" : "",
+             reader->counts.read + 1);
     return reader->row_id;
 }
 
@@ -222,6 +227,7 @@ int fc_reader_next(fc_reader *reader, fc_record *record, fc_error *err) {
         record->source = reader->source;
         record->split = reader->split;
         int got = reader->backend->next_row(reader, record, &problem, err);
+        record->id_from_row = record->id == reader->row_id;
         if (got == 0) return 0;
         if (got < 0) {
             reader->done = 1;

@@ -79,7 +79,6 @@ typedef struct table_state {
     int label_required; // 0: an empty label cell is an unlabeled record
     int id_with_split, unquote_texts;
     char split_text[32]; // the current row's split, lowercased
-    char id_text[64];    // the current row's "SPLIT-ROW" id
 } table_state;
 
 static int find_column(const fc_csv_reader *csv, const char *name) {
@@ -150,10 +149,8 @@ static int table_next_row(fc_reader *reader, fc_record *record, fc_row_problem *
     }
     if (state->id >= 0) {
         record->id = csv->fields[state->id];
-    } else if (state->id_with_split && record->split[0]) {
-        snprintf(state->id_text, sizeof state->id_text, "%.24s-%s", record->split,
-                 fc_reader_row_number_id(reader));
-        record->id = state->id_text;
+    } else if (state->id_with_split) {
+        record->id = fc_reader_row_number_id_with(reader, record->split);
     } else {
         record->id = fc_reader_row_number_id(reader);
     }
