@@ -841,6 +841,28 @@ static void test_section3_real_rows(void) {
     fc_dataset_free(&data);
 }
 
+// WANLI's annotation rows: `gold` is the label of the revised pair, so that is the pair read.
+// Row 2 of the sample was revised: "... influenced his thinking ..." became "... influenced
+// Klein's thinking ...", and relabeled neutral -> entailment.
+static void test_wanli_revised_pairs(void) {
+    fc_dataset data;
+    fc_error err;
+    CHECK(fc_dataset_read(shared_path("wanli/anonymized_annotations_sample.jsonl"),
+                          FC_FORMAT_AUTO, NULL, &data, &err) == 0);
+    int found = 0;
+    for (size_t i = 0; i < data.count; i++) {
+        const fc_record *r = &data.records[i];
+        if (strstr(r->hypothesis, "Brian Arthur has influenced")) {
+            found++;
+            CHECK(strcmp(r->hypothesis, "Brian Arthur has influenced Klein's thinking about "
+                                        "high-technology markets.") == 0);
+            CHECK(r->label == FC_LABEL_ENTAILMENT);
+        }
+    }
+    CHECK(found == 1);
+    fc_dataset_free(&data);
+}
+
 // Bad rows of each section-3 format: a FILE:LINE error, or skipped and counted under skip.
 static void test_section3_bad_rows(void) {
     static const struct {
@@ -1119,6 +1141,7 @@ void suite_data(void) {
     test_parsers_on_random_input();
     test_tsv_formats();
     test_section3_real_rows();
+    test_wanli_revised_pairs();
     test_section3_bad_rows();
     test_nli_fever();
     test_interchange_round_trip();
