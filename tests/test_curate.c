@@ -199,6 +199,14 @@ static void test_normalize(void) {
     CHECK(keys_equal("Stra\xC3\x9F" "e", "STRASSE"));       // full case folding: sharp s
     CHECK(!keys_equal("a man sleeping", "a man sleeps"));
     CHECK(!keys_equal("cost $5", "cost 5"));                 // $ is a symbol, not punctuation
+    // PTB-tokenized copies (e-SNLI's SentEval files, TextFooler) meet their raw originals.
+    CHECK(keys_equal("I ca n't go , John 's car is n't here .", "I can't go, John's car isn't here."));
+    CHECK(keys_equal("He said `` hi '' to me .", "He said \"hi\" to me."));
+    CHECK(keys_equal("A cat -LRB- black -RRB- and -lsb- 2 -rsb- dogs", "A cat (black) and [2] dogs"));
+    CHECK(keys_equal("You can not", "You cannot"));
+    CHECK(keys_equal("It\xC2\xB4s", "It's"));                 // acute accent as an apostrophe
+    CHECK(!keys_equal("A cat -LRB- black", "A cat LRB black x"));
+    CHECK(!keys_equal("I can go", "I can't go"));            // "cant" is not "can"
     // The pair key cannot be shifted between its halves.
     fc_textbuf a = {0}, b = {0};
     CHECK(fc_curate_pair_key("ab", "c", &a, &err) == 0 && fc_curate_pair_key("a", "bc", &b, &err) == 0);
@@ -649,6 +657,50 @@ static void test_dedupe_snli_leak(void) {
     fc_dataset_free(&dev);
     free(input);
     free(out);
+}
+
+// The id key: TaxiNLI keeps MultiNLI's pairID, so a row whose text drifted (mojibake) still
+// meets its MNLI evaluation row by id, with every duplicate of its text; ingest's "#k" does not
+// hide an id; LingNLI's look-alike ids and TextFooler's row numbers never match.
+static void test_dedupe_ids(void) {
+    static const row rows[] = {
+        {"63735n", "taxinli", "", "The cat sat on the mat\xC3\x82.", "A cat sits.", FC_LABEL_NEUTRAL, -1},
+        {"8608e", "mnli", "train", "the cat sat on the mat\xC3\x82", "A cat sits", FC_LABEL_NEUTRAL, -1},
+        {"63735n#2", "taxinli", "", "Something else.", "Else.", FC_LABEL_NEUTRAL, -1},
+        {"63735n#3", "lingnli", "train", "Different.", "Diff.", FC_LABEL_NEUTRAL, -1},
+        {"1", "taxinli", "", "Kept text.", "Kept.", FC_LABEL_ENTAILMENT, -1},
+    };
+    char *input = temp_path("ids.jsonl"), *out = temp_path("ids_out.jsonl");
+    write_rows(input, rows, sizeof rows / sizeof rows[0]);
+    char *mnli = temp_path("mnli_dev.jsonl"), *textfooler = temp_path("mnli_matched.tsv");
+    write_text(mnli, "{\"id\": \"63735n\", \"source\": \"mnli\", \"split\": \"dev\", \"premise\": "
+                     "\"The cat sat on the mat.\", \"hypothesis\": \"A cat is sitting.\", "
+                     "\"label\": \"neutral\"}\n");
+    write_text(textfooler, "neutral\tUnrelated premise .\tUnrelated hypothesis .\n");
+    const char *evals[] = {mnli, textfooler};
+    fc_dedupe_options options = fc_dedupe_default_options();
+    options.eval_files = evals;
+    options.n_eval_files = 2;
+    fc_dedupe_stats stats;
+    fc_error err;
+    CHECK(fc_curate_dedupe(input, out, &options, &stats, &err) == 0); // no id_sources: text only
+    CHECK(stats.written == 4 && stats.eval_ids == 0); // the mnli row is a text duplicate
+    fc_dedupe_stats_free(&stats);
+    options.id_sources = "mnli,taxinli";
+    CHECK(fc_curate_dedupe(input, out, &options, &stats, &err) == 0);
+    char *ids = ids_of(out);
+    CHECK(strcmp(ids, "63735n#3 1") == 0);
+    if (strcmp(ids, "63735n#3 1") != 0) fprintf(stderr, "  kept %s\n", ids);
+    free(ids);
+    CHECK(count_of(&stats.by_source, "taxinli", "leaked (eval id)") == 2);
+    CHECK(count_of(&stats.by_source, "mnli", "leaked (eval id)") == 1); // the text duplicate
+    CHECK(count_of(&stats.by_source, "taxinli", "leaked (eval)") == 0);
+    CHECK(stats.eval_ids == 1); // TextFooler's row number "1" is no pairID
+    fc_dedupe_stats_free(&stats);
+    free(input);
+    free(out);
+    free(mnli);
+    free(textfooler);
 }
 
 // Dedupe over the whole real ingest: the counts add up, and the leaks that the data holds are
@@ -1430,6 +1482,58 @@ static void test_pipeline(void) {
     free(config);
 }
 
+// recipe/bigcat.json: it parses, every input and evaluation file is where its data_dir says
+// (given here as the test's shared folder, as `curate run --data-dir` does), nothing is both
+// trained on and evaluated on, and data_dir/overrides resolve as documented.
+static void test_bigcat_recipe(void) {
+    char recipe[600], data_dir[600];
+    snprintf(recipe, sizeof recipe, "%s/../../recipe/bigcat.json", fc_test_fixtures_dir());
+    snprintf(data_dir, sizeof data_dir, "%s/nli", fc_test_shared_data_dir());
+    fc_pipeline_overrides overrides = {.data_dir = data_dir, .output_dir = temp_dir};
+    fc_pipeline_config config;
+    fc_error err;
+    int status = fc_pipeline_config_read_with(recipe, &overrides, &config, &err);
+    if (status != 0) fprintf(stderr, "  %s\n", err.message);
+    CHECK(status == 0);
+    if (status != 0) return;
+    CHECK(config.n_inputs == 28 && config.n_eval_files == 10);
+    CHECK(strcmp(config.eval_splits, "") == 0 && strcmp(config.id_sources, "mnli,taxinli") == 0);
+    CHECK(strcmp(config.output_dir, temp_dir) == 0 && !config.pilot_model);
+    int all_there = 1, disjoint = 1;
+    for (size_t i = 0; i < config.n_inputs; i++) {
+        all_there &= exists(config.inputs[i].path) &&
+                     strncmp(config.inputs[i].path, data_dir, strlen(data_dir)) == 0;
+        for (size_t j = 0; j < config.n_eval_files; j++)
+            disjoint &= strcmp(config.inputs[i].path, config.eval_files[j]) != 0;
+    }
+    for (size_t j = 0; j < config.n_eval_files; j++) {
+        fc_dataset_format format;
+        all_there &= fc_dataset_detect_format(config.eval_files[j], NULL, &format, &err) == 0;
+    }
+    CHECK(all_there && disjoint);
+    fc_pipeline_config_free(&config);
+
+    // Without overrides: data_dir from the config's folder; other paths from it too.
+    char *dir = temp_path("recipe"), *path = temp_path("recipe/c.json");
+    mkdir(dir, 0777);
+    write_text(path, "{\"data_dir\": \"../data\", \"output_dir\": \"out\", \"inputs\": "
+                     "[\"x/a.jsonl\", \"/abs/b.jsonl\"], \"eval_files\": [\"e.jsonl\"], "
+                     "\"eval_splits\": [\"dev\", \"test\"], \"id_sources\": \"mnli\"}");
+    CHECK(fc_pipeline_config_read(path, &config, &err) == 0);
+    char want[300];
+    snprintf(want, sizeof want, "%s/../data/x/a.jsonl", dir);
+    CHECK(strcmp(config.inputs[0].path, want) == 0);
+    CHECK(strcmp(config.inputs[1].path, "/abs/b.jsonl") == 0);
+    snprintf(want, sizeof want, "%s/../data/e.jsonl", dir);
+    CHECK(strcmp(config.eval_files[0], want) == 0);
+    snprintf(want, sizeof want, "%s/out", dir);
+    CHECK(strcmp(config.output_dir, want) == 0);
+    CHECK(strcmp(config.eval_splits, "dev,test") == 0 && strcmp(config.id_sources, "mnli") == 0);
+    fc_pipeline_config_free(&config);
+    free(path);
+    free(dir);
+}
+
 // ---------------------------------------------------------------------------------------------
 // The program
 
@@ -1516,6 +1620,7 @@ void suite_curate(void) {
     test_ingest_nli_fever();
     test_dedupe_planted();
     test_dedupe_snli_leak();
+    test_dedupe_ids();
     test_dedupe_real();
     make_small_input();
     test_score_values();
@@ -1527,6 +1632,7 @@ void suite_curate(void) {
     test_flag_screener();
     test_flag_apply();
     test_pipeline();
+    test_bigcat_recipe();
     test_program();
     free(bigcat_path);
     free(small_input);

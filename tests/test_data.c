@@ -154,6 +154,30 @@ static const real_file real_files[] = {
      778},
     {"lingnli/train_round1_LotS.jsonl", FC_FORMAT_LINGNLI, 2997, 2997, 0, 0, 999, 999, 999},
     {"lingnli/train_round1_LitL.jsonl", FC_FORMAT_LINGNLI, 3003, 3003, 0, 0, 1001, 1001, 1001},
+    // MANIFEST section 3: the other 13 training rounds (lines = rows; labels counted with
+    // Python's json). The baseline protocol has round 1 too; rounds 2-5 add optional keys
+    // (heuristic, heuristic_checked, glue_labels) that the reader must pass over.
+    {"lingnli/train_round1_baseline.jsonl", FC_FORMAT_LINGNLI, 3000, 3000, 0, 0, 1000, 1000, 1000},
+    {"lingnli/train_round2_baseline.jsonl", FC_FORMAT_LINGNLI, 2997, 2997, 0, 0, 999, 999, 999},
+    {"lingnli/train_round3_baseline.jsonl", FC_FORMAT_LINGNLI, 3000, 3000, 0, 0, 1000, 1000, 1000},
+    {"lingnli/train_round4_baseline.jsonl", FC_FORMAT_LINGNLI, 3000, 3000, 0, 0, 1000, 1000, 1000},
+    {"lingnli/train_round5_baseline.jsonl", FC_FORMAT_LINGNLI, 3000, 3000, 0, 0, 1000, 1000, 1000},
+    {"lingnli/train_round2_LotS.jsonl", FC_FORMAT_LINGNLI, 2994, 2994, 0, 0, 998, 998, 998},
+    {"lingnli/train_round3_LotS.jsonl", FC_FORMAT_LINGNLI, 3000, 3000, 0, 0, 1000, 1000, 1000},
+    {"lingnli/train_round4_LotS.jsonl", FC_FORMAT_LINGNLI, 2999, 2999, 0, 0, 1000, 1000, 999},
+    {"lingnli/train_round5_LotS.jsonl", FC_FORMAT_LINGNLI, 3000, 3000, 0, 0, 1000, 1000, 1000},
+    {"lingnli/train_round2_LitL.jsonl", FC_FORMAT_LINGNLI, 2994, 2994, 0, 0, 998, 998, 998},
+    {"lingnli/train_round3_LitL.jsonl", FC_FORMAT_LINGNLI, 3000, 3000, 0, 0, 1000, 1000, 1000},
+    {"lingnli/train_round4_LitL.jsonl", FC_FORMAT_LINGNLI, 3000, 3000, 0, 0, 1000, 1000, 1000},
+    {"lingnli/train_round5_LitL.jsonl", FC_FORMAT_LINGNLI, 2999, 2999, 0, 0, 1000, 1000, 999},
+    // CAD: 11,330 rows over the three files (lines minus the header).
+    {"cad/all_combined_train.tsv", FC_FORMAT_CAD, 8330, 8330, 0, 0, 2770, 2778, 2782},
+    {"cad/all_combined_dev.tsv", FC_FORMAT_CAD, 1000, 1000, 0, 0, 326, 325, 349},
+    {"cad/all_combined_test.tsv", FC_FORMAT_CAD, 2000, 2000, 0, 0, 654, 677, 669},
+    // SICK: E 2,821, N 5,595, C 1,424 (CRLF line ends).
+    {"sick/SICK.txt", FC_FORMAT_SICK, 9840, 9840, 0, 0, 2821, 5595, 1424},
+    // TaxiNLI: 10,071 rows; `label` (MultiNLI's gold) has no "-", annotated_label has 39.
+    {"taxinli/taxinli10k.tsv", FC_FORMAT_TAXINLI, 10071, 10071, 0, 0, 3495, 3201, 3375},
     {"wanli/train_sample.jsonl", FC_FORMAT_WANLI, 100, 100, 0, 0, 44, 43, 13},
     // `gold` of the annotation sample: 35/41/17 and 7 "discard" (checked with Python's json).
     {"wanli/anonymized_annotations_sample.jsonl", FC_FORMAT_WANLI, 100, 93, 0, 7, 35, 41, 17},
@@ -754,6 +778,186 @@ static void test_tsv_formats(void) {
     fc_dataset_free(&data);
 }
 
+// The section-3 table formats on their real files: CAD's ids carry the split, SICK's split is
+// the row's SemEval_set, TaxiNLI's texts lose the CSV quoting layers they were written with.
+static void test_section3_real_rows(void) {
+    fc_dataset data;
+    fc_error err;
+    CHECK(fc_dataset_read(shared_path("cad/all_combined_dev.tsv"), FC_FORMAT_AUTO, NULL, &data,
+                          &err) == 0);
+    CHECK(data.count == 1000);
+    if (data.count == 1000) {
+        const fc_record *r = &data.records[0];
+        CHECK(strcmp(r->id, "dev-1") == 0 && strcmp(data.records[999].id, "dev-1000") == 0);
+        CHECK(strcmp(r->source, "cad") == 0 && strcmp(r->split, "dev") == 0);
+        CHECK(strcmp(r->premise, "The little boy in jean shorts kicks the soccer ball.") == 0);
+        CHECK(strcmp(r->hypothesis, "A little boy is playing soccer outside.") == 0);
+        CHECK(r->label == FC_LABEL_NEUTRAL && r->line == 2);
+    }
+    fc_dataset_free(&data);
+
+    CHECK(fc_dataset_read(shared_path("sick/SICK.txt"), FC_FORMAT_AUTO, NULL, &data, &err) == 0);
+    size_t splits[3] = {0}; // train, trial, test: 4,439 / 495 / 4,906 (Python's csv module)
+    int ids_ok = 1;
+    for (size_t i = 0; i < data.count; i++) {
+        const char *split = data.records[i].split;
+        splits[0] += strcmp(split, "train") == 0;
+        splits[1] += strcmp(split, "trial") == 0;
+        splits[2] += strcmp(split, "test") == 0;
+        ids_ok &= strcmp(data.records[i].source, "sick") == 0 && data.records[i].id[0] != '\0';
+    }
+    CHECK(splits[0] == 4439 && splits[1] == 495 && splits[2] == 4906 && ids_ok);
+    if (data.count == 9840) {
+        const fc_record *r = &data.records[0];
+        CHECK(strcmp(r->id, "1") == 0 && r->label == FC_LABEL_NEUTRAL);
+        CHECK(strcmp(r->premise, "A group of kids is playing in a yard and an old man is standing "
+                                 "in the background") == 0);
+    }
+    fc_dataset_free(&data);
+    // A split the user gives wins over the column.
+    fc_reader_options options = fc_reader_default_options();
+    options.split = "train";
+    CHECK(fc_dataset_read(shared_path("sick/SICK.txt"), FC_FORMAT_AUTO, &options, &data,
+                          &err) == 0);
+    CHECK(data.count == 9840 && strcmp(data.records[data.count - 1].split, "train") == 0);
+    fc_dataset_free(&data);
+
+    // TaxiNLI row 98489c: MultiNLI dev's `But it's for us to get busy and do something."` is
+    // written `"""But it's for us to get busy and do something."""""""` in the TSV.
+    CHECK(fc_dataset_read(shared_path("taxinli/taxinli10k.tsv"), FC_FORMAT_AUTO, NULL, &data,
+                          &err) == 0);
+    int found = 0, quotes_left = 0;
+    for (size_t i = 0; i < data.count; i++) {
+        const fc_record *r = &data.records[i];
+        if (strcmp(r->id, "98489c") == 0) {
+            found = 1;
+            CHECK(strcmp(r->premise, "But it's for us to get busy and do something.\"") == 0);
+            CHECK(r->label == FC_LABEL_CONTRADICTION && strcmp(r->split, "") == 0);
+        }
+        quotes_left += strncmp(r->premise, "\"\"\"", 3) == 0;
+    }
+    CHECK(found && quotes_left == 0 && strcmp(data.records[0].id, "53438c") == 0);
+    CHECK(strcmp(data.records[0].source, "taxinli") == 0);
+    fc_dataset_free(&data);
+}
+
+// WANLI's annotation rows: `gold` is the label of the revised pair, so that is the pair read.
+// Row 2 of the sample was revised: "... influenced his thinking ..." became "... influenced
+// Klein's thinking ...", and relabeled neutral -> entailment.
+static void test_wanli_revised_pairs(void) {
+    fc_dataset data;
+    fc_error err;
+    CHECK(fc_dataset_read(shared_path("wanli/anonymized_annotations_sample.jsonl"),
+                          FC_FORMAT_AUTO, NULL, &data, &err) == 0);
+    int found = 0;
+    for (size_t i = 0; i < data.count; i++) {
+        const fc_record *r = &data.records[i];
+        if (strstr(r->hypothesis, "Brian Arthur has influenced")) {
+            found++;
+            CHECK(strcmp(r->hypothesis, "Brian Arthur has influenced Klein's thinking about "
+                                        "high-technology markets.") == 0);
+            CHECK(r->label == FC_LABEL_ENTAILMENT);
+        }
+    }
+    CHECK(found == 1);
+    fc_dataset_free(&data);
+}
+
+// Bad rows of each section-3 format: a FILE:LINE error, or skipped and counted under skip.
+static void test_section3_bad_rows(void) {
+    static const struct {
+        const char *name, *text;
+        fc_dataset_format format;
+        const char *error;   // what the first bad row's error must hold
+        size_t read, kept;   // under skip
+        size_t malformed, unknown_label;
+    } cases[] = {
+        {"bad_cad_train.tsv",
+         "sentence1\tsentence2\tgold_label\n"
+         "A man sleeps.\tA person rests.\tentailment\n"
+         "A man sleeps.\tcontradiction\n"                 // a column missing
+         "A man sleeps.\tA cat rests.\tmaybe\n"           // no NLI label
+         "A dog runs.\tAn animal moves.\tentailment\n",
+         FC_FORMAT_CAD, "bad_cad_train.tsv:3: malformed: 2 fields, expected 3", 4, 2, 1, 1},
+        {"bad_SICK.txt",
+         "pair_ID\tsentence_A\tsentence_B\tentailment_label\trelatedness_score\tSemEval_set\r\n"
+         "1\tA kid plays.\tA child plays.\tENTAILMENT\t4.5\tTRAIN\r\n"
+         "2\tA kid plays.\tA child sleeps.\tCONTRA\t1.0\tTEST\r\n"   // no NLI label
+         "3\tA kid plays.\tNEUTRAL\t3.0\tTRIAL\r\n",                  // a column missing
+         FC_FORMAT_SICK, "bad_SICK.txt:3: label \"CONTRA\" is no NLI label", 3, 1, 1, 1},
+        {"bad_taxinli.tsv",
+         "prem\thyp\tlabel\tannotated_label\tnegation_logic\tpairID\tgenre\n"
+         "It rains.\tIt is wet.\tentailment\tentailment\t0\t1e\tfiction\n"
+         "It rains.\tIt is dry.\t-\tcontradiction\t1\t1c\tfiction\n"   // no gold: skipped
+         "It rains.\tIt is dry.\tcontradiction\n",                      // columns missing
+         FC_FORMAT_TAXINLI, "bad_taxinli.tsv:4: malformed: 3 fields, expected 7", 3, 1, 1, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *path = write_temp_text(cases[i].name, cases[i].text);
+        fc_dataset_format detected;
+        fc_error err;
+        CHECK(fc_dataset_detect_format(path, NULL, &detected, &err) == 0 &&
+              detected == cases[i].format);
+        read_result failed = read_counts(path, FC_FORMAT_AUTO, NULL);
+        int named = failed.status == -1 && strstr(failed.error, cases[i].error) != NULL;
+        if (!named) fprintf(stderr, "  %s: \"%s\"\n", cases[i].name, failed.error);
+        CHECK(named);
+        fc_reader_options skip = fc_reader_default_options();
+        skip.on_error = FC_ON_ERROR_SKIP;
+        warnings w = {0};
+        skip.warn = collect_warning;
+        skip.warn_context = &w;
+        read_result got = read_counts(path, FC_FORMAT_AUTO, &skip);
+        int counted = got.status == 0 && got.counts.read == cases[i].read &&
+                      got.counts.kept == cases[i].kept &&
+                      got.counts.skipped[FC_SKIP_MALFORMED] == cases[i].malformed &&
+                      got.counts.skipped[FC_SKIP_UNKNOWN_LABEL] == cases[i].unknown_label;
+        if (!counted)
+            fprintf(stderr, "  %s: read %zu kept %zu malformed %zu unknown %zu (%s)\n",
+                    cases[i].name, got.counts.read, got.counts.kept,
+                    got.counts.skipped[FC_SKIP_MALFORMED],
+                    got.counts.skipped[FC_SKIP_UNKNOWN_LABEL], got.error);
+        CHECK(counted);
+        CHECK(w.count == (int)(cases[i].malformed + cases[i].unknown_label));
+    }
+    // TaxiNLI's "-" in `label` is the data's own verdict (no gold), skipped even under fail.
+    const char *path = temp_path("bad_taxinli.tsv");
+    read_result got = read_counts(path, FC_FORMAT_TAXINLI, NULL);
+    CHECK(got.status == -1 && got.counts.skipped[FC_SKIP_NO_GOLD_LABEL] == 1);
+
+    // A header without a required column names it.
+    path = write_temp_text("no_split_SICK.txt",
+                           "pair_ID\tsentence_A\tsentence_B\tentailment_label\n"
+                           "1\tA kid plays.\tA child plays.\tENTAILMENT\n");
+    got = read_counts(path, FC_FORMAT_SICK, NULL);
+    CHECK(got.status == -1 && strstr(got.error, ":1: the header has no column \"SemEval_set\""));
+    path = write_temp_text("no_id_taxinli.tsv", "prem\thyp\tlabel\nA.\tB.\tneutral\n");
+    got = read_counts(path, FC_FORMAT_TAXINLI, NULL);
+    CHECK(got.status == -1 && strstr(got.error, "no column \"pairID\""));
+
+    // TaxiNLI's quoting layers come off; a text that only looks quoted keeps its quotes.
+    path = write_temp_text(
+        "quoted_taxinli.tsv",
+        "prem\thyp\tlabel\tpairID\n"
+        "\"\"\"Good-bye.\"\"\"\" Julius was bending over the car.\"\"\"\tHe left.\tneutral\t1n\n"
+        "\"Possibly three months.\"\"\"\t\"A\" and \"B\"\tneutral\t2n\n"
+        "\"\"\"\t\"x\"\"\tneutral\t3n\n"
+        "\"\"\tx\tneutral\t4n\n");
+    fc_dataset data;
+    fc_error err;
+    CHECK(fc_dataset_read(path, FC_FORMAT_AUTO, NULL, &data, &err) == 0);
+    CHECK(data.count == 3 && data.counts.skipped[FC_SKIP_EMPTY_TEXT] == 1);
+    if (data.count == 3) {
+        CHECK(strcmp(data.records[0].premise, "Good-bye.\" Julius was bending over the car.") ==
+              0);
+        CHECK(strcmp(data.records[1].premise, "Possibly three months.\"") == 0);
+        CHECK(strcmp(data.records[1].hypothesis, "\"A\" and \"B\"") == 0);
+        CHECK(strcmp(data.records[2].premise, "\"\"\"") == 0);
+        CHECK(strcmp(data.records[2].hypothesis, "\"x\"\"") == 0);
+    }
+    fc_dataset_free(&data);
+}
+
 // NLI-FEVER, both layouts: query is the hypothesis, context the premise; hidden labels give
 // unlabeled records; the Hugging Face copy's integers follow its ClassLabel order.
 static void test_nli_fever(void) {
@@ -936,6 +1140,9 @@ void suite_data(void) {
     test_csv_parsing();
     test_parsers_on_random_input();
     test_tsv_formats();
+    test_section3_real_rows();
+    test_wanli_revised_pairs();
+    test_section3_bad_rows();
     test_nli_fever();
     test_interchange_round_trip();
     test_detection_and_names();

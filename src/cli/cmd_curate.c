@@ -46,8 +46,9 @@ static const char ingest_usage[] =
     "                             [OPTIONS]\n"
     "\n"
     "Reads NLI data sets in their native formats (SNLI jsonl/txt/csv, SentEval, MultiNLI\n"
-    "jsonl, GLUE tsv, TextFooler tsv, ANLI, WANLI, LingNLI, NLI-FEVER, generic JSONL/CSV/TSV;\n"
-    "detected from content), tags each row with its source and split, normalizes the texts\n"
+    "jsonl, GLUE tsv, TextFooler tsv, ANLI, WANLI, LingNLI, NLI-FEVER, CAD tsv, SICK.txt,\n"
+    "TaxiNLI tsv, generic JSONL/CSV/TSV; detected from content), tags each row with its\n"
+    "source and split (SICK: its SemEval_set, lowercased), normalizes the texts\n"
     "(Unicode NFC, whitespace trimmed and collapsed to single spaces) and writes them all, in\n"
     "input order, as one interchange file (BigCat). Dropped: rows the readers skip (gold\n"
     "label '-', WANLI 'discard', empty text, bad rows with --on-error skip), rows without a\n"
@@ -57,14 +58,16 @@ static const char ingest_usage[] =
     "Options:\n"
     "  --input SPEC        a data file, repeatable (at least one): PATH, SOURCE=PATH or\n"
     "                      SOURCE:SPLIT=PATH. SOURCE defaults to the format's (snli, mnli,\n"
-    "                      anli, wanli, lingnli, nli_fever; a generic file's stem), SPLIT to\n"
+    "                      anli, wanli, lingnli, nli_fever, cad, sick, taxinli; a generic\n"
+    "                      file's stem), SPLIT to\n"
     "                      the word train/dev/test/val in the file name (else none: dedupe\n"
     "                      treats it as training data). A SentEval set is given by one of its\n"
     "                      files (s1.dev) or its prefix (DIR/dev)\n"
     "  --output FILE       the interchange JSONL to write (required)\n"
     "  --format F          format of every input (default: auto): finecat, snli-jsonl,\n"
     "                      snli-txt, snli-csv, senteval, mnli-jsonl, glue-tsv, textfooler,\n"
-    "                      anli, wanli, lingnli, nli-fever, jsonl, csv, tsv\n"
+    "                      anli, wanli, lingnli, nli-fever, cad, sick, taxinli, jsonl, csv,\n"
+    "                      tsv\n"
     "  --on-error MODE     a malformed row: fail (print FILE:LINE, exit 1; the default) or\n"
     "                      skip (print FILE:LINE, count it, go on)\n"
     "  --premise-col NAME, --hypothesis-col NAME, --label-col NAME, --id-col NAME\n"
@@ -85,7 +88,8 @@ static const char dedupe_usage[] =
     "\n"
     "Removes duplicate (premise, hypothesis) pairs within and across sources, and training\n"
     "rows that leak an evaluation pair. Pairs are compared by key: Unicode NFC, case folded,\n"
-    "punctuation (Unicode P*) removed, whitespace collapsed; 'exact' duplicates are also\n"
+    "punctuation (Unicode P*, ` and PTB's -LRB- ...) and all whitespace removed, so PTB-\n"
+    "tokenized copies (\"ca n't\", \"`` hi ''\") meet their raw text; 'exact' duplicates are also\n"
     "byte-identical. The first training row of each key is kept. Evaluation rows (split in\n"
     "--eval-splits, or read from --eval files) are the reference: not deduplicated, written\n"
     "only with --keep-eval. Training rows of one key with different labels are not merged:\n"
@@ -100,6 +104,10 @@ static const char dedupe_usage[] =
     "  --eval FILE           more evaluation rows, any format the readers know; repeatable\n"
     "  --eval-splits LIST    splits that are evaluation data (default: dev,test,val,validation)\n"
     "  --keep-eval           also write the input's evaluation rows, unchanged\n"
+    "  --id-sources LIST     sources whose ids name the same pairs (e.g. mnli,taxinli: both\n"
+    "                        keep MultiNLI's pairID): a training row whose id is an evaluation\n"
+    "                        row's is leakage too, counted as 'leaked (eval id)' when its\n"
+    "                        text did not match (default: none)\n"
     "  --on-conflict MODE    flag (default) or drop\n"
     "  --json FILE           also write the counts as JSON\n"
     "  -h, --help            show this help\n";
@@ -220,10 +228,13 @@ static const char run_usage[] =
     "made from the same input bytes, settings and model is skipped, so a rerun continues\n"
     "where a failed or killed run stopped.\n"
     "\n"
-    "Config (paths relative to the config file's folder; unknown keys are an error):\n"
-    "  {\"output_dir\": DIR, \"inputs\": [\"SOURCE[:SPLIT]=PATH\" or {\"path\", \"source\",\n"
+    "Config (paths relative to the config file's folder, inputs and eval_files relative to\n"
+    "data_dir when given; unknown keys are an error):\n"
+    "  {\"description\": TEXT, \"output_dir\": DIR, \"data_dir\": DIR,\n"
+    "   \"inputs\": [\"SOURCE[:SPLIT]=PATH\" or {\"path\", \"source\",\n"
     "   \"split\", \"format\"}, ...], \"on_error\": \"fail\", \"seed\": 1,\n"
-    "   \"eval_splits\": \"dev,test,val,validation\", \"eval_files\": [...], \"keep_eval\": false,\n"
+    "   \"eval_splits\": \"dev,test,val,validation\" (or a list; [] for none),\n"
+    "   \"eval_files\": [...], \"id_sources\": \"mnli,taxinli\", \"keep_eval\": false,\n"
     "   \"on_conflict\": \"flag\", \"pilot_model\": DIR, \"teacher_model\": DIR,\n"
     "   \"shard_size\": 10000, \"batch_size\": 32, \"max_length\": 0, \"bins\": 10,\n"
     "   \"hist_layout\": \"stacked\", \"flag_below\": 0.1, \"screen_cmd\": CMD,\n"
@@ -236,9 +247,15 @@ static const char run_usage[] =
     "\n"
     "Options:\n"
     "  --config FILE           the config (required)\n"
+    "  --data-dir DIR          use DIR as the config's data_dir (relative to the current\n"
+    "                          folder), e.g. for a checkout that is not beside the data\n"
+    "  --output-dir DIR        write into DIR instead of the config's output_dir\n"
     "  --force                 rerun every stage\n"
     "  --stop-after-shards N   stop score/teacher after N shards, as a kill would (exit 1)\n"
-    "  -h, --help              show this help\n";
+    "  -h, --help              show this help\n"
+    "\n"
+    "Example (BigCat's data part, recipe/bigcat.json: ingest and dedupe only):\n"
+    "  finecat curate run --config recipe/bigcat.json --output-dir /tmp/bigcat\n";
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -419,6 +436,7 @@ static int run_dedupe(int argc, char **argv) {
         {.name = "--output", .kind = FC_ARG_STRING, .target = &output},
         {.name = "--eval-splits", .kind = FC_ARG_STRING, .target = &options.eval_splits},
         {.name = "--keep-eval", .kind = FC_ARG_FLAG, .target = &options.keep_eval},
+        {.name = "--id-sources", .kind = FC_ARG_STRING, .target = &options.id_sources},
         {.name = "--on-conflict", .kind = FC_ARG_CHOICE, .target = &on_conflict,
          .choices = conflict_modes},
         {.name = "--json", .kind = FC_ARG_STRING, .target = &json},
@@ -443,10 +461,10 @@ static int run_dedupe(int argc, char **argv) {
     if (status == FC_EXIT_OK) {
         fc_count_table_print(stdout, &stats.by_source, "source", FC_TABLE_TEXT, 1);
         printf("\n%llu distinct pairs, %llu with conflicting labels; %llu rows from --eval "
-               "files; %llu rows written to %s in %.1f s\n",
+               "files, %llu evaluation ids; %llu rows written to %s in %.1f s\n",
                (unsigned long long)stats.keys, (unsigned long long)stats.conflict_keys,
-               (unsigned long long)stats.eval_file_rows, (unsigned long long)stats.written,
-               output, stats.seconds);
+               (unsigned long long)stats.eval_file_rows, (unsigned long long)stats.eval_ids,
+               (unsigned long long)stats.written, output, stats.seconds);
         status = write_json(json, fc_dedupe_stats_to_json(&stats));
     }
     fc_dedupe_stats_free(&stats);
@@ -657,8 +675,11 @@ static int run_pipeline(int argc, char **argv) {
     const char *config_path = NULL;
     int status;
     fc_pipeline_options options = {.progress = stderr};
+    fc_pipeline_overrides overrides = {0};
     const fc_arg_option table[] = {
         {.name = "--config", .kind = FC_ARG_STRING, .target = &config_path},
+        {.name = "--data-dir", .kind = FC_ARG_STRING, .target = &overrides.data_dir},
+        {.name = "--output-dir", .kind = FC_ARG_STRING, .target = &overrides.output_dir},
         {.name = "--force", .kind = FC_ARG_FLAG, .target = &options.force},
         {.name = "--stop-after-shards", .kind = FC_ARG_INT, .target = &options.stop_after_shards,
          .min_value = 1},
@@ -669,7 +690,8 @@ static int run_pipeline(int argc, char **argv) {
     if (!config_path) return fc_args_usage_error(command, "needs --config FILE");
     fc_pipeline_config config;
     fc_error err;
-    if (fc_pipeline_config_read(config_path, &config, &err) != 0) return fail(&err);
+    if (fc_pipeline_config_read_with(config_path, &overrides, &config, &err) != 0)
+        return fail(&err);
     cJSON *report = NULL;
     status = fc_curate_run_pipeline(config_path, &config, &options, &report, &err) == 0
                  ? FC_EXIT_OK

@@ -27,6 +27,7 @@ static const char *const column_names[FC_DEDUPE_COLUMNS] = {
     [FC_DEDUPE_NEAR] = "near duplicate",
     [FC_DEDUPE_CROSS_SOURCE] = "of which cross-source",
     [FC_DEDUPE_LEAKED] = "leaked (eval)",
+    [FC_DEDUPE_LEAKED_ID] = "leaked (eval id)",
     [FC_DEDUPE_CONFLICT_FLAGGED] = "label conflict flagged",
     [FC_DEDUPE_CONFLICT_DROPPED] = "label conflict dropped",
     [FC_DEDUPE_EVAL_ROWS] = "eval rows",
@@ -43,6 +44,7 @@ cJSON *fc_dedupe_stats_to_json(const fc_dedupe_stats *stats) {
     cJSON_AddNumberToObject(json, "keys", (double)stats->keys);
     cJSON_AddNumberToObject(json, "conflict_keys", (double)stats->conflict_keys);
     cJSON_AddNumberToObject(json, "eval_file_rows", (double)stats->eval_file_rows);
+    cJSON_AddNumberToObject(json, "eval_ids", (double)stats->eval_ids);
     cJSON_AddNumberToObject(json, "written", (double)stats->written);
     cJSON_AddNumberToObject(json, "seconds", stats->seconds);
     return json;
@@ -73,6 +75,7 @@ typedef struct key_info {
     uint64_t exact_hash;    // of the kept row's raw pair
     uint16_t first_source;  // count-table row of the kept row's source
     uint8_t has_eval;
+    uint8_t eval_by_id;     // a training row of this key has an evaluation row's id
 } key_info;
 
 typedef struct dedupe_run {
@@ -86,6 +89,12 @@ typedef struct dedupe_run {
     uint8_t *row_kind;      // [rows]
     size_t n_rows, rows_capacity;
     fc_textbuf key;
+    // The id key (options.id_sources): every id seen, whether an evaluation row has it, and
+    // each training row's id (NO_ROW when its source is not in the list).
+    fc_text_table ids;
+    uint8_t *id_is_eval;
+    size_t id_capacity;
+    uint32_t *row_id;       // [rows]
 } dedupe_run;
 
 // The key of a pair, its index (inserted when new) and its info.
@@ -104,6 +113,45 @@ static int find_key(dedupe_run *run, const fc_record *record, uint32_t *index, f
         memset(&run->info[*index], 0, sizeof run->info[*index]);
         run->info[*index].first_train = NO_ROW;
     }
+    return 0;
+}
+
+static int uses_ids(const dedupe_run *run, const char *source) {
+    return run->options->id_sources && fc_split_in_list(source, run->options->id_sources);
+}
+
+// The index of a row's id in the id table (inserted when new). Ingest makes repeated ids unique
+// by appending "#k"; the id that names the pair is the part before.
+static int find_id(dedupe_run *run, const char *id, uint32_t *index, fc_error *err) {
+    size_t length = strlen(id);
+    const char *hash = strrchr(id, '#');
+    if (hash && hash[1]) {
+        const char *p = hash + 1;
+        while (*p >= '0' && *p <= '9') p++;
+        if (*p == '\0') length = (size_t)(hash - id);
+    }
+    int inserted;
+    int64_t got = fc_text_table_insert(&run->ids, id, length, fc_curate_hash_bytes(id, length, 1),
+                                       &inserted);
+    if (got < 0) return fc_fail(err, "too many distinct ids for the dedupe table");
+    *index = (uint32_t)got;
+    if (inserted) {
+        if (*index >= run->id_capacity) {
+            run->id_capacity = run->id_capacity ? run->id_capacity * 2 : 4096;
+            run->id_is_eval = fc_realloc(run->id_is_eval, run->id_capacity);
+        }
+        run->id_is_eval[*index] = 0;
+    }
+    return 0;
+}
+
+static int mark_eval_id(dedupe_run *run, const fc_record *record, fc_error *err) {
+    // TextFooler's MNLI rows have no pairID: their row numbers must not meet real pairIDs.
+    if (!uses_ids(run, record->source) || record->id_from_row) return 0;
+    uint32_t index;
+    if (find_id(run, record->id, &index, err) != 0) return -1;
+    if (!run->id_is_eval[index]) run->stats->eval_ids++;
+    run->id_is_eval[index] = 1;
     return 0;
 }
 
@@ -129,20 +177,36 @@ static int read_eval_file(dedupe_run *run, const char *path, fc_error *err) {
         }
         run->info[index].has_eval = 1;
         run->stats->eval_file_rows++;
+        if (mark_eval_id(run, &record, err) != 0) {
+            fc_fail_prefix(err, "%s:%zu", path, record.line);
+            got = -1;
+            break;
+        }
     }
     fc_reader_close(reader);
     return got < 0 ? -1 : 0;
 }
 
-static void push_row(dedupe_run *run, uint32_t key, uint8_t kind) {
+static void push_row(dedupe_run *run, uint32_t key, uint8_t kind, uint32_t id) {
     if (run->n_rows == run->rows_capacity) {
         run->rows_capacity = run->rows_capacity ? run->rows_capacity * 2 : 65536;
         run->row_key = fc_realloc(run->row_key, run->rows_capacity * sizeof *run->row_key);
         run->row_kind = fc_realloc(run->row_kind, run->rows_capacity * sizeof *run->row_kind);
+        run->row_id = fc_realloc(run->row_id, run->rows_capacity * sizeof *run->row_id);
     }
     run->row_key[run->n_rows] = key;
     run->row_kind[run->n_rows] = kind;
+    run->row_id[run->n_rows] = id;
     run->n_rows++;
+}
+
+// After pass 1, when every evaluation id is known: a training row with one marks its key, so
+// that the row and every duplicate of its text go.
+static void mark_keys_by_id(dedupe_run *run) {
+    for (size_t r = 0; r < run->n_rows; r++) {
+        uint32_t id = run->row_id[r];
+        if (id != NO_ROW && run->id_is_eval[id]) run->info[run->row_key[r]].eval_by_id = 1;
+    }
 }
 
 // Pass 1: every input row's key and kind, and every key's info.
@@ -172,10 +236,19 @@ static int learn(dedupe_run *run, const char *input, fc_error *err) {
             break;
         }
         uint8_t kind;
+        uint32_t id = NO_ROW;
         if (fc_split_in_list(record.split, run->eval_splits)) {
             info->has_eval = 1;
             kind = ROW_EVAL;
+            if (mark_eval_id(run, &record, err) != 0) {
+                got = fc_fail_prefix(err, "%s:%zu", input, record.line);
+                break;
+            }
         } else {
+            if (uses_ids(run, record.source) && find_id(run, record.id, &id, err) != 0) {
+                got = fc_fail_prefix(err, "%s:%zu", input, record.line);
+                break;
+            }
             if (record.label >= 0) info->label_counts[record.label]++;
             uint64_t exact = raw_pair_hash(&record);
             if (info->first_train == NO_ROW) {
@@ -189,7 +262,7 @@ static int learn(dedupe_run *run, const char *input, fc_error *err) {
                 kind = info->exact_hash == exact ? ROW_EXACT : ROW_NEAR;
             }
         }
-        push_row(run, index, kind);
+        push_row(run, index, kind, id);
         fc_reader_progress(reader, &done, &total);
         fc_progress_update(&progress, done, run->n_rows);
     }
@@ -249,8 +322,9 @@ static int write_kept(dedupe_run *run, const char *input, FILE *out, fc_error *e
             }
             continue;
         }
-        if (info->has_eval) {
-            fc_count_table_add(table, source, FC_DEDUPE_LEAKED, 1);
+        if (info->has_eval || info->eval_by_id) {
+            fc_count_table_add(table, source, info->has_eval ? FC_DEDUPE_LEAKED
+                                                             : FC_DEDUPE_LEAKED_ID, 1);
             continue;
         }
         if (kind != ROW_FIRST) {
@@ -306,10 +380,16 @@ int fc_curate_dedupe(const char *input, const char *output, const fc_dedupe_opti
         .stats = stats,
     };
     fc_text_table_init(&run.keys);
+    fc_text_table_init(&run.ids);
     int status = 0;
     for (size_t i = 0; i < options->n_eval_files && status == 0; i++)
         status = read_eval_file(&run, options->eval_files[i], err);
     if (status == 0) status = learn(&run, input, err);
+    if (status == 0) mark_keys_by_id(&run);
+    fc_text_table_free(&run.ids);
+    free(run.id_is_eval);
+    free(run.row_id);
+    run.row_id = NULL;
     // Pass 1 only added the sources as rows of the table (their order fixes first_source);
     // pass 2 does the counting.
     stats->keys = run.keys.n_entries;

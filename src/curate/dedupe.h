@@ -1,7 +1,8 @@
 // `curate dedupe`: duplicates and evaluation leakage of (premise, hypothesis) pairs.
 //
 // Two rows are duplicates when their pair keys are equal (normalize.h: NFC, case folded,
-// punctuation removed, whitespace collapsed), within a source or across sources. "Exact"
+// punctuation and whitespace removed, so PTB-tokenized copies meet their raw text), within a
+// source or across sources. "Exact"
 // duplicates are byte-identical to the row kept; "near" ones differ only in what the key
 // ignores. Among the training rows of one key the first in file order is kept.
 //
@@ -9,6 +10,14 @@
 // They are the reference, not data to clean: they are not deduplicated, and they are written
 // through only with keep_eval. A training row whose key is also an evaluation row's is leakage
 // and removed, with every duplicate of it.
+//
+// Ids as a second key: id_sources names sources whose ids are one shared namespace of pair ids
+// (MultiNLI's pairID, which TaxiNLI keeps). A training row of such a source whose id (less the
+// "#k" that ingest appends to repeats) is an evaluation row's id of such a source is leakage
+// too, with every duplicate of its text; it is counted apart ("leaked (eval id)") when its text
+// key did not already match. This catches copies whose text drifted further than the key
+// forgives (TaxiNLI's mojibake, "aÂ la carte" for "a la carte"). Only sources whose ids name
+// the same pairs belong in the list: LingNLI's pairIDs look like MultiNLI's but are new pairs.
 //
 // Conflicts: when the training rows of one key carry different labels, the kept row gets the
 // flag "label_conflict": {"labels": {name: count, ...}, "rows": n} (policy flag, the default),
@@ -38,6 +47,7 @@ typedef struct fc_dedupe_options {
     const char *eval_splits;        // comma-separated split names; NULL: the default above
     const char *const *eval_files;  // more evaluation rows, in any format the readers know
     size_t n_eval_files;
+    const char *id_sources;         // comma-separated sources whose ids match by id; NULL: none
     int keep_eval;                  // write the input's evaluation rows through, untouched
     fc_conflict_policy on_conflict;
     FILE *progress;
@@ -51,6 +61,7 @@ enum {
     FC_DEDUPE_NEAR,         // dropped: same key, different bytes
     FC_DEDUPE_CROSS_SOURCE, // of the two above, those whose kept row is of another source
     FC_DEDUPE_LEAKED,       // dropped: the key is an evaluation row's
+    FC_DEDUPE_LEAKED_ID,    // dropped: not by key, but by the id (id_sources) of its key's rows
     FC_DEDUPE_CONFLICT_FLAGGED, // kept, with the label_conflict flag
     FC_DEDUPE_CONFLICT_DROPPED, // the kept row of a conflicting key, dropped (policy drop)
     FC_DEDUPE_EVAL_ROWS,    // evaluation rows of the input (written only with keep_eval)
@@ -62,6 +73,7 @@ typedef struct fc_dedupe_stats {
     uint64_t keys;              // distinct keys, evaluation references included
     uint64_t conflict_keys;     // keys whose training rows disagree on the label
     uint64_t eval_file_rows;    // rows read from eval_files
+    uint64_t eval_ids;          // distinct evaluation ids of the id_sources
     uint64_t written;
     double seconds;
 } fc_dedupe_stats;

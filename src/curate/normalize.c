@@ -8,8 +8,9 @@
 #include "util/error.h"
 
 // ASCII character classes of the key: most text is ASCII, and a table lookup per byte is what
-// keeps dedupe at millions of rows a second. Punctuation here is exactly the ASCII members of
-// Unicode's P* categories; the symbols $ + < = > ^ ` | ~ are category S and stay.
+// keeps dedupe at millions of rows a second. Punctuation here is the ASCII members of Unicode's
+// P* categories plus the backtick, which is category Sk but is PTB tokenization's opening quote
+// (``like this''); the symbols $ + < = > ^ | ~ stay.
 enum { ASCII_KEEP = 0, ASCII_SPACE = 1, ASCII_PUNCT = 2 };
 
 static unsigned char ascii_class(unsigned char c) {
@@ -18,7 +19,7 @@ static unsigned char ascii_class(unsigned char c) {
         return ASCII_SPACE;
     case '!': case '"': case '#': case '%': case '&': case '\'': case '(': case ')': case '*':
     case ',': case '-': case '.': case '/': case ':': case ';': case '?': case '@': case '[':
-    case '\\': case ']': case '_': case '{': case '}':
+    case '\\': case ']': case '_': case '{': case '}': case '`':
         return ASCII_PUNCT;
     default:
         return ASCII_KEEP;
@@ -32,6 +33,7 @@ static int is_unicode_space(utf8proc_int32_t cp) {
 }
 
 static int is_unicode_punct(utf8proc_int32_t cp) {
+    if (cp == 0xB4) return 1; // ACUTE ACCENT (Sk), typed for an apostrophe as ` is for a quote
     switch (utf8proc_category(cp)) {
     case UTF8PROC_CATEGORY_PC: case UTF8PROC_CATEGORY_PD: case UTF8PROC_CATEGORY_PS:
     case UTF8PROC_CATEGORY_PE: case UTF8PROC_CATEGORY_PI: case UTF8PROC_CATEGORY_PF:
@@ -63,8 +65,21 @@ static int map_unicode(const char *text, size_t length, int fold, char **mapped,
     return 0;
 }
 
-// Copies text to out with whitespace runs made one space and the ends trimmed; with key set,
-// also lowercases ASCII and drops punctuation. Returns -1 on invalid UTF-8.
+// The length of a PTB bracket token at p (-LRB- -RRB- -LSB- -RSB- -LCB- -RCB-, any case),
+// else 0. Tokenized copies (TextFooler's MNLI rows) write "(" and ")" that way.
+static size_t ptb_bracket_length(const unsigned char *p, const unsigned char *end) {
+    if (end - p < 5 || p[0] != '-' || p[4] != '-') return 0;
+    int side = p[1] | 0x20, kind = p[2] | 0x20, b = p[3] | 0x20;
+    if ((side == 'l' || side == 'r') && (kind == 'r' || kind == 's' || kind == 'c') && b == 'b')
+        return 5;
+    return 0;
+}
+
+// Copies text to out with whitespace runs made one space and the ends trimmed. With key set,
+// it also lowercases ASCII, drops punctuation (and PTB bracket tokens) and drops whitespace
+// altogether: PTB tokenization splits words as well as punctuation ("ca n't", "John 's",
+// "can not" for "cannot"), and a copy of an evaluation pair tokenized that way must still meet
+// its raw original. Returns -1 on invalid UTF-8.
 static int collapse(const char *text, size_t length, int key, fc_textbuf *out) {
     const unsigned char *p = (const unsigned char *)text, *end = p + length;
     size_t start_len = out->len;
@@ -74,6 +89,10 @@ static int collapse(const char *text, size_t length, int key, fc_textbuf *out) {
         unsigned char c = *p;
         size_t width = 1;
         int space, punct;
+        if (key && c == '-' && ptb_bracket_length(p, end)) {
+            p += 5;
+            continue;
+        }
         if (c < 0x80) {
             unsigned char class = ascii_class(c);
             space = class == ASCII_SPACE;
@@ -88,7 +107,7 @@ static int collapse(const char *text, size_t length, int key, fc_textbuf *out) {
             punct = key && !space && is_unicode_punct(cp);
         }
         if (space) {
-            pending_space = out->len > start_len;
+            pending_space = !key && out->len > start_len;
         } else if (!punct) {
             if (pending_space) out->data[out->len++] = ' ';
             pending_space = 0;

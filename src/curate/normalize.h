@@ -5,8 +5,13 @@
 // whitespace made one ASCII space. Whitespace is Unicode's White_Space property (ASCII blanks,
 // NEL, NBSP, the U+2000 spaces, line and paragraph separators, ideographic space).
 //
-// The key that dedupe compares: the same, plus full case folding and every punctuation character
-// (Unicode general category P*) removed, so that "A man, sleeping." and "a man sleeping" meet.
+// The key that dedupe compares: NFC, full case folding, every punctuation character (Unicode
+// general category P*, plus ` and the acute accent, which stand in for quotes) and every
+// whitespace character removed, and PTB bracket tokens (-LRB- ...) dropped. So "A man,
+// sleeping." meets "a man sleeping", and a PTB-tokenized copy meets its raw text: "I ca n't
+// go ." and "I can't go.", "`` Hi '' -LRB- sic -RRB-" and "\"Hi\" (sic)". Whitespace has to go
+// entirely because PTB splits inside words ("ca n't", "John 's", "can not"); the cost is that
+// "a part" and "apart" share a key, which for deduplication and leakage is the safe side.
 #ifndef FC_CURATE_NORMALIZE_H
 #define FC_CURATE_NORMALIZE_H
 

@@ -176,6 +176,7 @@ static int run_dedupe(pipeline *pl, void *context, cJSON **stats, int *stopped, 
     options.eval_files = (const char *const *)config->eval_files;
     options.n_eval_files = config->n_eval_files;
     options.keep_eval = config->keep_eval;
+    options.id_sources = config->id_sources;
     options.on_conflict = config->on_conflict;
     options.progress = pl->options->progress;
     fc_dedupe_stats result;
@@ -326,6 +327,7 @@ static int run_stages(pipeline *pl, const paths *p, const char **final_output, f
                             config->eval_splits ? config->eval_splits
                                                 : FC_DEDUPE_DEFAULT_EVAL_SPLITS);
     cJSON_AddBoolToObject(settings, "keep_eval", config->keep_eval);
+    if (config->id_sources) cJSON_AddStringToObject(settings, "id_sources", config->id_sources);
     cJSON_AddStringToObject(settings, "on_conflict",
                             config->on_conflict == FC_CONFLICT_DROP ? "drop" : "flag");
     const char **dedupe_inputs = fc_calloc(config->n_eval_files + 1, sizeof *dedupe_inputs);

@@ -12,7 +12,7 @@
 #include "util/file.h"
 
 static const char *const known_keys[] = {
-    "output_dir", "inputs", "on_error", "seed", "eval_splits", "eval_files", "keep_eval",
+    "description", "data_dir", "id_sources", "output_dir", "inputs", "on_error", "seed", "eval_splits", "eval_files", "keep_eval",
     "on_conflict", "pilot_model", "teacher_model", "shard_size", "batch_size", "max_length",
     "bins", "hist_layout", "flag_below", "screen_cmd", "screen_timeout", "review_apply",
     "easy_above", "keep_easy_frac", "target_rows",
@@ -21,6 +21,8 @@ static const char *const known_keys[] = {
 typedef struct parser {
     const char *path;
     char *base_dir; // the config's folder
+    const char *data_dir; // where inputs and eval_files are: NULL for base_dir
+    const fc_pipeline_overrides *overrides;
     fc_pipeline_config *config;
     const cJSON *json;
 } parser;
@@ -35,6 +37,13 @@ static char *keep_string(fc_pipeline_config *config, char *text) {
 static char *resolve(parser *p, const char *path) {
     if (path[0] == '/' || !p->base_dir[0]) return keep_string(p->config, fc_strdup(path));
     return keep_string(p->config, fc_path_join(p->base_dir, path));
+}
+
+// A data file's path: relative ones start in data_dir when there is one.
+static char *resolve_data(parser *p, const char *path) {
+    if (!p->data_dir) return resolve(p, path);
+    if (path[0] == '/') return keep_string(p->config, fc_strdup(path));
+    return keep_string(p->config, fc_path_join(p->data_dir, path));
 }
 
 static const cJSON *member(parser *p, const char *key) {
@@ -96,7 +105,7 @@ static int parse_input(parser *p, const cJSON *item, size_t index, fc_ingest_inp
         char *spec = keep_string(p->config, fc_strdup(item->valuestring));
         if (fc_ingest_parse_spec(spec, input, err) != 0)
             return fc_fail_prefix(err, "%s: inputs[%zu]", p->path, index);
-        input->path = resolve(p, input->path);
+        input->path = resolve_data(p, input->path);
         return 0;
     }
     if (!cJSON_IsObject(item))
@@ -119,7 +128,7 @@ static int parse_input(parser *p, const cJSON *item, size_t index, fc_ingest_inp
     const cJSON *format = cJSON_GetObjectItemCaseSensitive(item, "format");
     if (!path || !path->valuestring[0])
         return fc_fail(err, "%s: inputs[%zu] needs \"path\"", p->path, index);
-    input->path = resolve(p, path->valuestring);
+    input->path = resolve_data(p, path->valuestring);
     if (source) input->source = keep_string(p->config, fc_strdup(source->valuestring));
     if (split) input->split = keep_string(p->config, fc_strdup(split->valuestring));
     input->format = FC_FORMAT_AUTO;
@@ -148,26 +157,31 @@ static int parse_inputs(parser *p, fc_error *err) {
     return 0;
 }
 
+// A list of names, given as ["a", "b"] or "a,b"; an empty array is an empty list ("").
+static int get_list(parser *p, const char *key, char **out, fc_error *err) {
+    const cJSON *names = member(p, key);
+    if (!cJSON_IsArray(names)) return get_string(p, key, 0, out, err);
+    size_t size = 1;
+    const cJSON *item;
+    cJSON_ArrayForEach(item, names) {
+        if (!cJSON_IsString(item))
+            return fc_fail(err, "%s: \"%s\" must hold strings", p->path, key);
+        size += strlen(item->valuestring) + 1;
+    }
+    char *list = keep_string(p->config, fc_calloc(size, 1));
+    cJSON_ArrayForEach(item, names) {
+        if (list[0]) strcat(list, ",");
+        strcat(list, item->valuestring);
+    }
+    *out = list;
+    return 0;
+}
+
 static int parse_eval(parser *p, fc_error *err) {
     fc_pipeline_config *config = p->config;
-    const cJSON *splits = member(p, "eval_splits");
-    if (cJSON_IsArray(splits)) { // ["dev", "test"] as well as "dev,test"
-        size_t size = 1;
-        const cJSON *item;
-        cJSON_ArrayForEach(item, splits) {
-            if (!cJSON_IsString(item))
-                return fc_fail(err, "%s: \"eval_splits\" must hold strings", p->path);
-            size += strlen(item->valuestring) + 1;
-        }
-        char *list = keep_string(config, fc_calloc(size, 1));
-        cJSON_ArrayForEach(item, splits) {
-            if (list[0]) strcat(list, ",");
-            strcat(list, item->valuestring);
-        }
-        config->eval_splits = list;
-    } else if (get_string(p, "eval_splits", 0, &config->eval_splits, err) != 0) {
+    if (get_list(p, "eval_splits", &config->eval_splits, err) != 0 ||
+        get_list(p, "id_sources", &config->id_sources, err) != 0)
         return -1;
-    }
     const cJSON *files = member(p, "eval_files");
     if (files && !cJSON_IsNull(files)) {
         if (!cJSON_IsArray(files))
@@ -180,7 +194,7 @@ static int parse_eval(parser *p, fc_error *err) {
         cJSON_ArrayForEach(item, files) {
             if (!cJSON_IsString(item))
                 return fc_fail(err, "%s: eval_files[%zu] must be a path", p->path, i);
-            config->eval_files[i++] = resolve(p, item->valuestring);
+            config->eval_files[i++] = resolve_data(p, item->valuestring);
         }
     }
     return 0;
@@ -204,8 +218,16 @@ static int parse_all(parser *p, fc_error *err) {
     config->flag_below = FC_FLAG_DEFAULT_BELOW;
     config->easy_above = FC_SELECT_DEFAULT_EASY_ABOVE;
     config->keep_easy_frac = -1;
-    if (get_string(p, "output_dir", 1, &config->output_dir, err) != 0 ||
-        parse_inputs(p, err) != 0 || parse_eval(p, err) != 0 ||
+    char *description = NULL;
+    if (get_string(p, "description", 0, &description, err) != 0 ||
+        get_string(p, "output_dir", 1, &config->output_dir, err) != 0 ||
+        get_string(p, "data_dir", 1, &config->data_dir, err) != 0)
+        return -1;
+    const fc_pipeline_overrides *o = p->overrides;
+    if (o && o->output_dir) config->output_dir = keep_string(config, fc_strdup(o->output_dir));
+    if (o && o->data_dir) config->data_dir = keep_string(config, fc_strdup(o->data_dir));
+    p->data_dir = config->data_dir;
+    if (parse_inputs(p, err) != 0 || parse_eval(p, err) != 0 ||
         get_choice(p, "on_error", on_error, &on_error_choice, err) != 0 ||
         get_integer(p, "seed", 0, 9007199254740992.0, &seed, err) != 0 ||
         get_bool(p, "keep_eval", &config->keep_eval, err) != 0 ||
@@ -245,6 +267,11 @@ static int parse_all(parser *p, fc_error *err) {
 }
 
 int fc_pipeline_config_read(const char *path, fc_pipeline_config *config, fc_error *err) {
+    return fc_pipeline_config_read_with(path, NULL, config, err);
+}
+
+int fc_pipeline_config_read_with(const char *path, const fc_pipeline_overrides *overrides,
+                                 fc_pipeline_config *config, fc_error *err) {
     memset(config, 0, sizeof *config);
     char *text = NULL;
     if (fc_read_file(path, &text, NULL, err) != 0) return -1;
@@ -263,6 +290,7 @@ int fc_pipeline_config_read(const char *path, fc_pipeline_config *config, fc_err
         .base_dir = slash ? fc_strndup(path, (size_t)(slash - path)) : fc_strdup(""),
         .config = config,
         .json = config->json,
+        .overrides = overrides,
     };
     if (slash && p.base_dir[0] == '\0') { // "/config.json"
         free(p.base_dir);

@@ -1,15 +1,22 @@
 // The config file of `curate run`: one JSON object naming the inputs and every stage's settings.
 // Paths are relative to the config file's folder (screen_cmd, a command, runs in the current
-// one). Unknown keys are an error (a typo must not
+// one), except inputs and eval_files, which are relative to data_dir when it is given (itself
+// relative to the config's folder), so that a recipe names its data files as the data set lays
+// them out and one setting moves them all. The overrides (`curate run --data-dir/--output-dir`)
+// are taken as given, relative to the current folder. Unknown keys are an error (a typo must not
 // silently fall back to a default).
 //
 // {
+//   "description": "...",                    free text, for the reader and the report
 //   "output_dir": "curated",                 required
+//   "data_dir": "../data",                   where inputs and eval_files are (default: the
+//                                            config's folder)
 //   "inputs": ["snli:train=nli/snli_1.0_train.jsonl", {"path": "...", "source": "mnli",
 //              "split": "train", "format": "auto"}, ...],   required, as `ingest --input`
 //   "on_error": "fail" | "skip",             bad rows in the inputs (default fail)
 //   "seed": 1,                               select's draw
 //   "eval_splits": "dev,test,val,validation", "eval_files": [...], "keep_eval": false,
+//   "id_sources": "mnli,taxinli",            dedupe's id key (dedupe.h); a list works too
 //   "on_conflict": "flag" | "drop",
 //   "pilot_model": DIR,                      score, hist, flag, select need it
 //   "teacher_model": DIR,                    optional: teacher logits
@@ -36,7 +43,9 @@ typedef struct fc_pipeline_config {
     size_t n_inputs;
     fc_on_error on_error;
     uint64_t seed;
+    char *data_dir;                     // NULL when absent
     char *eval_splits;
+    char *id_sources;                   // NULL when absent
     char **eval_files;
     size_t n_eval_files;
     int keep_eval;
@@ -57,7 +66,15 @@ typedef struct fc_pipeline_config {
     cJSON *json;                        // the file as read, for the report
 } fc_pipeline_config;
 
+// What the command line puts in place of the file's settings (NULL: the file's).
+typedef struct fc_pipeline_overrides {
+    const char *data_dir;
+    const char *output_dir;
+} fc_pipeline_overrides;
+
 int fc_pipeline_config_read(const char *path, fc_pipeline_config *config, fc_error *err);
+int fc_pipeline_config_read_with(const char *path, const fc_pipeline_overrides *overrides,
+                                 fc_pipeline_config *config, fc_error *err);
 void fc_pipeline_config_free(fc_pipeline_config *config);
 
 #endif

@@ -79,9 +79,9 @@ static void print_stage_details(FILE *out, const char *name, const cJSON *stats)
         print_table(out, stats, "source");
     } else if (!strcmp(name, "dedupe")) {
         fprintf(out, "Distinct pair keys: %.0f. Keys with conflicting labels: %.0f. Rows read from "
-                     "eval files: %.0f.\n\n",
+                     "eval files: %.0f. Evaluation ids (id_sources): %.0f.\n\n",
                 number(stats, "keys", 0), number(stats, "conflict_keys", 0),
-                number(stats, "eval_file_rows", 0));
+                number(stats, "eval_file_rows", 0), number(stats, "eval_ids", 0));
         print_table(out, stats, "source");
     } else if (!strcmp(name, "score") || !strcmp(name, "teacher")) {
         fprintf(out, "Shards: %.0f (%.0f resumed from an earlier run, %.0f computed). Model "

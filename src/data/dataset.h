@@ -19,8 +19,11 @@
 // they stay valid until the next fc_reader_next or fc_reader_close (fc_dataset copies them).
 typedef struct fc_record {
     const char *id;         // the source's id (numbers as decimal text), else the 1-based row
-    const char *source;     // "snli", "mnli", "anli", "wanli", "lingnli", "nli_fever", ...
-    const char *split;      // "train", "dev", "test", "val" or "" when unknown
+    int id_from_row;        // 1: the data has no id and id is the row's number (which names no
+                            // pair outside this file)
+    const char *source;     // "snli", "mnli", "anli", "wanli", "lingnli", "nli_fever", "cad",
+                            // "sick", "taxinli", ...
+    const char *split;      // "train", "dev", "test", "val" (SICK also "trial") or "" when unknown
     const char *premise;
     const char *hypothesis;
     int label;              // canonical fc_label, or -1 for an unlabeled record
@@ -47,6 +50,12 @@ typedef enum fc_dataset_format {
     FC_FORMAT_LINGNLI,      // LingNLI jsonl: pairID, premise, hypothesis, label
     FC_FORMAT_NLI_FEVER,    // NLI-FEVER jsonl: cid, query, context, label SUPPORTS/...; or the
                             // Hugging Face repackaging cid, premise, hypothesis, label
+    FC_FORMAT_CAD,          // counterfactually augmented SNLI (acmi-lab) TSV: exactly the columns
+                            // sentence1, sentence2, gold_label; no ids (split-row-number ids)
+    FC_FORMAT_SICK,         // SICK.txt TSV: pair_ID, sentence_A, sentence_B, entailment_label,
+                            // ..., SemEval_set (the row's split, lowercased)
+    FC_FORMAT_TAXINLI,      // TaxiNLI TSV: prem, hyp, label (MNLI's gold), annotated_label,
+                            // taxonomy columns, pairID (MNLI's), genre
     FC_FORMAT_JSONL,        // generic JSONL with user-named members
     FC_FORMAT_CSV,          // generic CSV (RFC 4180) with a header and user-named columns
     FC_FORMAT_TSV,          // generic TSV (RFC 4180 quoting, tab separated), with a header
@@ -54,7 +63,8 @@ typedef enum fc_dataset_format {
 } fc_dataset_format;
 
 // "auto", "finecat", "snli-jsonl", "snli-txt", "snli-csv", "senteval", "mnli-jsonl",
-// "glue-tsv", "textfooler", "anli", "wanli", "lingnli", "nli-fever", "jsonl", "csv", "tsv".
+// "glue-tsv", "textfooler", "anli", "wanli", "lingnli", "nli-fever", "cad", "sick", "taxinli",
+// "jsonl", "csv", "tsv".
 const char *fc_dataset_format_name(fc_dataset_format format);
 // The format of a name above; -1 when there is none.
 int fc_dataset_format_from_name(const char *name);

@@ -55,8 +55,15 @@ static void detect_tsv(const fc_csv_reader *row, fc_dataset_format *out) {
     int nli_columns = has_field(row, "sentence1") && has_field(row, "sentence2");
     if (nli_columns && strcmp(row->fields[0], "index") == 0)
         *out = FC_FORMAT_GLUE_TSV; // GLUE's MNLI files start with an index column
+    else if (nli_columns && has_field(row, "gold_label") && row->n_fields == 3)
+        *out = FC_FORMAT_CAD; // SNLI's layout cut to the pair and label: no pairID to keep
     else if (nli_columns && has_field(row, "gold_label"))
         *out = FC_FORMAT_SNLI_TXT;
+    else if (has_field(row, "sentence_A") && has_field(row, "sentence_B") &&
+             has_field(row, "entailment_label"))
+        *out = FC_FORMAT_SICK;
+    else if (has_field(row, "prem") && has_field(row, "hyp") && has_field(row, "label"))
+        *out = FC_FORMAT_TAXINLI;
     else if (row->n_fields == 3 && fc_label_from_name(row->fields[0]) >= 0)
         *out = FC_FORMAT_TEXTFOOLER;
     else

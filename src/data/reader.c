@@ -53,7 +53,12 @@ int fc_row_skip_label(const fc_reader *reader, fc_row_problem *problem, int outc
 }
 
 const char *fc_reader_row_number_id(fc_reader *reader) {
-    snprintf(reader->row_id, sizeof reader->row_id, "%zu", reader->counts.read + 1);
+    return fc_reader_row_number_id_with(reader, "");
+}
+
+const char *fc_reader_row_number_id_with(fc_reader *reader, const char *prefix) {
+    snprintf(reader->row_id, sizeof reader->row_id, "%.24s%s%zu", prefix, prefix[0] ? "-" : "",
+             reader->counts.read + 1);
     return reader->row_id;
 }
 
@@ -102,6 +107,9 @@ static char *default_source(fc_dataset_format format, const char *path) {
     case FC_FORMAT_WANLI: return fc_strdup("wanli");
     case FC_FORMAT_LINGNLI: return fc_strdup("lingnli");
     case FC_FORMAT_NLI_FEVER: return fc_strdup("nli_fever");
+    case FC_FORMAT_CAD: return fc_strdup("cad");
+    case FC_FORMAT_SICK: return fc_strdup("sick");
+    case FC_FORMAT_TAXINLI: return fc_strdup("taxinli");
     default: return stem_of_path(path);
     }
 }
@@ -153,6 +161,9 @@ int fc_reader_open(const char *path, fc_dataset_format format, const fc_reader_o
     case FC_FORMAT_SNLI_CSV:
     case FC_FORMAT_GLUE_TSV:
     case FC_FORMAT_TEXTFOOLER:
+    case FC_FORMAT_CAD:
+    case FC_FORMAT_SICK:
+    case FC_FORMAT_TAXINLI:
     case FC_FORMAT_CSV:
     case FC_FORMAT_TSV:
         reader->size = file_size(path);
@@ -216,6 +227,7 @@ int fc_reader_next(fc_reader *reader, fc_record *record, fc_error *err) {
         record->source = reader->source;
         record->split = reader->split;
         int got = reader->backend->next_row(reader, record, &problem, err);
+        record->id_from_row = record->id == reader->row_id;
         if (got == 0) return 0;
         if (got < 0) {
             reader->done = 1;

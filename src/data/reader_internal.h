@@ -38,7 +38,7 @@ struct fc_reader {
     uint64_t size;          // bytes of the input, 0 when unknown
     const fc_reader_backend *backend;
     void *state;            // the backend's
-    char row_id[24];        // text of a row-number id
+    char row_id[48];        // text of a row-number id (records point here: id_from_row)
     int done;               // an error ended the read
 };
 
@@ -47,8 +47,10 @@ int fc_row_skip(fc_row_problem *problem, fc_skip_reason reason, const char *fmt,
     __attribute__((format(printf, 3, 4)));
 
 // The id of a row without one in the data: its 1-based number among the data rows (blank
-// lines and the header not counted). Valid until the next row.
+// lines and the header not counted), after prefix and "-" when prefix is not empty
+// ("train-17"). Valid until the next row. A record whose id is this text gets id_from_row.
 const char *fc_reader_row_number_id(fc_reader *reader);
+const char *fc_reader_row_number_id_with(fc_reader *reader, const char *prefix);
 
 // The message for a label value that gave no canonical label (outcome of label_values.h), as
 // fc_row_skip; value is the value's text.

@@ -37,9 +37,11 @@ static const json_schema anli_schema = {
 };
 static const json_schema wanli_schema = {
     // The final label of a WANLI pair is `gold`; `label` in the annotation files is the label
-    // the generator was asked for.
-    .premise = {"premise"}, .hypothesis = {"hypothesis"}, .label = "gold", .id = "id",
-    .label_required = 1,
+    // the generator was asked for. There `gold` labels "the (potentially revised) example"
+    // (WANLI's dataset card): the pair is revised_premise/revised_hypothesis, which differ from
+    // premise/hypothesis where an annotator rewrote it (11 of the 100 sample rows).
+    .premise = {"revised_premise", "premise"}, .hypothesis = {"revised_hypothesis", "hypothesis"},
+    .label = "gold", .id = "id", .label_required = 1,
 };
 static const json_schema lingnli_schema = {
     .premise = {"premise"}, .hypothesis = {"hypothesis"}, .label = "label", .id = "pairID",
