@@ -60,6 +60,7 @@ void suite_bench(void);
 void suite_safetensors(void);
 void suite_tokenizer(void);
 void suite_deberta_tokenizer(void);
+void suite_bert_tokenizer(void);
 void suite_modernbert(void);
 void suite_bert(void);
 void suite_bert_train(void);
@@ -85,6 +86,7 @@ static const suite suites[] = {
     {"safetensors", suite_safetensors},
     {"tokenizer", suite_tokenizer},
     {"deberta_tokenizer", suite_deberta_tokenizer},
+    {"bert_tokenizer", suite_bert_tokenizer},
     {"modernbert", suite_modernbert},
     {"bert", suite_bert},
     {"bert_train", suite_bert_train},
