@@ -76,8 +76,9 @@ static double max_abs(const float *x, size_t n) {
 }
 
 // Worst difference of one tensor's gradient relative to the reference's largest entry, with a
-// floor of 1e-3: the key biases' true gradient is 0 (softmax ignores a shift shared by all keys),
-// so both sides hold rounding noise of order 1e-9 whose ratio means nothing.
+// floor of 1e-2 (other tensors' gradients are 1e-2 to 10 here): the key biases' true gradient
+// is 0 (softmax ignores a shift shared by all keys), so both sides hold rounding noise of
+// order 1e-7 whose ratio means nothing.
 static double tensor_grad_error(const fc_train_model *m, const fc_param_tensor *t,
                                 const fc_safetensors *ref) {
     const float *got = m->set.grads + t->offset;
@@ -109,7 +110,7 @@ static double tensor_grad_error(const fc_train_model *m, const fc_param_tensor *
         if (!(d <= worst)) worst = d;
     }
     free(want);
-    return worst / fmax(scale, 1e-3);
+    return worst / fmax(scale, 1e-2);
 }
 
 // The training loss of the batch under the trainer's current dropout seed (forward only).
@@ -292,14 +293,15 @@ static void test_dropout_masks(void) {
     float *qkv = fc_malloc((size_t)T * 3 * H * sizeof *qkv);
     for (int i = 0; i < T * 3 * H; i++) qkv[i] = sinf(0.37f * (float)i);
     float *ref = fc_malloc((size_t)T * H * sizeof *ref), *got = fc_malloc((size_t)T * H * sizeof *got);
-    float *scratch = fc_malloc(64 * 64 * sizeof *scratch);
+    size_t per_thread = fc_attention_dropout_scratch_floats(20, d);
+    float *scratch = fc_malloc(64 * per_thread * sizeof *scratch);
     fc_attention_forward(ref, qkv, offsets, 2, heads, d, -1, scratch, 64);
-    fc_attention_dropout_forward(got, qkv, offsets, 2, heads, d, 0.0f, 9, scratch, 32);
+    fc_attention_dropout_forward(got, qkv, offsets, 2, heads, d, 0.0f, 9, scratch, per_thread);
     double worst = 0.0;
     for (int i = 0; i < T * H; i++)
         if (fabs(ref[i] - got[i]) > worst) worst = fabs(ref[i] - got[i]);
     CHECK_CLOSE(worst, 0.0, 1e-6);
-    fc_attention_dropout_forward(got, qkv, offsets, 2, heads, d, 0.5f, 9, scratch, 32);
+    fc_attention_dropout_forward(got, qkv, offsets, 2, heads, d, 0.5f, 9, scratch, per_thread);
     worst = 0.0;
     for (int i = 0; i < T * H; i++)
         if (fabs(ref[i] - got[i]) > worst) worst = fabs(ref[i] - got[i]);

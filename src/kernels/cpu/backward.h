@@ -64,7 +64,7 @@ void fc_embedding_backward(float *dtable, const float *dout, const int32_t *ids,
 void fc_attention_dropout_backward(float *dqkv, const float *dout, const float *qkv,
                                    const int32_t *offsets, int n_seqs, int num_heads,
                                    int head_dim, float p, uint64_t seed, float *scratch,
-                                   int scratch_per_thread);
+                                   size_t scratch_per_thread);
 
 // tanh backward from its output y: din = dout · (1 − y²), overwriting.
 void fc_tanh_backward(float *din, const float *dout, const float *y, int n);

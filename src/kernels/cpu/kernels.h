@@ -52,11 +52,12 @@ void fc_attention_forward_blocked(float *out, const float *qkv, const int32_t *o
 
 // Full bidirectional attention (no window) with dropout p on the probabilities, the mask drawn
 // by fc_dropout_keep under seed (attention_dropout.c). p = 0 is fc_attention_forward with
-// window -1. scratch holds 2 · scratch_per_thread floats per thread, scratch_per_thread >=
-// the longest sequence.
+// window -1. Thread i uses scratch[i · scratch_per_thread ...], scratch_per_thread >=
+// fc_attention_dropout_scratch_floats(longest sequence, head_dim).
+size_t fc_attention_dropout_scratch_floats(int longest, int head_dim);
 void fc_attention_dropout_forward(float *out, const float *qkv, const int32_t *offsets,
                                   int n_seqs, int num_heads, int head_dim, float p, uint64_t seed,
-                                  float *scratch, int scratch_per_thread);
+                                  float *scratch, size_t scratch_per_thread);
 
 // tanh in place (BERT's pooler, RoBERTa's classification head).
 void fc_tanh_forward(float *x, int n);

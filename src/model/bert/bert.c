@@ -101,10 +101,10 @@ static void acts_reserve(fc_bert_acts *a, const fc_bert_config *c, int T, int B,
     }
     if (longest > a->longest_capacity) {
         a->longest_capacity = longest;
-        // The blocked kernel (inference) and the dropout kernel (training: two rows of
-        // `longest` per thread, strided by 2 · longest) share the scratch; size it for either.
+        // The blocked kernel (inference) and the dropout kernel (training) share the scratch;
+        // size it for either.
         size_t blocked = fc_attention_blocked_scratch_floats(longest, c->head_dim);
-        size_t dropout = 2 * (size_t)longest;
+        size_t dropout = fc_attention_dropout_scratch_floats(longest, c->head_dim);
         a->attn_scratch_per_thread = blocked > dropout ? blocked : dropout;
         a->attn_scratch = fc_realloc(a->attn_scratch, (size_t)omp_get_max_threads() *
                                                           a->attn_scratch_per_thread * sizeof(float));
@@ -172,11 +172,13 @@ static void encoder_layer(const fc_bert_config *c, const fc_bert_layer *L, int l
     size_t n = (size_t)T * H;
     // BertSelfAttention: one GEMM for query | key | value, softmax(QKᵀ/√d) per sequence.
     linear(a->qkv, a->input, L->wqkv, L->wqkv_lowp, L->wqkv_b, T, H, 3 * H, acts);
-    if (acts->training && c->attention_dropout > 0.0f)
+    // Training runs the kernel whose backward regenerates its masks (also with p = 0, where
+    // it is the reference attention); inference the blocked one.
+    if (acts->training)
         fc_attention_dropout_forward(a->context, a->qkv, offsets, n_seqs, c->num_heads,
                                      c->head_dim, c->attention_dropout,
                                      fc_dropout_site_seed(acts->seed, layer, SITE_ATTN_PROBS),
-                                     acts->attn_scratch, acts->longest_capacity);
+                                     acts->attn_scratch, acts->attn_scratch_per_thread);
     else
         fc_attention_forward_blocked(a->context, a->qkv, offsets, n_seqs, c->num_heads,
                                      c->head_dim, -1, acts->attn_scratch,

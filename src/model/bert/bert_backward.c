@@ -6,6 +6,7 @@
 
 #include "kernels/cpu/backward.h"
 #include "kernels/cpu/dropout.h"
+#include "kernels/cpu/kernels.h"
 #include "util/alloc.h"
 #include "util/error.h"
 
@@ -50,9 +51,9 @@ static void reserve(fc_bert_grad_acts *g, const fc_bert_config *c, int T, int B,
     }
     if (longest > g->longest_capacity) {
         g->longest_capacity = longest;
-        g->attn_scratch_per_thread = longest;
-        g->attn_scratch = fc_realloc(g->attn_scratch, (size_t)omp_get_max_threads() * 2 *
-                                                          (size_t)longest * sizeof(float));
+        g->attn_scratch_per_thread = fc_attention_dropout_scratch_floats(longest, c->head_dim);
+        g->attn_scratch = fc_realloc(g->attn_scratch, (size_t)omp_get_max_threads() *
+                                                          g->attn_scratch_per_thread * sizeof(float));
     }
 }
 
@@ -103,14 +104,12 @@ static void layer_backward(const fc_bert_config *c, const fc_bert_layer *L,
 
     // BertSelfAttention: softmax attention (with its dropout when training), then the fused
     // query | key | value projection.
-    if (acts->training && c->attention_dropout > 0.0f)
-        fc_attention_dropout_backward(g->qkv, g->context, a->qkv, offsets, n_seqs, c->num_heads,
-                                      c->head_dim, c->attention_dropout,
-                                      fc_dropout_site_seed(acts->seed, layer, SITE_ATTN_PROBS),
-                                      g->attn_scratch, g->attn_scratch_per_thread);
-    else
-        fc_attention_backward(g->qkv, g->context, a->qkv, offsets, n_seqs, c->num_heads,
-                              c->head_dim, -1, g->attn_scratch, g->attn_scratch_per_thread);
+    // The dropout kernel's backward, with p = 0 outside training (the forward then ran the
+    // blocked kernel: the same function, rounded differently).
+    fc_attention_dropout_backward(g->qkv, g->context, a->qkv, offsets, n_seqs, c->num_heads,
+                                  c->head_dim, acts->training ? c->attention_dropout : 0.0f,
+                                  fc_dropout_site_seed(acts->seed, layer, SITE_ATTN_PROBS),
+                                  g->attn_scratch, g->attn_scratch_per_thread);
     fc_linear_backward(g->scratch, G->wqkv, G->wqkv_b, g->qkv, a->input, L->wqkv, T, H, 3 * H);
     add_in_place(g->stream, g->scratch, n);
 }

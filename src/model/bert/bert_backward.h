@@ -22,7 +22,7 @@ typedef struct fc_bert_grad_acts {
     float *head_out, *head_act, *head_in; // [B, H]
     int32_t *positions; // [T] position ids, for the position table's gradient
     float *attn_scratch;
-    int attn_scratch_per_thread;
+    size_t attn_scratch_per_thread;
 } fc_bert_grad_acts;
 
 void fc_bert_grad_acts_free(fc_bert_grad_acts *g);
