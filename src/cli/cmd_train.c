@@ -17,7 +17,7 @@
 static const char usage[] =
     "Usage: finecat train --init DIR|config.json --data TRAIN --out DIR [OPTIONS]\n"
     "\n"
-    "Trains a ModernBERT NLI classifier with the FineCat distillation loss\n"
+    "Trains a ModernBERT, BERT or RoBERTa NLI classifier with the FineCat distillation loss\n"
     "  L = alpha * CE(student logits, gold label) + beta * MSE(student logits, teacher logits)\n"
     "CE is the mean over the batch; MSE the mean over the rows that carry \"teacher_logits\"\n"
     "([entailment, neutral, contradiction], mapped to the model's own label order). Rows\n"
@@ -39,10 +39,15 @@ static const char usage[] =
     "Folders are written under a temporary name and renamed when complete.\n"
     "\n"
     "Options:\n"
-    "  --init PATH           a ModernBERT *ForSequenceClassification checkpoint folder, a\n"
-    "                        ModernBertForMaskedLM folder (classifier initialized fresh), or a\n"
-    "                        config.json (random init as transformers does); required unless\n"
-    "                        --resume\n"
+    "  --init PATH           a *ForSequenceClassification checkpoint folder (modernbert, bert,\n"
+    "                        roberta), a ModernBertForMaskedLM folder or a bare BERT/RoBERTa\n"
+    "                        encoder (BertModel, *ForMaskedLM, a sentence-transformers folder;\n"
+    "                        head initialized fresh), or a config.json (random init as\n"
+    "                        transformers does); required unless --resume. BERT-family models\n"
+    "                        train with the config's dropout (hidden_dropout_prob,\n"
+    "                        attention_probs_dropout_prob, classifier_dropout)\n"
+    "  --keep-layers LIST    BERT/RoBERTa only: keep these encoder layers of --init, e.g. 0,2,4\n"
+    "                        for a 3-layer student of a 6-layer model (default: all)\n"
     "  --tokenizer DIR       folder with tokenizer.json (default: the --init folder, or the folder\n"
     "                        of the config.json; with --resume, the checkpoint)\n"
     "  --data FILE           training data; required\n"
@@ -124,6 +129,7 @@ static int parse_options(int argc, char **argv, fc_train_options *o, int *thread
     int schedule = 0, quiet = 0, eval_every = 0, save_every = 0;
     const fc_arg_option options[] = {
         {.name = "--init", .kind = FC_ARG_STRING, .target = &o->init},
+        {.name = "--keep-layers", .kind = FC_ARG_STRING, .target = &o->keep_layers},
         {.name = "--tokenizer", .kind = FC_ARG_STRING, .target = &o->tokenizer},
         {.name = "--data", .kind = FC_ARG_STRING, .target = &o->data},
         {.name = "--out", .kind = FC_ARG_STRING, .target = &o->out},

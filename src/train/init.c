@@ -1,6 +1,7 @@
 #include "train/init.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -234,6 +235,68 @@ int fc_train_model_init(fc_train_model *m, const char *init, uint64_t seed, fc_e
     if (rc == 0 && m->arch == FC_TRAIN_MODERNBERT) m->set = modernbert_set(&m->params);
     if (rc != 0) fc_train_model_free(m);
     return rc;
+}
+
+static int parse_layer_list(const char *list, int num_layers, int *layers, int *n,
+                            fc_error *err) {
+    *n = 0;
+    const char *p = list;
+    while (*p) {
+        char *end;
+        long v = strtol(p, &end, 10);
+        if (end == p || v < 0 || v >= num_layers || (*n > 0 && v <= layers[*n - 1]))
+            return fc_fail(err, "--keep-layers \"%s\": a comma-separated, increasing list of "
+                                "layers 0..%d", list, num_layers - 1);
+        layers[(*n)++] = (int)v;
+        if (*end == ',') end++;
+        else if (*end != '\0')
+            return fc_fail(err, "--keep-layers \"%s\": unexpected \"%s\"", list, end);
+        p = end;
+    }
+    if (*n == 0) return fc_fail(err, "--keep-layers: no layer listed");
+    return 0;
+}
+
+int fc_train_model_keep_layers(fc_train_model *m, const char *list, fc_error *err) {
+    if (m->arch != FC_TRAIN_BERT)
+        return fc_fail(err, "--keep-layers works on bert and roberta models only");
+    int L = m->bert.config.num_layers, n = 0;
+    int *layers = fc_malloc((size_t)L * sizeof *layers);
+    if (parse_layer_list(list, L, layers, &n, err) != 0) {
+        free(layers);
+        return -1;
+    }
+    fc_bert_params old = m->bert; // its buffers; its slots pointed into m->bert, now rebuilt
+    fc_bert_config c = old.config;
+    c.num_layers = n;
+    fc_bert_params_init(&m->bert, &c, old.num_labels);
+    for (size_t i = 0; i < m->bert.n_tensors; i++) {
+        const fc_param_tensor *t = &m->bert.tensors[i];
+        char name[sizeof t->spec.name];
+        snprintf(name, sizeof name, "%s", t->spec.name);
+        const char *at = strstr(t->spec.name, "encoder.layer.");
+        if (at) { // the same tensor of the kept layer
+            int layer = atoi(at + 14);
+            const char *rest = strchr(at + 14, '.');
+            snprintf(name, sizeof name, "%.*sencoder.layer.%d%s", (int)(at - t->spec.name),
+                     t->spec.name, layers[layer], rest);
+        }
+        for (size_t j = 0; j < old.n_tensors; j++)
+            if (strcmp(old.tensors[j].spec.name, name) == 0)
+                memcpy(m->bert.values + t->offset, old.values + old.tensors[j].offset,
+                       t->count * sizeof(float));
+    }
+    fc_bert_params_free(&old);
+    fc_bert_params_alloc_grads(&m->bert);
+    m->set = fc_bert_params_set(&m->bert);
+    free(layers);
+    // The saved config must say how many layers there are.
+    cJSON_ReplaceItemInObjectCaseSensitive(m->config_json, "num_hidden_layers",
+                                           cJSON_CreateNumber(n));
+    char *text = cJSON_Print(m->config_json);
+    free(m->config_text);
+    m->config_text = text;
+    return 0;
 }
 
 void fc_train_model_free(fc_train_model *m) {

@@ -47,6 +47,11 @@ typedef struct fc_train_model {
 int fc_train_model_init(fc_train_model *m, const char *init, uint64_t seed, fc_error *err);
 void fc_train_model_free(fc_train_model *m);
 
+// Keeps only the encoder layers listed (strictly increasing, each below num_layers) of a
+// BERT / RoBERTa model, renumbered 0..n-1, and says so in the config it will save. Other
+// architectures are refused.
+int fc_train_model_keep_layers(fc_train_model *m, const char *list, fc_error *err);
+
 // Loads every parameter from a checkpoint folder written for this model (resume).
 int fc_train_model_load_weights(fc_train_model *m, const char *dir, fc_error *err);
 

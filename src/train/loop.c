@@ -318,6 +318,8 @@ int fc_train_run(const fc_train_options *o, fc_train_summary *summary, fc_error 
     // The model: a resumed run starts from the checkpoint's weights, labels and config.
     const char *source = resume_dir ? resume_dir : o->init;
     if (rc == 0) rc = fc_train_model_init(&r.model, source, o->seed, err);
+    if (rc == 0 && o->keep_layers && !resume_dir)
+        rc = fc_train_model_keep_layers(&r.model, o->keep_layers, err);
     if (rc == 0) note_model(&r, source);
     if (rc == 0) {
         r.tokenizer_dir = o->tokenizer ? fc_strdup(o->tokenizer) : default_tokenizer_dir(source);

@@ -1,4 +1,4 @@
-// `finecat train`: distill ModernBERT students in C (issue 8). The loss is
+// `finecat train`: distill ModernBERT and BERT-family students in C (issues 8, 12). The loss is
 // alpha · CE(student, gold) + beta · MSE(student logits, teacher logits) (loss.h); AdamW with
 // decoupled weight decay (none on norms and biases), gradient clipping, a linear or cosine
 // schedule with warmup, fp32 master weights, checkpoints transformers loads, and resume that
@@ -19,6 +19,8 @@ typedef struct fc_train_eval_set {
 
 typedef struct fc_train_options {
     const char *init;      // checkpoint folder or config.json (ignored with resume)
+    const char *keep_layers; // BERT / RoBERTa: comma-separated encoder layers of init to keep
+                             // (a smaller student, as DistilBERT is made); NULL keeps all
     const char *tokenizer; // folder with tokenizer.json; NULL: the init (or resume) folder,
                            // or the folder of the init config.json
     const char *data;      // training JSONL
