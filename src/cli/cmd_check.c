@@ -8,6 +8,7 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/default_model.h"
 #include "finecat.h"
 #include "tasks/result_json.h"
 #include "util/alloc.h"
@@ -15,7 +16,7 @@
 #include "util/file.h"
 
 static const char usage[] =
-    "Usage: finecat check --model DIR --context FILE --answer FILE [OPTIONS]\n"
+    "Usage: finecat check [--model DIR] --context FILE --answer FILE [OPTIONS]\n"
     "\n"
     "Checks each sentence of an answer against a context (a RAG hallucination\n"
     "check): the sentence is the NLI hypothesis, the context the premise. Per\n"
@@ -32,7 +33,8 @@ static const char usage[] =
     "Dr. or e.g.), and at every newline.\n"
     "\n"
     "Options:\n"
-    "  --model DIR                  model folder; required\n"
+    "  --model DIR                  model folder (default: models/finecat-nli-minilm,\n"
+    "                               the model that ships with finecat, or $FINECAT_MODEL)\n"
     "  --context FILE               the context (premise) text; '-' for\n"
     "                               standard input; required\n"
     "  --answer FILE                the answer to check; '-' for standard\n"
@@ -137,6 +139,7 @@ int cmd_check(int argc, char **argv) {
     case FC_ARGS_ERROR: return FC_EXIT_USAGE;
     case FC_ARGS_OK: break;
     }
+    model_dir = fc_cli_model_dir("check", model_dir);
     if (!model_dir) return fc_args_usage_error("check", "missing --model DIR");
     if (!context_path) return fc_args_usage_error("check", "missing --context FILE");
     if (!answer_path) return fc_args_usage_error("check", "missing --answer FILE");

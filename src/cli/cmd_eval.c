@@ -7,6 +7,7 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/default_model.h"
 #include "data/dataset.h"
 #include "eval/eval.h"
 #include "eval/peak_memory.h"
@@ -26,7 +27,8 @@ static const char usage[] =
     "model's id2label order does not matter. Records without a gold label are not scored.\n"
     "\n"
     "Options:\n"
-    "  --model DIR          model folder; repeat for several models (required)\n"
+    "  --model DIR          model folder; repeat for several models (default: the model\n"
+    "                       that ships with finecat, models/finecat-nli-minilm)\n"
     "  --data NAME=PATH     a data set column; repeat for more. The same NAME twice reads both\n"
     "                       files as one data set. With --suite, a suite column's NAME replaces\n"
     "                       its default file\n"
@@ -363,8 +365,12 @@ static int run_eval(int argc, char **argv) {
         goto done;
     }
     if (models.count == 0) {
-        fc_args_usage_error("eval", "missing --model DIR");
-        goto done;
+        const char *fallback = fc_cli_model_dir("eval", NULL);
+        if (!fallback) {
+            fc_args_usage_error("eval", "missing --model DIR");
+            goto done;
+        }
+        list_push(&models, fallback);
     }
     if (!suite && data.count == 0) {
         fc_args_usage_error("eval", "missing --data NAME=PATH or --suite finecat --data-dir DIR");

@@ -6,6 +6,7 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/default_model.h"
 #include "cli/json_write.h"
 #include "cli/nli_result.h"
 #include "finecat.h"
@@ -13,7 +14,7 @@
 #include "util/alloc.h"
 
 static const char usage[] =
-    "Usage: finecat nli --model DIR [OPTIONS] PREMISE HYPOTHESIS\n"
+    "Usage: finecat nli [--model DIR] [OPTIONS] PREMISE HYPOTHESIS\n"
     "\n"
     "Classifies one premise/hypothesis pair. Prints each of the model's labels\n"
     "with its probability (softmax of the logits), in the model's label order\n"
@@ -21,7 +22,9 @@ static const char usage[] =
     "\n"
     "Options:\n"
     "  --model DIR      model folder (config.json, model.safetensors,\n"
-    "                   tokenizer.json); required\n"
+    "                   tokenizer.json); default: the model that ships\n"
+    "                   with finecat (models/finecat-nli-minilm), or\n"
+    "                   $FINECAT_MODEL\n"
     "  --max-length N   truncate the pair to N tokens, longer text first\n"
     "                   (default: the model's max length, the smaller of\n"
     "                   model_max_length and max_position_embeddings)\n"
@@ -81,6 +84,7 @@ static int run_nli(int argc, char **argv) {
     case FC_ARGS_ERROR: return FC_EXIT_USAGE;
     case FC_ARGS_OK: break;
     }
+    model_dir = fc_cli_model_dir("nli", model_dir);
     if (!model_dir) return fc_args_usage_error("nli", "missing --model DIR");
     if (n_positional != 2)
         return fc_args_usage_error("nli", "expected PREMISE and HYPOTHESIS, got %d argument%s",

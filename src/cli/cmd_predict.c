@@ -10,6 +10,7 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/default_model.h"
 #include "cli/nli_result.h"
 #include "finecat.h"
 #include "tasks/nli.h"
@@ -18,7 +19,7 @@
 #include "util/lines.h"
 
 static const char usage[] =
-    "Usage: finecat predict --model DIR [OPTIONS]\n"
+    "Usage: finecat predict [--model DIR] [OPTIONS]\n"
     "\n"
     "Reads JSON Lines records with string members \"premise\" and \"hypothesis\"\n"
     "and writes each record back with three members added at its end:\n"
@@ -33,7 +34,9 @@ static const char usage[] =
     "\n"
     "Options:\n"
     "  --model DIR        model folder (config.json, model.safetensors,\n"
-    "                     tokenizer.json); required\n"
+    "                     tokenizer.json); default: the model that ships\n"
+    "                     with finecat (models/finecat-nli-minilm), or\n"
+    "                     $FINECAT_MODEL\n"
     "  --input FILE       JSONL input (default: standard input, also '-')\n"
     "  --output FILE      JSONL output (default: standard output, also '-');\n"
     "                     written as FILE.part and renamed to FILE when every\n"
@@ -288,6 +291,7 @@ static int run_predict(int argc, char **argv) {
     case FC_ARGS_ERROR: return FC_EXIT_USAGE;
     case FC_ARGS_OK: break;
     }
+    model_dir = fc_cli_model_dir("predict", model_dir);
     if (!model_dir) return fc_args_usage_error("predict", "missing --model DIR");
     if (n_positional > 0)
         return fc_args_usage_error("predict", "unexpected argument '%s' (use --input FILE)",

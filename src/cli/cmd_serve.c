@@ -8,11 +8,12 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/default_model.h"
 #include "finecat.h"
 #include "serve/server.h"
 
 static const char usage[] =
-    "Usage: finecat serve --model DIR [OPTIONS]\n"
+    "Usage: finecat serve [--model DIR] [OPTIONS]\n"
     "\n"
     "Serves the model over HTTP (JSON in, JSON out):\n"
     "  POST /predict    {\"inputs\": [[\"premise\", \"hypothesis\"], ...] or\n"
@@ -38,7 +39,8 @@ static const char usage[] =
     "429 too many requests in flight.\n"
     "\n"
     "Options:\n"
-    "  --model DIR                    model folder; required\n"
+    "  --model DIR                    model folder (default: models/finecat-nli-minilm,\n"
+    "                                 the model that ships with finecat, or $FINECAT_MODEL)\n"
     "  --host ADDR                    address to listen on (default: 127.0.0.1)\n"
     "  --port N                       port; 0 picks a free one (default: 8080)\n"
     "  --max-batch-tokens N           tokens per forward pass, across\n"
@@ -116,6 +118,7 @@ int cmd_serve(int argc, char **argv) {
     case FC_ARGS_ERROR: return FC_EXIT_USAGE;
     case FC_ARGS_OK: break;
     }
+    model_dir = fc_cli_model_dir("serve", model_dir);
     if (!model_dir) return fc_args_usage_error("serve", "missing --model DIR");
     if (n_positional != 0) return fc_args_usage_error("serve", "unexpected argument '%s'", argv[1]);
     if (options.port > 65535)

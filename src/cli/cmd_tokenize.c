@@ -8,6 +8,7 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/default_model.h"
 #include "cli/json_write.h"
 #include "finecat.h"
 #include "tasks/nli.h"
@@ -15,7 +16,7 @@
 #include "util/lines.h"
 
 static const char usage[] =
-    "Usage: finecat tokenize --model DIR [OPTIONS] [TEXT ...]\n"
+    "Usage: finecat tokenize [--model DIR] [OPTIONS] [TEXT ...]\n"
     "\n"
     "Prints the token ids the model sees, special tokens included ([CLS] TEXT\n"
     "[SEP], or [CLS] PREMISE [SEP] HYPOTHESIS [SEP] with --pair), separated by\n"
@@ -26,7 +27,7 @@ static const char usage[] =
     "\n"
     "Options:\n"
     "  --model DIR          model folder (tokenizer.json, config.json, ...);\n"
-    "                       required\n"
+    "                       default: models/finecat-nli-minilm or $FINECAT_MODEL\n"
     "  --pair               tokenize pairs: two TEXT arguments PREMISE\n"
     "                       HYPOTHESIS, or JSONL on standard input\n"
     "  --max-length N       truncate to N tokens, special tokens included;\n"
@@ -169,6 +170,7 @@ static int run_tokenize(int argc, char **argv) {
     case FC_ARGS_ERROR: return FC_EXIT_USAGE;
     case FC_ARGS_OK: break;
     }
+    model_dir = fc_cli_model_dir("tokenize", model_dir);
     if (!model_dir) return fc_args_usage_error("tokenize", "missing --model DIR");
     if (pair_mode && n_positional != 0 && n_positional != 2)
         return fc_args_usage_error("tokenize",

@@ -8,6 +8,7 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/default_model.h"
 #include "finecat.h"
 #include "tasks/result_json.h"
 #include "util/alloc.h"
@@ -15,7 +16,7 @@
 #include "util/lines.h"
 
 static const char usage[] =
-    "Usage: finecat zeroshot --model DIR --labels \"a,b,c\" [OPTIONS]\n"
+    "Usage: finecat zeroshot [--model DIR] --labels \"a,b,c\" [OPTIONS]\n"
     "\n"
     "Classifies each input text among the candidate labels with an NLI model,\n"
     "exactly as transformers' zero-shot-classification pipeline: each label\n"
@@ -29,7 +30,8 @@ static const char usage[] =
     "string member \"text\" is the text (JSON Lines). Blank lines are ignored.\n"
     "\n"
     "Options:\n"
-    "  --model DIR             model folder; required\n"
+    "  --model DIR             model folder (default: models/finecat-nli-minilm,\n"
+    "                          the model that ships with finecat, or $FINECAT_MODEL)\n"
     "  --labels LIST           candidate labels, comma-separated (each one\n"
     "                          stripped of spaces, empty ones dropped); required\n"
     "  --template T            hypothesis template, Python str.format syntax\n"
@@ -169,6 +171,7 @@ int cmd_zeroshot(int argc, char **argv) {
     case FC_ARGS_ERROR: return FC_EXIT_USAGE;
     case FC_ARGS_OK: break;
     }
+    model_dir = fc_cli_model_dir("zeroshot", model_dir);
     if (!model_dir) return fc_args_usage_error("zeroshot", "missing --model DIR");
     if (!labels_text) return fc_args_usage_error("zeroshot", "missing --labels LIST");
     if (n_positional != 0)

@@ -19,5 +19,6 @@ extern const fc_command fc_command_eval;
 extern const fc_command fc_command_bench;
 extern const fc_command fc_command_train;
 extern const fc_command fc_command_curate;
+extern const fc_command fc_command_convert;
 
 #endif

@@ -18,6 +18,7 @@ static const fc_command *const commands[] = {
     &fc_command_bench,
     &fc_command_train,
     &fc_command_curate,
+    &fc_command_convert,
 };
 enum { N_COMMANDS = sizeof commands / sizeof commands[0] };
 
