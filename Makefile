@@ -40,7 +40,7 @@ TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 DEBIAN_PACKAGES := build-essential pkg-config libcjson-dev libpcre2-dev \
                    libutf8proc-dev libmicrohttpd-dev libdnnl-dev curl
 
-.PHONY: all test asan clean deps
+.PHONY: all test asan clean deps model
 all: $(BUILD)/finecat $(BUILD)/finecat_tests
 
 $(BUILD)/libfinecat.a: $(LIB_OBJ)
@@ -67,6 +67,13 @@ test: all
 asan:
 	$(MAKE) BUILD=build-asan OPT="-O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
 	        LDFLAGS="-fsanitize=address,undefined" test
+
+# The FineCat recipe on real weights (issue 13): base model, BigCat, pilot, curation, teacher,
+# students, evaluation (recipe/run.sh, resumable), then the best student shipped as
+# models/finecat-nli-minilm (recipe/ship.sh). Hours of CPU; needs pip (for the base) and jq.
+model: all
+	recipe/run.sh
+	recipe/ship.sh
 
 deps:
 	@if dpkg -s $(filter-out build-essential,$(DEBIAN_PACKAGES)) >/dev/null 2>&1; then \

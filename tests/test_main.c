@@ -64,6 +64,7 @@ void suite_bert_tokenizer(void);
 void suite_modernbert(void);
 void suite_bert(void);
 void suite_bert_train(void);
+void suite_shipped(void);
 void suite_deberta(void);
 void suite_model_load(void);
 void suite_nli(void);
@@ -90,6 +91,7 @@ static const suite suites[] = {
     {"modernbert", suite_modernbert},
     {"bert", suite_bert},
     {"bert_train", suite_bert_train},
+    {"shipped", suite_shipped},
     {"deberta", suite_deberta},
     {"model_load", suite_model_load},
     {"nli", suite_nli},

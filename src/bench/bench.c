@@ -28,19 +28,26 @@ fc_bench_options fc_bench_default_options(void) {
     return o;
 }
 
-// The ModernBERT config of the checkpoint, when it is one (the FLOP model knows no other).
-static int read_modernbert_config(const char *dir, fc_modernbert_config *config) {
+// The config of the checkpoint when the FLOP model knows its architecture: 1 ModernBERT,
+// 2 BERT or RoBERTa, 0 other.
+static int read_config(const char *dir, fc_modernbert_config *modernbert, fc_bert_config *bert) {
     char *path = fc_path_join(dir, "config.json");
     cJSON *root = NULL;
     fc_error ignored;
-    int ok = fc_json_load_file(path, &root, &ignored) == 0;
+    int kind = 0;
     const char *type = NULL;
-    ok = ok && fc_json_require_string(root, "model_type", path, &type, &ignored) == 0 &&
-         strcmp(type, "modernbert") == 0 &&
-         fc_modernbert_config_parse(root, path, config, &ignored) == 0;
+    if (fc_json_load_file(path, &root, &ignored) == 0 &&
+        fc_json_require_string(root, "model_type", path, &type, &ignored) == 0) {
+        if (strcmp(type, "modernbert") == 0 &&
+            fc_modernbert_config_parse(root, path, modernbert, &ignored) == 0)
+            kind = 1;
+        else if ((strcmp(type, "bert") == 0 || strcmp(type, "roberta") == 0) &&
+                 fc_bert_config_parse(root, path, bert, &ignored) == 0)
+            kind = 2;
+    }
     cJSON_Delete(root);
     free(path);
-    return ok;
+    return kind;
 }
 
 // Tokens transformers would run: each batch in data order padded to its longest pair.
@@ -118,15 +125,19 @@ int fc_bench_run(fc_model *model, const char *model_dir, const fc_pair *pairs, s
 
     result->peak_rss_bytes = fc_peak_rss_bytes(); // before the GEMM probe's own buffers
     fc_modernbert_config config;
-    if (read_modernbert_config(model_dir, &config)) {
+    fc_bert_config bert;
+    int kind = read_config(model_dir, &config, &bert);
+    if (kind != 0) {
         // FLOPs add up per sequence, whatever the batching.
         for (size_t i = 0; i < n; i++) {
             int32_t offsets[2] = {0, (int32_t)encoded[i].len};
-            fc_flop_count f = fc_modernbert_flops(&config, offsets, 1, num_labels);
+            fc_flop_count f = kind == 1 ? fc_modernbert_flops(&config, offsets, 1, num_labels)
+                                        : fc_bert_flops(&bert, offsets, 1, num_labels);
             result->flops += f.linear + f.attention;
         }
         result->gflops = result->flops / result->forward_seconds / 1e9;
-        if (options->gemm_tokens > 0)
+        // The GEMM probe runs ModernBERT's layer shapes; for BERT the rate is not measured.
+        if (options->gemm_tokens > 0 && kind == 1)
             result->gemm_gflops = fc_measure_gemm_gflops(&config, options->gemm_tokens, 3);
     }
     rc = 0;

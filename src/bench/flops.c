@@ -30,3 +30,15 @@ fc_flop_count fc_modernbert_flops(const fc_modernbert_config *c, const int32_t *
     }
     return f;
 }
+
+fc_flop_count fc_bert_flops(const fc_bert_config *c, const int32_t *offsets, int n_seqs,
+                            int num_labels) {
+    double H = c->hidden_size, I = c->intermediate_size;
+    double tokens = offsets[n_seqs] - offsets[0];
+    fc_flop_count f = {0.0, 0.0};
+    f.linear = 2.0 * tokens * c->num_layers * (3 * H * H + H * H + 2 * I * H);
+    f.linear += 2.0 * n_seqs * (H * H + H * num_labels);
+    for (int s = 0; s < n_seqs; s++)
+        f.attention += 4.0 * H * c->num_layers * visible_keys(offsets[s + 1] - offsets[s], -1);
+    return f;
+}
