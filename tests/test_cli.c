@@ -259,9 +259,14 @@ static void test_usage_errors(void) {
         CHECK(r.out[0] == '\0');
         cli_result_free(&r);
 
-        snprintf(args, sizeof args, "%s a b", command_names[c]);
-        r = run_cli(args, NULL);
-        CHECK(r.status == 2 && contains(r.err, "missing --model"));
+        // Without --model the default model is used: $FINECAT_MODEL names it here, so a
+        // folder that does not exist must fail to load, naming itself.
+        // (predict takes no positional arguments.)
+        snprintf(args, sizeof args, c == 1 ? "%s" : "%s a b", command_names[c]);
+        setenv("FINECAT_MODEL", "/nonexistent-default-model", 1);
+        r = run_cli(args, "");
+        unsetenv("FINECAT_MODEL");
+        CHECK(r.status == 1 && contains(r.err, "/nonexistent-default-model"));
         cli_result_free(&r);
 
         snprintf(args, sizeof args, "%s a b --model", command_names[c]);
