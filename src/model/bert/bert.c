@@ -11,6 +11,7 @@
 #include "kernels/cpu/dropout.h"
 #include "kernels/cpu/kernels.h"
 #include "util/alloc.h"
+#include "util/arena.h"
 #include "util/error.h"
 
 // Dropout sites, for fc_dropout_site_seed: per layer, and the layer numbers of the two sites
@@ -34,51 +35,40 @@ void fc_bert_acts_free(fc_bert_acts *a) {
     a->per_layer = per_layer;
 }
 
-typedef struct arena_cursor {
-    float *base;
-    size_t used;
-} arena_cursor;
-
-static float *carve(arena_cursor *cur, size_t count) {
-    float *p = cur->base ? cur->base + cur->used : NULL;
-    cur->used += count;
-    return p;
-}
-
 // Lays the buffers out in one arena (base NULL: only counts). Inference aliases every buffer
 // whose value is dead when the next one is written: the stream x is normed in place, one
 // scratch row serves both residual sums and GELU runs in place: 6·H + I floats a token.
 static size_t plan_arena(fc_bert_acts *a, const fc_bert_config *c, size_t T, size_t B,
                          float *base) {
     size_t H = (size_t)c->hidden_size, I = (size_t)c->intermediate_size;
-    arena_cursor cur = {base, 0};
+    fc_arena_cursor cur = {base, 0};
     if (!a->per_layer) {
-        float *x = carve(&cur, T * H), *qkv = carve(&cur, T * 3 * H);
-        float *context = carve(&cur, T * H), *sum = carve(&cur, T * H);
-        float *inter = carve(&cur, T * I);
+        float *x = fc_arena_carve(&cur, T * H), *qkv = fc_arena_carve(&cur, T * 3 * H);
+        float *context = fc_arena_carve(&cur, T * H), *sum = fc_arena_carve(&cur, T * H);
+        float *inter = fc_arena_carve(&cur, T * I);
         a->emb_sum = sum;
         a->encoded = x;
         for (int l = 0; l < c->num_layers; l++)
             a->layers[l] = (fc_bert_layer_acts){x, qkv, context, sum, x, inter, inter, sum};
     } else {
-        a->emb_sum = carve(&cur, T * H);
+        a->emb_sum = fc_arena_carve(&cur, T * H);
         for (int l = 0; l < c->num_layers; l++) {
             fc_bert_layer_acts *L = &a->layers[l];
-            L->input = carve(&cur, T * H);
-            L->qkv = carve(&cur, T * 3 * H);
-            L->context = carve(&cur, T * H);
-            L->attn_sum = carve(&cur, T * H);
-            L->attn_normed = carve(&cur, T * H);
-            L->inter_pre = carve(&cur, T * I);
-            L->inter_act = carve(&cur, T * I);
-            L->ffn_sum = carve(&cur, T * H);
+            L->input = fc_arena_carve(&cur, T * H);
+            L->qkv = fc_arena_carve(&cur, T * 3 * H);
+            L->context = fc_arena_carve(&cur, T * H);
+            L->attn_sum = fc_arena_carve(&cur, T * H);
+            L->attn_normed = fc_arena_carve(&cur, T * H);
+            L->inter_pre = fc_arena_carve(&cur, T * I);
+            L->inter_act = fc_arena_carve(&cur, T * I);
+            L->ffn_sum = fc_arena_carve(&cur, T * H);
         }
-        a->encoded = carve(&cur, T * H);
+        a->encoded = fc_arena_carve(&cur, T * H);
     }
-    a->cls = carve(&cur, B * H);
-    a->head_in = carve(&cur, B * H);
-    a->head_act = carve(&cur, B * H);
-    a->head_out = carve(&cur, B * H);
+    a->cls = fc_arena_carve(&cur, B * H);
+    a->head_in = fc_arena_carve(&cur, B * H);
+    a->head_act = fc_arena_carve(&cur, B * H);
+    a->head_out = fc_arena_carve(&cur, B * H);
     return cur.used;
 }
 

@@ -12,6 +12,7 @@
 #include "kernels/cpu/kernels.h"
 #include "model/modernbert/modernbert_weights.h"
 #include "util/alloc.h"
+#include "util/arena.h"
 #include "util/error.h"
 
 struct fc_modernbert {
@@ -72,18 +73,6 @@ void fc_modernbert_acts_free(fc_modernbert_acts *a) {
     a->per_layer = per_layer;
 }
 
-// Hands out consecutive slices of an arena; with base NULL it only counts.
-typedef struct arena_cursor {
-    float *base;
-    size_t used; // floats
-} arena_cursor;
-
-static float *carve(arena_cursor *cur, size_t count) {
-    float *p = cur->base ? cur->base + cur->used : NULL;
-    cur->used += count;
-    return p;
-}
-
 // Lays the float buffers out in one arena and returns its size in floats; with base NULL it
 // only counts. Inference aliases every buffer whose value is dead by the time the next one is
 // written (the residual stream is updated in place and one "normed" buffer serves both norms
@@ -91,37 +80,37 @@ static float *carve(arena_cursor *cur, size_t count) {
 static size_t plan_arena(fc_modernbert_acts *a, const fc_modernbert_config *c, size_t T,
                          size_t B, float *base) {
     size_t H = (size_t)c->hidden_size, I = (size_t)c->intermediate_size;
-    arena_cursor cur = {base, 0};
+    fc_arena_cursor cur = {base, 0};
     if (!a->per_layer) {
-        float *x = carve(&cur, T * H), *normed = carve(&cur, T * H);
-        float *qkv = carve(&cur, T * 3 * H), *context = carve(&cur, T * H);
-        float *mlp_in = carve(&cur, T * 2 * I), *mlp_act = carve(&cur, T * I);
+        float *x = fc_arena_carve(&cur, T * H), *normed = fc_arena_carve(&cur, T * H);
+        float *qkv = fc_arena_carve(&cur, T * 3 * H), *context = fc_arena_carve(&cur, T * H);
+        float *mlp_in = fc_arena_carve(&cur, T * 2 * I), *mlp_act = fc_arena_carve(&cur, T * I);
         a->embedded = a->encoded = a->hidden = x;
         a->projected = normed;
         for (int l = 0; l < c->num_layers; l++)
             a->layers[l] = (fc_modernbert_layer_acts){x, normed, qkv, context, x, normed, mlp_in,
                                                       mlp_act};
     } else {
-        a->embedded = carve(&cur, T * H);
+        a->embedded = fc_arena_carve(&cur, T * H);
         for (int l = 0; l < c->num_layers; l++) {
             fc_modernbert_layer_acts *L = &a->layers[l];
-            L->input = carve(&cur, T * H);
-            L->attn_normed = carve(&cur, T * H);
-            L->qkv = carve(&cur, T * 3 * H);
-            L->context = carve(&cur, T * H);
-            L->residual = carve(&cur, T * H);
-            L->mlp_normed = carve(&cur, T * H);
-            L->mlp_in = carve(&cur, T * 2 * I);
-            L->mlp_act = carve(&cur, T * I);
+            L->input = fc_arena_carve(&cur, T * H);
+            L->attn_normed = fc_arena_carve(&cur, T * H);
+            L->qkv = fc_arena_carve(&cur, T * 3 * H);
+            L->context = fc_arena_carve(&cur, T * H);
+            L->residual = fc_arena_carve(&cur, T * H);
+            L->mlp_normed = fc_arena_carve(&cur, T * H);
+            L->mlp_in = fc_arena_carve(&cur, T * 2 * I);
+            L->mlp_act = fc_arena_carve(&cur, T * I);
         }
-        a->encoded = carve(&cur, T * H);
-        a->hidden = carve(&cur, T * H);
-        a->projected = carve(&cur, T * H);
+        a->encoded = fc_arena_carve(&cur, T * H);
+        a->hidden = fc_arena_carve(&cur, T * H);
+        a->projected = fc_arena_carve(&cur, T * H);
     }
-    a->pooled = carve(&cur, B * H);
-    a->head_dense = carve(&cur, B * H);
-    a->head_act = carve(&cur, B * H);
-    a->head_out = carve(&cur, B * H);
+    a->pooled = fc_arena_carve(&cur, B * H);
+    a->head_dense = fc_arena_carve(&cur, B * H);
+    a->head_act = fc_arena_carve(&cur, B * H);
+    a->head_out = fc_arena_carve(&cur, B * H);
     return cur.used;
 }
 
