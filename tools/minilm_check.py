@@ -22,7 +22,7 @@ import torch
 from transformers import AutoTokenizer, BertForSequenceClassification
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures"))
-from real_pairs import shared_data_dir, sources  # noqa: E402
+from real_pairs import shared_data_dir, spread_pairs  # noqa: E402
 
 SEED = 1234
 N_PAIRS = 256
@@ -32,15 +32,7 @@ LABELS = {0: "entailment", 1: "neutral", 2: "contradiction"}
 def main():
     base = sys.argv[1] if len(sys.argv) > 1 else "build/recipe/base/all-MiniLM-L6-v2"
     finecat = os.environ.get("FINECAT_BIN", "build/finecat")
-    # N_PAIRS real pairs, spread evenly over every source file and over each file; small
-    # sources give all they have and the large ones fill the rest.
-    by_source = sorted((list(rows) for _, rows in sources(shared_data_dir())), key=len)
-    pairs = []
-    for k, rows in enumerate(by_source):
-        left = len(by_source) - k
-        want = min(len(rows), -(-(N_PAIRS - len(pairs)) // left))
-        step = max(1, len(rows) // want)
-        pairs += [{"premise": p, "hypothesis": h} for p, h in rows[::step][:want]]
+    pairs = spread_pairs(shared_data_dir(), N_PAIRS)
     with tempfile.TemporaryDirectory() as out:
         torch.manual_seed(SEED)
         model = BertForSequenceClassification.from_pretrained(
