@@ -121,8 +121,15 @@ static void drop_hidden_size(cJSON *root) {
 static void string_layers(cJSON *root) {
     cJSON_ReplaceItemInObject(root, "num_hidden_layers", cJSON_CreateString("five"));
 }
-static void deberta_type(cJSON *root) {
-    cJSON_ReplaceItemInObject(root, "model_type", cJSON_CreateString("bert"));
+static void unknown_type(cJSON *root) {
+    cJSON_ReplaceItemInObject(root, "model_type", cJSON_CreateString("gpt2"));
+}
+// "id2label": {} with no label2id and no num_labels once crashed the label mapping (issue 14):
+// it now means the default two labels, which the checkpoint's classifier then contradicts.
+static void empty_id2label(cJSON *root) {
+    cJSON_ReplaceItemInObject(root, "id2label", cJSON_CreateObject());
+    cJSON_DeleteItemFromObject(root, "label2id");
+    cJSON_DeleteItemFromObject(root, "num_labels");
 }
 static void bad_id2label(cJSON *root) {
     cJSON *map = cJSON_CreateObject();
@@ -184,7 +191,8 @@ static void test_broken_configs(void) {
     } cases[] = {
         {drop_hidden_size, "config.json", "missing key \"hidden_size\""},
         {string_layers, "config.json", "\"num_hidden_layers\" must be a number"},
-        {deberta_type, "config.json", "model_type \"bert\" is not supported"},
+        {unknown_type, "config.json", "model_type \"gpt2\" is not supported"},
+        {empty_id2label, "model.safetensors", "shape"},
         {bad_id2label, "config.json", "id2label key \"7\""},
         {wrong_hidden_size, "model.safetensors", "shape"},
         {tanh_activation, "config.json", "gelu_pytorch_tanh"},

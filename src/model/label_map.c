@@ -43,7 +43,9 @@ int fc_label_map_parse(const cJSON *config, const char *path, fc_label_map *out,
     out->count = num_labels;
     out->names = fc_calloc((size_t)num_labels, sizeof *out->names);
     out->canonical = fc_calloc((size_t)num_labels, sizeof *out->canonical);
-    if (id2label && cJSON_IsObject(id2label)) {
+    // An empty id2label names nothing: the labels are LABEL_i, as without one (a config with
+    // "id2label": {} once crashed here, issue 14).
+    if (id2label && cJSON_IsObject(id2label) && cJSON_GetArraySize(id2label) > 0) {
         const cJSON *item;
         cJSON_ArrayForEach(item, id2label) {
             int id;
