@@ -201,6 +201,12 @@ static void test_load_errors(void) {
     write_file(json, "{\"normalizer\": {\"type\": \"NFKC\"}, \"model\": {\"type\": \"BPE\", "
                      "\"vocab\": {}, \"merges\": []}}");
     CHECK(load_message_contains(dir, "normalizer type \"NFKC\" is not supported"));
+    // An added token whose content is invalid UTF-8 under an NFC normalizer: once a use after
+    // free (issue 14); now an error naming the token by id, without its bytes.
+    write_file(json, "{\"normalizer\": {\"type\": \"NFC\"}, \"added_tokens\": [{\"id\": 7, "
+                     "\"content\": \"\xff\xfe\", \"normalized\": true}], \"model\": {\"type\": "
+                     "\"BPE\", \"vocab\": {\"a\": 0}, \"merges\": []}}");
+    CHECK(load_message_contains(dir, "added token with id 7"));
     write_file(json, "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0}, \"merges\": []}}");
     char *config = fc_path_join(dir, "tokenizer_config.json");
     write_file(config, "{\"model_max_length\": ");

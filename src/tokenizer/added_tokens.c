@@ -106,9 +106,12 @@ int fc_added_tokens_load(fc_added_tokens *added, const cJSON *array,
             continue;
         }
         if (fc_normalize(normalizer, t->content, strlen(t->content), &pattern, err)) {
+            // Named by id, not content: the content may be the invalid UTF-8 that failed, and
+            // it is freed below (issue 14 found a use after free here).
+            fc_fail_prefix(err, "%s: added token with id %d", path, (int)t->id);
             fc_textbuf_free(&pattern);
             fc_added_tokens_free(added);
-            return fc_fail_prefix(err, "%s: added token \"%s\"", path, t->content);
+            return -1;
         }
         if (pattern.len) trie_insert(&added->normalized, pattern.data, pattern.len, i);
     }
