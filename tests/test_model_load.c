@@ -137,6 +137,12 @@ static void bad_id2label(cJSON *root) {
     cJSON_AddStringToObject(map, "7", "neutral");
     cJSON_ReplaceItemInObject(root, "id2label", map);
 }
+static void huge_hidden_size(cJSON *root) {
+    cJSON_ReplaceItemInObject(root, "hidden_size", cJSON_CreateNumber(1e9));
+}
+static void zero_local_attention(cJSON *root) {
+    cJSON_ReplaceItemInObject(root, "local_attention", cJSON_CreateNumber(0));
+}
 static void wrong_hidden_size(cJSON *root) {
     cJSON_ReplaceItemInObject(root, "hidden_size", cJSON_CreateNumber(32));
 }
@@ -193,6 +199,8 @@ static void test_broken_configs(void) {
         {string_layers, "config.json", "\"num_hidden_layers\" must be a number"},
         {unknown_type, "config.json", "model_type \"gpt2\" is not supported"},
         {empty_id2label, "model.safetensors", "shape"},
+        {huge_hidden_size, "config.json", "beyond any ModernBERT"},
+        {zero_local_attention, "config.json", "local_attention must be at least 2"},
         {bad_id2label, "config.json", "id2label key \"7\""},
         {wrong_hidden_size, "model.safetensors", "shape"},
         {tanh_activation, "config.json", "gelu_pytorch_tanh"},

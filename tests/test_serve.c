@@ -400,6 +400,13 @@ static void test_errors(const server *s) {
     expect_error(s, "POST", "/zero-shot", "{\"inputs\": \"t\", \"parameters\": {\"candidate_labels\": [\"a\", 2]}}", 422, "validation");
     expect_error(s, "POST", "/zero-shot", "{\"inputs\": \"t\", \"parameters\": {\"candidate_labels\": [\"a\"], \"multi_label\": 1}}", 422, "validation");
     expect_error(s, "POST", "/check", "{\"context\": \"c\", \"answer\": \"A.\", \"support_threshold\": \"high\"}", 422, "validation");
+    {   // 1e400 overflows to infinity: refused as such, not as "not a number" (issue 14).
+        const char *body = "{\"context\": \"c\", \"answer\": \"A.\", \"support_threshold\": 1e400}";
+        http_result r = http(s, "POST", "/check", body, strlen(body));
+        check_error(&r, 422, "validation", body);
+        CHECK(strstr(r.body, "finite") != NULL);
+        http_result_free(&r);
+    }
     // Missing fields.
     expect_error(s, "POST", "/predict", "{}", 422, "validation");
     expect_error(s, "POST", "/zero-shot", "{\"inputs\": \"t\"}", 422, "validation");

@@ -253,9 +253,13 @@ void fc_zeroshot_request_free(fc_zeroshot_request *request) {
 static int optional_threshold(const cJSON *object, const char *name, float *out, fc_reply *reply) {
     const cJSON *item = cJSON_GetObjectItemCaseSensitive(object, name);
     if (!item || cJSON_IsNull(item)) return 0;
-    if (!cJSON_IsNumber(item) || !isfinite(item->valuedouble))
+    if (!cJSON_IsNumber(item))
         return fc_reply_error(reply, HTTP_UNPROCESSABLE, "validation",
                               "\"%s\" must be a number, not %s", name, type_name(item));
+    // 1e400 parses as infinity: a number, but no probability (issue 14).
+    if (!isfinite(item->valuedouble))
+        return fc_reply_error(reply, HTTP_UNPROCESSABLE, "validation",
+                              "\"%s\" must be a finite number (it overflows a double)", name);
     *out = (float)item->valuedouble;
     return 0;
 }

@@ -78,6 +78,12 @@ int fc_modernbert_config_parse(const cJSON *root, const char *path, fc_modernber
     if (c->num_layers < 1 || c->num_layers > FC_MODERNBERT_MAX_LAYERS)
         return fc_fail(err, "%s: num_hidden_layers must be in 1..%d", path,
                        FC_MODERNBERT_MAX_LAYERS);
+    // Sizes no ModernBERT has, refused by name before anything is allocated from them (a
+    // hidden_size of 1e9 once surfaced as an out-of-memory of 2e14 bytes, issue 14).
+    if (c->hidden_size > 65536 || c->intermediate_size > 262144 || c->vocab_size > 4000000)
+        return fc_fail(err, "%s: hidden_size %d, intermediate_size %d or vocab_size %d is beyond "
+                            "any ModernBERT", path, c->hidden_size, c->intermediate_size,
+                       c->vocab_size);
     if (c->hidden_size % c->num_heads != 0)
         return fc_fail(err, "%s: hidden_size %d is not a multiple of num_attention_heads %d", path,
                        c->hidden_size, c->num_heads);
@@ -103,6 +109,10 @@ int fc_modernbert_config_parse(const cJSON *root, const char *path, fc_modernber
         check_gelu(root, "classifier_activation", path, err))
         return -1;
     c->norm_eps = (float)eps;
+    // A window of 0 or less would let a query see no key at all (issue 14).
+    if (local_attention < 2)
+        return fc_fail(err, "%s: local_attention must be at least 2, not %d", path,
+                       local_attention);
     c->local_window = local_attention / 2;
     c->global_rope_theta = (float)global_theta;
     c->local_rope_theta = (float)local_theta;
