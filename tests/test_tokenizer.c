@@ -201,6 +201,9 @@ static void test_load_errors(void) {
     write_file(json, "{\"normalizer\": {\"type\": \"NFKC\"}, \"model\": {\"type\": \"BPE\", "
                      "\"vocab\": {}, \"merges\": []}}");
     CHECK(load_message_contains(dir, "normalizer type \"NFKC\" is not supported"));
+    // A vocabulary id of 2^31 - 1 once overflowed the id count (issue 14).
+    write_file(json, "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 2147483647}, \"merges\": []}}");
+    CHECK(load_message_contains(dir, "model.vocab[\"a\"] is not a valid id"));
     // An added token whose content is invalid UTF-8 under an NFC normalizer: once a use after
     // free (issue 14); now an error naming the token by id, without its bytes.
     write_file(json, "{\"normalizer\": {\"type\": \"NFC\"}, \"added_tokens\": [{\"id\": 7, "

@@ -5,6 +5,7 @@
 
 #include "tokenizer/textbuf.h"
 #include "tokenizer/utf8.h"
+#include "tokenizer/vocab.h"
 #include "util/alloc.h"
 #include "util/error.h"
 
@@ -52,25 +53,7 @@ static void merge_insert(fc_bpe *bpe, int32_t left, int32_t right, uint32_t rank
 }
 
 static int load_vocab(fc_bpe *bpe, const cJSON *vocab, const char *path, fc_error *err) {
-    if (!cJSON_IsObject(vocab)) return fc_fail(err, "%s: model.vocab is missing or not an object", path);
-    int n = cJSON_GetArraySize(vocab);
-    fc_strmap_init(&bpe->vocab, (size_t)n);
-    int32_t max_id = -1;
-    for (const cJSON *item = vocab->child; item; item = item->next) {
-        if (!cJSON_IsNumber(item) || item->valuedouble < 0 || item->valuedouble > 2147483647.0)
-            return fc_fail(err, "%s: model.vocab[\"%s\"] is not a valid id", path, item->string);
-        int32_t id = (int32_t)item->valuedouble;
-        fc_strmap_put(&bpe->vocab, item->string, strlen(item->string), id);
-        if (id > max_id) max_id = id;
-    }
-    bpe->id_count = max_id + 1;
-    bpe->id_to_token = fc_calloc((size_t)bpe->id_count + 1, sizeof *bpe->id_to_token);
-    for (const cJSON *item = vocab->child; item; item = item->next) {
-        int32_t id = (int32_t)item->valuedouble;
-        free(bpe->id_to_token[id]);
-        bpe->id_to_token[id] = fc_strdup(item->string);
-    }
-    return 0;
+    return fc_vocab_load(vocab, path, &bpe->vocab, &bpe->id_to_token, &bpe->id_count, NULL, err);
 }
 
 // A merge is either "left right" (older files: split at the first space) or ["left", "right"].

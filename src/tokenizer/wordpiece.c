@@ -4,30 +4,13 @@
 #include <string.h>
 
 #include "tokenizer/utf8.h"
+#include "tokenizer/vocab.h"
 #include "util/alloc.h"
 #include "util/error.h"
 
 static int load_vocab(fc_wordpiece *wp, const cJSON *vocab, const char *path, fc_error *err) {
-    if (!cJSON_IsObject(vocab)) return fc_fail(err, "%s: model.vocab is missing or not an object", path);
-    fc_strmap_init(&wp->vocab, (size_t)cJSON_GetArraySize(vocab));
-    int32_t max_id = -1;
-    for (const cJSON *item = vocab->child; item; item = item->next) {
-        if (!cJSON_IsNumber(item) || item->valuedouble < 0 || item->valuedouble > 2147483647.0)
-            return fc_fail(err, "%s: model.vocab[\"%s\"] is not a valid id", path, item->string);
-        int32_t id = (int32_t)item->valuedouble;
-        size_t len = strlen(item->string);
-        fc_strmap_put(&wp->vocab, item->string, len, id);
-        if (id > max_id) max_id = id;
-        if (len > wp->longest_token) wp->longest_token = len;
-    }
-    wp->id_count = max_id + 1;
-    wp->id_to_token = fc_calloc((size_t)wp->id_count + 1, sizeof *wp->id_to_token);
-    for (const cJSON *item = vocab->child; item; item = item->next) {
-        int32_t id = (int32_t)item->valuedouble;
-        free(wp->id_to_token[id]);
-        wp->id_to_token[id] = fc_strdup(item->string);
-    }
-    return 0;
+    return fc_vocab_load(vocab, path, &wp->vocab, &wp->id_to_token, &wp->id_count,
+                         &wp->longest_token, err);
 }
 
 int fc_wordpiece_load(fc_wordpiece *wp, const cJSON *model, const char *path, fc_error *err) {
