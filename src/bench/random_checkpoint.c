@@ -95,7 +95,7 @@ static void add_classifier(cJSON *config) {
     cJSON *label2id = cJSON_AddObjectToObject(config, "label2id");
     const char *names[3] = {"entailment", "neutral", "contradiction"};
     for (int i = 0; i < 3; i++) {
-        char key[8];
+        char key[16]; // room for any int, so the compiler sees no truncation
         snprintf(key, sizeof key, "%d", i);
         cJSON_AddStringToObject(id2label, key, names[i]);
         cJSON_AddNumberToObject(label2id, names[i], i);
