@@ -27,6 +27,7 @@ done
 echo "shipping $best"
 
 rm -rf "$DEST"
+mkdir -p "$(dirname "$DEST")"
 "$FINECAT" convert --model "$WORK/$best/model" --out "$DEST" --dtype f16
 
 # The regression floor: the shipped (f16) model's accuracy per column of the fixed sample.
@@ -45,10 +46,14 @@ cat tests/fixtures/shipped/expected.json
 
 # Figures and curves for the README.
 mkdir -p "$RESULTS"
+evaluated=()
 for m in "${MODELS[@]}"; do
-    cp "$WORK/eval-$m.json" "$RESULTS/eval-$m.json"
     cp "$WORK/$m/train_log.csv" "$RESULTS/train_log-$m.csv"
     cp "$WORK/$m/train_plot.svg" "$RESULTS/train_plot-$m.svg"
+    if [ -e "$WORK/eval-$m.json" ]; then
+        cp "$WORK/eval-$m.json" "$RESULTS/eval-$m.json"
+        evaluated+=("$m")
+    fi
 done
 cp "$WORK/score_hist.svg" "$WORK/hist.json" "$WORK/select.json" "$WORK/flag.json" "$RESULTS/"
 cp "$WORK/bigcat/report.md" "$RESULTS/bigcat_report.md"
@@ -58,7 +63,7 @@ cp "$WORK/bigcat/report.md" "$RESULTS/bigcat_report.md"
     printf ' | mean | samples/s | peak MB |\n|---|'
     jq -r '[.models[0].datasets[] | "---:"] | join("|")' "$WORK/eval-teacher.json" | tr -d '\n'
     printf '|---:|---:|---:|\n'
-    for m in "${MODELS[@]}"; do
+    for m in "${evaluated[@]}"; do
         jq -r --arg m "$m" '.models[0] | "| \($m) | " +
             ([.datasets[].accuracy * 1000 | round / 10 | tostring] | join(" | ")) +
             " | \(([.datasets[].accuracy] | add / length) * 1000 | round / 10)" +
