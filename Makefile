@@ -36,9 +36,9 @@ TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 
 # Debian packages: OpenMP (with gcc), cJSON, PCRE2 (the tokenizer's
 # Unicode regex), utf8proc (NFC), libmicrohttpd (the server), oneDNN (the fp32 and int8 GEMMs), curl
-# (server tests).
+# (server tests), jq (recipe/ship.sh and the README's examples).
 DEBIAN_PACKAGES := build-essential pkg-config libcjson-dev libpcre2-dev \
-                   libutf8proc-dev libmicrohttpd-dev libdnnl-dev curl
+                   libutf8proc-dev libmicrohttpd-dev libdnnl-dev curl jq
 
 .PHONY: all test asan clean deps model
 all: $(BUILD)/finecat $(BUILD)/finecat_tests
@@ -70,7 +70,7 @@ asan:
 
 # The FineCat recipe on real weights (issue 13): base model, BigCat, pilot, curation, teacher,
 # students, evaluation (recipe/run.sh, resumable), then the best student shipped as
-# models/finecat-nli-minilm (recipe/ship.sh). Hours of CPU; needs pip (for the base) and jq.
+# models/finecat-nli-minilm (recipe/ship.sh). Hours of CPU; needs pip (for the base) and jq (make deps installs it).
 model: all
 	recipe/run.sh
 	recipe/ship.sh
