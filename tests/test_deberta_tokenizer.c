@@ -17,6 +17,7 @@
 #include "finecat.h"
 #include "fixture_lines.h"
 #include "harness.h"
+#include "nli_sources.h"
 #include "tokenizer/model.h"
 #include "tokenizer/precompiled.h"
 #include "tokenizer/spm_model.h"
@@ -177,155 +178,6 @@ static int check_rows(const fc_tokenizer *tok, const cJSON *rows, const char *wh
     return n;
 }
 
-// --- the shared NLI sources, read as tools/fixtures/tokens.py reads them -----------------------
-
-typedef struct source_rows {
-    char **a, **b;
-    size_t count, cap;
-    fixture_lines files[2];
-    cJSON *json; // keeps the JSONL strings alive
-} source_rows;
-
-static void rows_push(source_rows *r, char *a, char *b) {
-    if (r->count == r->cap) {
-        r->cap = r->cap ? r->cap * 2 : 1024;
-        r->a = realloc(r->a, r->cap * sizeof *r->a);
-        r->b = realloc(r->b, r->cap * sizeof *r->b);
-    }
-    r->a[r->count] = a;
-    r->b[r->count++] = b;
-}
-
-static int column_of(char **fields, int n, const char *name) {
-    for (int i = 0; i < n; i++)
-        if (strcmp(fields[i], name) == 0) return i;
-    return -1;
-}
-
-static int split_tabs(char *line, char **fields, int max) {
-    int n = 0;
-    fields[n++] = line;
-    for (char *p = line; *p && n < max; p++) {
-        if (*p == '\t') {
-            *p = '\0';
-            fields[n++] = p + 1;
-        }
-    }
-    return n;
-}
-
-// RFC 4180 record: quoted fields may hold commas, line breaks and "" for a quote. Unquotes in
-// place; returns the start of the next record.
-static char *csv_record(char *p, char *end, char **fields, int *n, int max) {
-    *n = 0;
-    while (p < end) {
-        char *w = p, *start = p;
-        if (*p == '"') {
-            for (p++; p < end;) {
-                if (*p == '"' && p + 1 < end && p[1] == '"') {
-                    *w++ = '"';
-                    p += 2;
-                } else if (*p == '"') {
-                    p++;
-                    break;
-                } else {
-                    *w++ = *p++;
-                }
-            }
-        } else {
-            while (p < end && *p != ',' && *p != '\n' && *p != '\r') *w++ = *p++;
-        }
-        char sep = p < end ? *p : '\n';
-        *w = '\0';
-        if (*n < max) fields[(*n)++] = start;
-        if (sep == ',') {
-            p++;
-            continue;
-        }
-        if (sep == '\r') p++;
-        if (p < end && *p == '\n') p++;
-        break;
-    }
-    return p;
-}
-
-static int load_source(const cJSON *src, source_rows *r) {
-    memset(r, 0, sizeof *r);
-    const char *path = json_string(src, "path"), *fmt = json_string(src, "format");
-    const char *fa = json_string(src, "a"), *fb = json_string(src, "b");
-    if (!path || !fmt || !fa || !fb) return -1;
-    char *full = fc_path_join(fc_test_shared_data_dir(), path);
-    int rc = 0;
-    char *fields[64];
-    if (strcmp(fmt, "lines") == 0) {
-        char *pa = fc_path_join(full, fa), *pb = fc_path_join(full, fb);
-        rc = fixture_lines_read(pa, &r->files[0]) || fixture_lines_read(pb, &r->files[1]) ? -1 : 0;
-        for (size_t i = 0; rc == 0 && i < r->files[0].count && i < r->files[1].count; i++)
-            rows_push(r, r->files[0].items[i], r->files[1].items[i]);
-        free(pa);
-        free(pb);
-    } else if (strcmp(fmt, "csv") == 0) {
-        fc_error err;
-        size_t size;
-        if (fc_read_file(full, &r->files[0].data, &size, &err)) {
-            rc = -1;
-        } else {
-            char *p = r->files[0].data, *end = p + size;
-            int n;
-            p = csv_record(p, end, fields, &n, 64);
-            int ia = column_of(fields, n, fa), ib = column_of(fields, n, fb);
-            while (rc == 0 && p < end) {
-                p = csv_record(p, end, fields, &n, 64);
-                if (n == 1 && fields[0][0] == '\0') continue;
-                if (ia < 0 || ib < 0 || ia >= n || ib >= n) rc = -1;
-                else rows_push(r, fields[ia], fields[ib]);
-            }
-        }
-    } else if (fixture_lines_read(full, &r->files[0])) {
-        rc = -1;
-    } else if (strcmp(fmt, "jsonl") == 0) {
-        r->json = cJSON_CreateArray();
-        for (size_t i = 0; rc == 0 && i < r->files[0].count; i++) {
-            if (r->files[0].items[i][0] == '\0') continue;
-            cJSON *obj = cJSON_Parse(r->files[0].items[i]);
-            if (!obj) {
-                rc = -1;
-                break;
-            }
-            cJSON_AddItemToArray(r->json, obj);
-            const char *a = json_string(obj, fa), *b = json_string(obj, fb);
-            rows_push(r, (char *)(a ? a : ""), (char *)(b ? b : ""));
-        }
-    } else if (strcmp(fmt, "tsv_header") == 0 || strcmp(fmt, "tsv") == 0) {
-        int ia = atoi(fa), ib = atoi(fb);
-        size_t first = 0;
-        if (strcmp(fmt, "tsv_header") == 0 && r->files[0].count > 0) {
-            int n = split_tabs(r->files[0].items[0], fields, 64);
-            ia = column_of(fields, n, fa);
-            ib = column_of(fields, n, fb);
-            first = 1;
-        }
-        for (size_t i = first; rc == 0 && i < r->files[0].count; i++) {
-            int n = split_tabs(r->files[0].items[i], fields, 64);
-            if (ia < 0 || ib < 0 || ia >= n || ib >= n) rc = -1;
-            else rows_push(r, fields[ia], fields[ib]);
-        }
-    } else {
-        rc = -1;
-    }
-    if (rc) fprintf(stderr, "cannot read source %s (%s)\n", full, fmt);
-    free(full);
-    return rc;
-}
-
-static void source_free(source_rows *r) {
-    free(r->a);
-    free(r->b);
-    fixture_lines_free(&r->files[0]);
-    fixture_lines_free(&r->files[1]);
-    cJSON_Delete(r->json);
-}
-
 // --- the spm.model reader ----------------------------------------------------------------------
 
 static void test_spm_model_fields(void) {
@@ -437,11 +289,11 @@ static void test_nli_bulk(const fc_tokenizer *tok, int timed) {
     }
     const cJSON *sources = cJSON_GetObjectItemCaseSensitive(meta, "sources");
     int source_count = cJSON_GetArraySize(sources);
-    source_rows *loaded = calloc((size_t)source_count, sizeof *loaded);
+    nli_source *loaded = calloc((size_t)source_count, sizeof *loaded);
     int *ok_source = calloc((size_t)source_count, sizeof *ok_source), k = 0, families = 0;
     const cJSON *src;
     cJSON_ArrayForEach(src, sources) {
-        ok_source[k] = load_source(src, &loaded[k]) == 0;
+        ok_source[k] = nli_source_load(src, &loaded[k]) == 0;
         CHECK(ok_source[k]);
         k++;
     }
@@ -514,7 +366,7 @@ static void test_nli_bulk(const fc_tokenizer *tok, int timed) {
     fc_ids_free(&ids);
     fc_ids_free(&lf);
     fc_ids_free(&of);
-    for (int i = 0; i < source_count; i++) source_free(&loaded[i]);
+    for (int i = 0; i < source_count; i++) nli_source_free(&loaded[i]);
     free(loaded);
     free(ok_source);
     cJSON_Delete(rows);
