@@ -332,9 +332,13 @@ static void test_ingest_real_files(void) {
         CHECK(ok);
     }
     // Splits from the file names; the TextFooler files name none.
-    CHECK(strcmp(stats.files[0].split, "dev") == 0 && strcmp(stats.files[1].split, "test") == 0);
-    CHECK(strcmp(stats.files[17].split, "") == 0);
-    CHECK(stats.files[15].read == 1000 && stats.files[15].kept == 990);
+    // (Only when ingest read every file: a failed ingest is counted above, not a crash here.)
+    int all_files = stats.files && stats.n_files >= 18;
+    CHECK(all_files);
+    CHECK(all_files && strcmp(stats.files[0].split, "dev") == 0 &&
+          strcmp(stats.files[1].split, "test") == 0);
+    CHECK(all_files && strcmp(stats.files[17].split, "") == 0);
+    CHECK(all_files && stats.files[15].read == 1000 && stats.files[15].kept == 990);
 
     // Every text normalized: no blank ends, no double or non-ASCII spaces; ids unique.
     fc_text_table ids;

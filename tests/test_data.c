@@ -320,7 +320,8 @@ static void test_snli_native_files_agree(void) {
         CHECK(mismatches == 0);
         if (p < 2) {
             CHECK(b.count == 10);
-            CHECK(strcmp(a.records[9].id, b.records[9].id) == 0);
+            // Only when both files were read: a missing file fails above, not by a crash here.
+            CHECK(a.count == 10 && b.count == 10 && strcmp(a.records[9].id, b.records[9].id) == 0);
         }
         fc_dataset_free(&a);
         fc_dataset_free(&b);
@@ -836,8 +837,8 @@ static void test_section3_real_rows(void) {
         }
         quotes_left += strncmp(r->premise, "\"\"\"", 3) == 0;
     }
-    CHECK(found && quotes_left == 0 && strcmp(data.records[0].id, "53438c") == 0);
-    CHECK(strcmp(data.records[0].source, "taxinli") == 0);
+    CHECK(found && quotes_left == 0 && data.count > 0 && strcmp(data.records[0].id, "53438c") == 0);
+    CHECK(data.count > 0 && strcmp(data.records[0].source, "taxinli") == 0);
     fc_dataset_free(&data);
 }
 
@@ -1081,9 +1082,10 @@ static void test_detection_and_names(void) {
     CHECK(strstr(err.message, "cannot open") != NULL);
 
     // Progress reaches the file size at the end.
-    fc_reader *reader;
+    fc_reader *reader = NULL;
     CHECK(fc_reader_open(shared_path("wanli/train_sample.jsonl"), FC_FORMAT_AUTO, NULL, &reader,
                          &err) == 0);
+    if (!reader) return; // the failed open is counted above; nothing to read
     fc_record record;
     while (fc_reader_next(reader, &record, &err) == 1) {
     }
