@@ -16,6 +16,7 @@
 #include "finecat.h"
 #include "util/alloc.h"
 #include "util/file.h"
+#include "util/progress.h"
 
 static const char usage[] =
     "Usage: finecat eval --model DIR [--model DIR ...] (--data NAME=PATH ... | --suite finecat\n"
@@ -52,9 +53,12 @@ static const char usage[] =
     "  --csv FILE           write one line per model and data set: counts, accuracy, macro-F1,\n"
     "                       per-class precision/recall/F1 and the confusion matrix\n"
     "  --json FILE          the same as JSON\n"
+    "  --quiet              no progress on standard error\n"
     "  -h, --help           show this help\n"
     "\n"
-    "Progress goes to standard error: a bar on a terminal, one line per data set otherwise.\n"
+    "Progress goes to standard error: a bar with rate and ETA on a terminal, otherwise a\n"
+    "plain line at each tenth of a data set (counted in records when --max-rows is given)\n"
+    "and at least every 10 s, and one closing line per data set.\n"
     "\n"
     "Example:\n"
     "  finecat eval --model models/ModernCE-large-nli --suite finecat --data-dir ../shared/data \\\n"
@@ -178,28 +182,27 @@ static int add_data(column_set *set, size_t n_suite_columns, const char *spec,
 // Progress
 
 typedef struct progress {
-    int terminal;
-    const char *model;
-    const char *column;
+    fc_progress bar;
     size_t file, n_files;
+    size_t before;   // records of the column evaluated in its earlier files
+    size_t max_rows; // per file, 0 for all: the total is then a fraction of the bytes
 } progress;
 
+// Progress of one column: a count of max_rows per file when it is given (what was asked),
+// otherwise the share of the column's files read.
 static void show_progress(void *context, const fc_reader *reader, size_t evaluated) {
     progress *p = context;
-    if (!p->terminal) return; // plain mode prints one line per data set, when it ends
+    uint64_t count = p->before + evaluated;
+    if (p->max_rows) {
+        fc_progress_update(&p->bar, count, count);
+        return;
+    }
     uint64_t done, total;
     fc_reader_progress(reader, &done, &total);
-    double fraction = total ? (double)done / (double)total : 0.0;
-    if (fraction > 1.0) fraction = 1.0;
-    enum { BAR = 24 };
-    char bar[BAR + 1];
-    int filled = (int)(fraction * BAR);
-    for (int i = 0; i < BAR; i++) bar[i] = i < filled ? '#' : '.';
-    bar[BAR] = '\0';
-    fprintf(stderr, "\r\033[K%s %s [%s] %3.0f%% %zu rows", p->model, p->column, bar,
-            fraction * 100.0, evaluated);
-    if (p->n_files > 1) fprintf(stderr, " (file %zu/%zu)", p->file + 1, p->n_files);
-    fflush(stderr);
+    double file_fraction = total ? (double)done / (double)total : 0.0;
+    if (file_fraction > 1.0) file_fraction = 1.0;
+    double fraction = ((double)p->file + file_fraction) / (double)p->n_files;
+    fc_progress_update(&p->bar, (uint64_t)(fraction * 1e6), count);
 }
 
 static void print_warning(void *context, const char *message) {
@@ -215,6 +218,7 @@ typedef struct eval_settings {
     fc_reader_options reader;
     fc_eval_options eval;
     int terminal;
+    int quiet;
 } eval_settings;
 
 static const char *model_short_name(const char *path) {
@@ -246,21 +250,30 @@ static int run_model(const char *model_dir, const column_set *set, eval_settings
         fc_model_free(model);
         return -1;
     }
-    progress p = {.terminal = settings->terminal, .model = model_short_name(model_dir)};
-    settings->eval.progress = show_progress;
+    progress p = {.max_rows = settings->eval.max_rows};
+    settings->eval.progress = settings->quiet ? NULL : show_progress;
     settings->eval.progress_context = &p;
+    const char *model_name = model_short_name(model_dir);
     for (size_t c = 0; c < set->count && status == 0; c++) {
         const fc_eval_column *column = &set->columns[c];
         if (column->missing) continue;
         fc_eval_result *result = &row->results[c];
-        p.column = column->name;
+        char label[256];
+        snprintf(label, sizeof label, "eval %s %s", model_name, column->name);
         p.n_files = column->n_files;
+        FILE *out = settings->quiet ? NULL : stderr;
+        if (p.max_rows)
+            fc_progress_start_count(&p.bar, out, label, "rows", p.max_rows * column->n_files);
+        else
+            fc_progress_start(&p.bar, out, label, 1000000);
         for (size_t f = 0; f < column->n_files && status == 0; f++) {
             p.file = f;
+            p.before = result->evaluated;
             status = fc_eval_file(model, column->files[f], settings->format, &settings->reader,
                                   &settings->eval, result, &err);
         }
-        if (settings->terminal) fputs("\r\033[K", stderr);
+        if (status == 0) fc_progress_end(&p.bar, result->evaluated);
+        else if (settings->terminal && !settings->quiet) fputs("\r\033[K", stderr);
         if (status != 0) {
             fprintf(stderr, "finecat eval: %s\n", err.message);
             break;
@@ -268,8 +281,9 @@ static int run_model(const char *model_dir, const column_set *set, eval_settings
         fc_eval_result_finish(result);
         row->evaluated += result->evaluated;
         row->seconds += result->seconds;
-        fprintf(stderr, "eval: %s %s: %zu scored, accuracy %.4f, %.1f s\n", p.model,
-                column->name, result->evaluated, result->metrics.accuracy, result->seconds);
+        if (!settings->quiet)
+            fprintf(stderr, "eval: %s %s: %zu scored, accuracy %.4f, %.1f s\n", model_name,
+                    column->name, result->evaluated, result->metrics.accuracy, result->seconds);
     }
     row->peak_rss_bytes = fc_peak_rss_bytes();
     fc_model_free(model);
@@ -352,6 +366,7 @@ static int run_eval(int argc, char **argv) {
          .choices = on_error_choices},
         {.name = "--csv", .kind = FC_ARG_STRING, .target = &csv_path},
         {.name = "--json", .kind = FC_ARG_STRING, .target = &json_path},
+        {.name = "--quiet", .kind = FC_ARG_FLAG, .target = &settings.quiet},
     };
     int n_positional = 0;
     switch (fc_args_parse("eval", argc, argv, options, sizeof options / sizeof options[0],

@@ -7,7 +7,7 @@
 #include "curate/hash.h"
 #include "curate/normalize.h"
 #include "curate/output_file.h"
-#include "curate/progress.h"
+#include "util/progress.h"
 #include "curate/record_io.h"
 #include "curate/text_table.h"
 #include "util/alloc.h"

@@ -6,7 +6,7 @@
 #include "curate/hash.h"
 #include "curate/json_text.h"
 #include "curate/output_file.h"
-#include "curate/progress.h"
+#include "util/progress.h"
 #include "curate/record_io.h"
 #include "curate/score.h"
 #include "curate/screener.h"

@@ -7,6 +7,7 @@
 #include "curate/histogram.h"
 #include "curate/output_file.h"
 #include "util/alloc.h"
+#include "util/axis.h"
 #include "util/error.h"
 
 // Tableau 10: distinct hues that stay apart for readers with the common colour blindnesses.
@@ -32,18 +33,6 @@ static void write_escaped(FILE *out, const char *text) {
     }
 }
 
-// A tick step of 1, 2 or 5 times a power of ten giving about five ticks up to max.
-static double nice_step(double max) {
-    if (max <= 0) return 1;
-    double raw = max / 5.0;
-    double power = pow(10.0, floor(log10(raw)));
-    double step = power;
-    if (raw > 5 * power) step = 10 * power;
-    else if (raw > 2 * power) step = 5 * power;
-    else if (raw > power) step = 2 * power;
-    return step < 1 ? 1 : step; // counts: no fractional ticks
-}
-
 // 950, 12k, 1.5M: short labels for the y axis.
 static void format_count(char *text, size_t size, double n) {
     if (n >= 1e6) snprintf(text, size, "%gM", n / 1e6);
@@ -66,20 +55,24 @@ static double tallest_bar(const fc_histogram *hist, fc_hist_layout layout) {
     return max;
 }
 
-static void write_axes(FILE *out, const fc_histogram *hist, double y_top, double step) {
+static void write_axes(FILE *out, const fc_histogram *hist, const fc_axis *ya) {
+    const double y_top = ya->hi;
     const double plot_w = WIDTH - LEFT - RIGHT, plot_h = HEIGHT - TOP - BOTTOM;
     const double bottom = TOP + plot_h;
     fprintf(out, "<g stroke=\"#dddddd\" stroke-width=\"1\">\n");
-    for (double y = step; y <= y_top + 0.5; y += step)
-        fprintf(out, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n", LEFT,
-                bottom - y / y_top * plot_h, LEFT + plot_w, bottom - y / y_top * plot_h);
+    for (int i = 1; i < ya->n_ticks; i++) {
+        double y = bottom - fc_axis_tick(ya, i) / y_top * plot_h;
+        fprintf(out, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n", LEFT, y,
+                LEFT + plot_w, y);
+    }
     fprintf(out, "</g>\n<g stroke=\"#333333\" stroke-width=\"1\">\n");
     fprintf(out, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%.1f\"/>\n", LEFT, TOP, LEFT, bottom);
     fprintf(out, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n", LEFT, bottom,
             LEFT + plot_w, bottom);
     fprintf(out, "</g>\n<g font-family=\"sans-serif\" font-size=\"12\" fill=\"#333333\">\n");
     char label[32];
-    for (double y = 0; y <= y_top + 0.5; y += step) {
+    for (int i = 0; i < ya->n_ticks; i++) {
+        double y = fc_axis_tick(ya, i);
         double py = bottom - y / y_top * plot_h;
         format_count(label, sizeof label, y);
         fprintf(out, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#333333\"/>\n",
@@ -87,15 +80,15 @@ static void write_axes(FILE *out, const fc_histogram *hist, double y_top, double
         fprintf(out, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n", LEFT - 8,
                 py + 4, label);
     }
-    // x: the bin edges, at most about ten labels.
-    int every = (hist->n_bins + 9) / 10;
-    for (int b = 0; b <= hist->n_bins; b++) {
-        double px = LEFT + plot_w * b / hist->n_bins;
+    // x: scores 0 to 1 on nice ticks (the bins' edges need not be: 7 bins put them at 1/7).
+    fc_axis xa = fc_axis_nice(0.0, 1.0, 10, 0);
+    for (int i = 0; i < xa.n_ticks; i++) {
+        double x = fc_axis_tick(&xa, i), px = LEFT + plot_w * x;
+        fc_axis_format(&xa, x, label, sizeof label);
         fprintf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#333333\"/>\n",
                 px, bottom, px, bottom + 5);
-        if (b % every == 0 || b == hist->n_bins)
-            fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%g</text>\n", px,
-                    bottom + 19, (double)b / hist->n_bins);
+        fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>\n", px,
+                bottom + 19, label);
     }
     fprintf(out, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" font-size=\"14\">"
                  "score: pilot model probability of the gold label</text>\n",
@@ -161,8 +154,8 @@ int fc_histogram_write_svg(const fc_histogram *hist, const char *path, fc_hist_l
     if (fc_output_open(&output, path, err) != 0) return -1;
     FILE *out = output.file;
     double max = tallest_bar(hist, layout);
-    double step = nice_step(max);
-    double y_top = max > 0 ? ceil(max / step) * step : step;
+    fc_axis ya = fc_axis_nice(0.0, max, 5, 1); // counts: whole-number ticks
+    double y_top = ya.hi;
     fprintf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
                  "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
                  "viewBox=\"0 0 %d %d\">\n",
@@ -173,7 +166,7 @@ int fc_histogram_write_svg(const fc_histogram *hist, const char *path, fc_hist_l
                  "font-weight=\"bold\" fill=\"#222222\">", LEFT);
     write_escaped(out, title ? title : "Score histogram by source");
     fputs("</text>\n", out);
-    write_axes(out, hist, y_top, step);
+    write_axes(out, hist, &ya);
     write_bars(out, hist, layout, y_top);
     write_legend(out, hist);
     fputs("</svg>\n", out);

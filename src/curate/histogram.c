@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "curate/progress.h"
+#include "util/progress.h"
 #include "data/dataset.h"
 #include "util/alloc.h"
 #include "util/error.h"

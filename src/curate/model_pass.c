@@ -12,7 +12,7 @@
 
 #include "curate/fingerprint.h"
 #include "curate/output_file.h"
-#include "curate/progress.h"
+#include "util/progress.h"
 #include "tasks/nli.h"
 #include "util/alloc.h"
 #include "util/error.h"

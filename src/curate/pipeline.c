@@ -10,7 +10,7 @@
 #include "curate/hash.h"
 #include "curate/histogram.h"
 #include "curate/output_file.h"
-#include "curate/progress.h"
+#include "util/progress.h"
 #include "curate/score.h"
 #include "curate/select.h"
 #include "util/alloc.h"

@@ -9,7 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "curate/progress.h"
+#include "util/progress.h"
 #include "util/error.h"
 
 int fc_run_screener(const char *command, const char *input_path, const char *output_path,

@@ -6,7 +6,7 @@
 
 #include "curate/hash.h"
 #include "curate/output_file.h"
-#include "curate/progress.h"
+#include "util/progress.h"
 #include "curate/record_io.h"
 #include "util/alloc.h"
 #include "util/error.h"

@@ -105,9 +105,22 @@ static void keep_prediction(fc_eval_result *result, int gold, int predicted) {
     result->predicted[result->evaluated] = predicted;
 }
 
+// Progress between the forwards of a chunk: records of this file evaluated before the chunk
+// plus the chunk's pairs done.
+typedef struct chunk_progress {
+    const fc_eval_options *options;
+    const fc_reader *reader;
+    size_t before;
+} chunk_progress;
+
+static void report_batch(void *context, size_t done) {
+    const chunk_progress *p = context;
+    p->options->progress(p->options->progress_context, p->reader, p->before + done);
+}
+
 static int classify_chunk(fc_model *model, const char *path, const fc_eval_options *options,
                           const int *canonical_of_id, eval_chunk *chunk, fc_eval_result *result,
-                          fc_error *err) {
+                          const chunk_progress *progress, fc_error *err) {
     int num_labels = fc_model_num_labels(model);
     for (size_t i = 0; i < chunk->count; i++) {
         chunk->pairs[i].premise = chunk->text + chunk->premise[i];
@@ -120,8 +133,10 @@ static int classify_chunk(fc_model *model, const char *path, const fc_eval_optio
             0)
             return fc_fail_prefix(err, "%s:%zu", path, chunk->line[i]);
     }
-    if (fc_nli_logits_encoded(model, chunk->encoded, chunk->count, options->nli.batch_size,
-                              chunk->logits, err) != 0)
+    if (fc_nli_logits_encoded_progress(model, chunk->encoded, chunk->count,
+                                       options->nli.batch_size, chunk->logits,
+                                       options->progress ? report_batch : NULL,
+                                       (void *)progress, err) != 0)
         return fc_fail_prefix(err, "%s", path);
     result->seconds += now_seconds() - start;
 
@@ -183,11 +198,10 @@ int fc_eval_file(fc_model *model, const char *path, fc_dataset_format format,
             taken++;
         }
         if (chunk->count == EVAL_CHUNK || (got == 0 && chunk->count > 0)) {
-            status = classify_chunk(model, path, options, canonical_of_id, chunk, result, err);
+            chunk_progress progress = {options, reader, result->evaluated - evaluated_before};
+            status = classify_chunk(model, path, options, canonical_of_id, chunk, result,
+                                    &progress, err);
             if (status != 0) break;
-            if (options->progress)
-                options->progress(options->progress_context, reader,
-                                  result->evaluated - evaluated_before);
         }
         if (got == 0) break;
     }

@@ -64,6 +64,14 @@ int fc_nli_logits_encoded(fc_model *model, const fc_ids *encoded, size_t n, int 
                           0, logits, err);
 }
 
+int fc_nli_logits_encoded_progress(fc_model *model, const fc_ids *encoded, size_t n,
+                                   int batch_size, float *logits, fc_batch_progress_fn on_batch,
+                                   void *context, fc_error *err) {
+    return fc_run_batches_progress(model, encoded, n,
+                                   batch_size > 0 ? batch_size : NLI_DEFAULT_BATCH_SIZE, 0, logits,
+                                   on_batch, context, err);
+}
+
 // options may be NULL for the defaults.
 int fc_nli_logits(fc_model *model, const fc_pair *pairs, size_t n, const fc_nli_options *options,
                   float *logits, fc_error *err) {

@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "finecat.h"
+#include "tasks/token_batches.h"
 
 // The max_length pairs are truncated to: options->max_length when > 0, else the model's max
 // length (min of the tokenizer's model_max_length and max_position_embeddings); 0 means none.
@@ -21,5 +22,10 @@ int fc_nli_encode_pair(const fc_model *model, const fc_pair *pair, const fc_nli_
 // packed end to end, and writes logits [n, num_labels] in input order.
 int fc_nli_logits_encoded(fc_model *model, const fc_ids *encoded, size_t n, int batch_size,
                           float *logits, fc_error *err);
+
+// The same, calling on_batch(context, pairs done) after each forward (token_batches.h).
+int fc_nli_logits_encoded_progress(fc_model *model, const fc_ids *encoded, size_t n,
+                                   int batch_size, float *logits, fc_batch_progress_fn on_batch,
+                                   void *context, fc_error *err);
 
 #endif

@@ -30,6 +30,12 @@ int fc_run_token_batches(fc_model *model, const fc_ids *seqs, size_t n, int max_
 
 int fc_run_batches(fc_model *model, const fc_ids *seqs, size_t n, int max_pairs, int max_tokens,
                    float *logits, fc_error *err) {
+    return fc_run_batches_progress(model, seqs, n, max_pairs, max_tokens, logits, NULL, NULL, err);
+}
+
+int fc_run_batches_progress(fc_model *model, const fc_ids *seqs, size_t n, int max_pairs,
+                            int max_tokens, float *logits, fc_batch_progress_fn on_batch,
+                            void *context, fc_error *err) {
     if (n == 0) return 0;
     size_t budget = max_tokens > 0 ? (size_t)max_tokens : SIZE_MAX;
     size_t pair_limit = max_pairs > 0 ? (size_t)max_pairs : n;
@@ -75,6 +81,7 @@ int fc_run_batches(fc_model *model, const fc_ids *seqs, size_t n, int max_pairs,
             memcpy(logits + order[start + k].index * num_labels, batch_logits + k * num_labels,
                    num_labels * sizeof *logits);
         start += count;
+        if (on_batch) on_batch(context, start);
     }
     free(batch_logits);
     free(offsets);

@@ -24,4 +24,13 @@ int fc_run_token_batches(fc_model *model, const fc_ids *seqs, size_t n, int max_
 int fc_run_batches(fc_model *model, const fc_ids *seqs, size_t n, int max_pairs, int max_tokens,
                    float *logits, fc_error *err);
 
+// Called after each forward with the count of sequences classified so far by this call, so
+// that long work can show progress between the batches.
+typedef void (*fc_batch_progress_fn)(void *context, size_t done);
+
+// fc_run_batches, calling on_batch (may be NULL) after each forward.
+int fc_run_batches_progress(fc_model *model, const fc_ids *seqs, size_t n, int max_pairs,
+                            int max_tokens, float *logits, fc_batch_progress_fn on_batch,
+                            void *context, fc_error *err);
+
 #endif

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "util/alloc.h"
+#include "util/axis.h"
 #include "util/error.h"
 
 void fc_train_log_init(fc_train_log *log, int n_evals, const char *const *eval_names) {
@@ -166,17 +167,27 @@ static double py(const panel *p, double y) {
     return p->top + PANEL_H - (p->y1 > p->y0 ? (y - p->y0) / (p->y1 - p->y0) : 0.5) * PANEL_H;
 }
 
-static void draw_axes(text *t, const panel *p, const char *ylabel) {
+// The panel's ranges become its axes' nice ranges (util/axis.h): ticks at 0, 0.5, 1, 1.5
+// rather than the data's maximum cut in four.
+static void draw_axes(text *t, panel *p, const char *ylabel) {
+    fc_axis ya = fc_axis_nice(p->y0, p->y1, 5, 0), xa = fc_axis_nice(p->x0, p->x1, 6, 1);
+    p->y0 = ya.lo, p->y1 = ya.hi, p->x0 = xa.lo, p->x1 = xa.hi;
     appendf(t, "<rect x='%d' y='%d' width='%d' height='%d' fill='none' stroke='#444'/>\n",
             MARGIN_L, p->top, SVG_W - MARGIN_L - MARGIN_R, PANEL_H);
-    for (int i = 0; i <= 4; i++) {
-        double y = p->y0 + (p->y1 - p->y0) * i / 4.0, x = p->x0 + (p->x1 - p->x0) * i / 4.0;
+    char label[32];
+    for (int i = 0; i < ya.n_ticks; i++) {
+        double y = fc_axis_tick(&ya, i);
+        fc_axis_format(&ya, y, label, sizeof label);
         appendf(t, "<line x1='%d' x2='%d' y1='%.1f' y2='%.1f' stroke='#ddd'/>\n", MARGIN_L,
                 SVG_W - MARGIN_R, py(p, y), py(p, y));
-        appendf(t, "<text x='%d' y='%.1f' font-size='11' text-anchor='end'>%.3g</text>\n",
-                MARGIN_L - 6, py(p, y) + 4, y);
-        appendf(t, "<text x='%.1f' y='%d' font-size='11' text-anchor='middle'>%.0f</text>\n",
-                px(p, x), p->top + PANEL_H + 15, x);
+        appendf(t, "<text x='%d' y='%.1f' font-size='11' text-anchor='end'>%s</text>\n",
+                MARGIN_L - 6, py(p, y) + 4, label);
+    }
+    for (int i = 0; i < xa.n_ticks; i++) {
+        double x = fc_axis_tick(&xa, i);
+        fc_axis_format(&xa, x, label, sizeof label);
+        appendf(t, "<text x='%.1f' y='%d' font-size='11' text-anchor='middle'>%s</text>\n",
+                px(p, x), p->top + PANEL_H + 15, label);
     }
     appendf(t, "<text x='16' y='%d' font-size='12' transform='rotate(-90 16 %d)' "
                "text-anchor='middle'>%s</text>\n", p->top + PANEL_H / 2, p->top + PANEL_H / 2, ylabel);
