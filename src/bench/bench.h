@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "finecat.h"
 
@@ -13,6 +14,7 @@ typedef struct fc_bench_options {
     int max_length;  // <= 0: the model's
     int repeats;     // timed passes over all pairs; the best is reported
     int gemm_tokens; // rows of the GEMM-rate probe (0: skip the probe)
+    FILE *progress;  // progress of the passes and the probe (NULL: none)
 } fc_bench_options;
 
 typedef struct fc_bench_result {

@@ -70,11 +70,12 @@ void fc_progress_update(fc_progress *progress, uint64_t done, uint64_t count) {
 
     double fraction = progress->total ? (double)done / (double)progress->total : 0.0;
     if (fraction > 1.0) fraction = 1.0;
-    int tenth_reached = progress->total && fraction * 10.0 >= progress->next_tenth &&
-                        progress->next_tenth < 10;
+    // The closing line reports the whole; a tenth line at 100% would only repeat it.
+    int tenth_reached = progress->total && fraction < 1.0 &&
+                        fraction * 10.0 >= progress->next_tenth && progress->next_tenth < 10;
     if (progress->terminal) {
         if (now - progress->last < terminal_interval) return;
-    } else if (!tenth_reached && now - progress->last < plain_interval) {
+    } else if (!tenth_reached && (now - progress->last < plain_interval || fraction >= 1.0)) {
         return;
     }
     while (progress->total && progress->next_tenth < 10 && fraction * 10.0 >= progress->next_tenth)
