@@ -12,17 +12,20 @@
 #include "cli/commands.h"
 #include "cli/default_model.h"
 #include "cli/nli_result.h"
+#include "cli/predict_native.h"
 #include "finecat.h"
 #include "tasks/nli.h"
 #include "util/alloc.h"
 #include "util/error.h"
 #include "util/lines.h"
+#include "util/progress.h"
 
 static const char usage[] =
     "Usage: finecat predict [--model DIR] [OPTIONS]\n"
     "\n"
     "Reads JSON Lines records with string members \"premise\" and \"hypothesis\"\n"
-    "and writes each record back with three members added at its end:\n"
+    "and writes each record back, in input order, with three members added at\n"
+    "its end:\n"
     "  \"probabilities\": {LABEL: p, ...}  softmax of the logits, keyed by the\n"
     "                                    model's id2label names, model order\n"
     "  \"logits\": [...]                   raw logits, model order\n"
@@ -31,6 +34,16 @@ static const char usage[] =
     "named probabilities, logits or label is replaced (keep a gold label under\n"
     "another name, such as gold_label). Blank lines are ignored; CRLF line ends\n"
     "and a missing final newline are fine.\n"
+    "\n"
+    "Any data file `finecat eval` and `train` read works too (--input FILE): SNLI,\n"
+    "MultiNLI, ANLI, WANLI, LingNLI, NLI-FEVER, CAD, SICK, TaxiNLI, TextFooler,\n"
+    "CSV/TSV/JSONL with named columns. It is read when --format or a column\n"
+    "option is given, or when the file's first record has no string premise and\n"
+    "hypothesis. Each record is written, in input order, as {\"id\", \"source\",\n"
+    "\"split\", \"premise\", \"hypothesis\", \"gold_label\"} (the source's id and\n"
+    "label, null when unlabeled) plus the three members above; rows the reader\n"
+    "skips (SNLI/MNLI gold label \"-\", WANLI \"discard\", empty text) are counted\n"
+    "on standard error.\n"
     "\n"
     "Options:\n"
     "  --model DIR        model folder (config.json, model.safetensors,\n"
@@ -62,11 +75,25 @@ static const char usage[] =
     "                       skip  print \"FILE:LINE: reason (skipped)\", go on,\n"
     "                             and end with \"N records, K skipped\" (N\n"
     "                             classified) on standard error\n"
+    "  --format F         data format of --input (default: auto, detected from\n"
+    "                     content): finecat, snli-jsonl, snli-txt, snli-csv,\n"
+    "                     senteval, mnli-jsonl, glue-tsv, textfooler, anli,\n"
+    "                     wanli, lingnli, nli-fever, cad, sick, taxinli, jsonl,\n"
+    "                     csv, tsv\n"
+    "  --premise-col NAME, --hypothesis-col NAME, --label-col NAME, --id-col NAME\n"
+    "                     member/column names of generic JSONL/CSV/TSV files\n"
+    "  --label-map MAP    label values to labels, e.g. 0=entailment,1=neutral,\n"
+    "                     2=contradiction, or 'hf' (as eval and train take it)\n"
+    "  --quiet            no progress on standard error (progress: a bar with\n"
+    "                     rate and ETA on a terminal, otherwise a plain line at\n"
+    "                     each tenth of a file and at least every 10 s)\n"
     "  -h, --help         show this help\n"
     "\n"
     "Examples:\n"
     "  finecat predict --model models/finecat-nli-l \\\n"
     "      --input dev.jsonl --output dev.predictions.jsonl\n"
+    "  finecat predict --input \\\n"
+    "      ../shared/data/nli/mnli/native_subsets/multinli_dev_matched_subset1000.jsonl\n"
     "  echo '{\"id\": 7, \"premise\": \"It rains.\", \"hypothesis\": \"It is dry.\"}' |\n"
     "      finecat predict --model models/finecat-nli-l\n";
 
@@ -92,7 +119,20 @@ typedef struct predict_run {
     float *logits;           // [chunk_size, num_labels]
     size_t n_classified;
     size_t n_skipped;
+    fc_progress bar;
+    long input_size;                 // bytes, 0 when the input is no regular file
+    uint64_t chunk_start, chunk_end; // input offsets around the chunk being classified
+    size_t chunk_n;
 } predict_run;
+
+// Input bytes are interpolated over the chunk by the pairs done, so the bar does not run a
+// whole chunk ahead of the work.
+static void report_batch(void *context, size_t done) {
+    predict_run *run = context;
+    uint64_t span = run->chunk_end - run->chunk_start;
+    uint64_t bytes = run->chunk_start + (run->chunk_n ? span * done / run->chunk_n : span);
+    fc_progress_update(&run->bar, bytes, run->n_classified + done);
+}
 
 static int is_blank(const char *line, size_t length) {
     for (size_t i = 0; i < length; i++)
@@ -188,8 +228,15 @@ static void free_chunk(predict_run *run, size_t n) {
 }
 
 static int classify_chunk(predict_run *run, size_t n, fc_error *err) {
-    if (fc_nli_logits_encoded(run->model, run->encoded, n, run->nli.batch_size, run->logits,
-                              err) != 0)
+    run->chunk_start = run->chunk_end;
+    if (run->input_size > 0) {
+        long at = ftell(run->reader.file);
+        if (at >= 0) run->chunk_end = (uint64_t)at;
+    }
+    run->chunk_n = n;
+    if (fc_nli_logits_encoded_progress(run->model, run->encoded, n, run->nli.batch_size,
+                                       run->logits, run->bar.out ? report_batch : NULL, run,
+                                       err) != 0)
         return fc_fail_prefix(err, "%s:%zu..%zu", run->reader.name, run->records[0].line_number,
                               run->records[n - 1].line_number);
     size_t num_labels = (size_t)fc_model_num_labels(run->model);
@@ -265,10 +312,42 @@ static int close_output(output_target *target, int succeeded, fc_error *err) {
     return status;
 }
 
+// 1 when the file's first non-blank line is a JSON object with string members premise and
+// hypothesis (or the file is empty): predict's own record format, whose other members it passes
+// through byte for byte. Anything else goes to the data readers.
+static int first_record_is_pair(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return 1; // the open below reports the error
+    fc_line_reader reader;
+    fc_line_reader_init(&reader, f, path);
+    char *line;
+    size_t length;
+    fc_error ignored;
+    int is_pair = 1;
+    while (fc_line_reader_next(&reader, &line, &length, &ignored) == 1) {
+        if (is_blank(line, length)) continue;
+        cJSON *json = cJSON_ParseWithLength(line, length);
+        is_pair = cJSON_IsObject(json) &&
+                  cJSON_IsString(cJSON_GetObjectItemCaseSensitive(json, "premise")) &&
+                  cJSON_IsString(cJSON_GetObjectItemCaseSensitive(json, "hypothesis"));
+        cJSON_Delete(json);
+        break;
+    }
+    fc_line_reader_free(&reader);
+    fclose(f);
+    return is_pair;
+}
+
+static void print_warning(void *context, const char *message) {
+    fprintf(stderr, "finecat: %s\n", message);
+}
+
 static int run_predict(int argc, char **argv) {
     const char *model_dir = NULL, *input_path = NULL, *output_path = NULL;
+    const char *format_name = NULL;
     int batch_size = 32, max_length = 0, chunk_size = 1024, on_error = ON_ERROR_FAIL, dtype = 0,
-        device = FC_DEVICE_CPU;
+        device = FC_DEVICE_CPU, quiet = 0;
+    fc_reader_options reader_options = fc_reader_default_options();
     static const char *const devices[] = {"cpu", "cuda", NULL}; // indexed by fc_device
     static const char *const on_error_modes[] = {"fail", "skip", NULL};
     static const char *const dtypes[] = {"f32", "bf16", "f16", "int8", NULL};
@@ -283,6 +362,14 @@ static int run_predict(int argc, char **argv) {
         {.name = "--device", .kind = FC_ARG_CHOICE, .target = &device, .choices = devices},
         {.name = "--on-error", .kind = FC_ARG_CHOICE, .target = &on_error,
          .choices = on_error_modes},
+        {.name = "--format", .kind = FC_ARG_STRING, .target = &format_name},
+        {.name = "--premise-col", .kind = FC_ARG_STRING, .target = &reader_options.premise_column},
+        {.name = "--hypothesis-col", .kind = FC_ARG_STRING,
+         .target = &reader_options.hypothesis_column},
+        {.name = "--label-col", .kind = FC_ARG_STRING, .target = &reader_options.label_column},
+        {.name = "--id-col", .kind = FC_ARG_STRING, .target = &reader_options.id_column},
+        {.name = "--label-map", .kind = FC_ARG_STRING, .target = &reader_options.label_map},
+        {.name = "--quiet", .kind = FC_ARG_FLAG, .target = &quiet},
     };
     int n_positional = 0;
     switch (fc_args_parse("predict", argc, argv, options, sizeof options / sizeof options[0],
@@ -297,11 +384,29 @@ static int run_predict(int argc, char **argv) {
         return fc_args_usage_error("predict", "unexpected argument '%s' (use --input FILE)",
                                    argv[1]);
 
+    fc_dataset_format format = FC_FORMAT_AUTO;
+    if (format_name) {
+        int found = fc_dataset_format_from_name(format_name);
+        if (found < 0)
+            return fc_args_usage_error("predict", "--format: unknown format '%s'", format_name);
+        format = (fc_dataset_format)found;
+    }
+    int from_stdin = !input_path || strcmp(input_path, "-") == 0;
+    int native = format_name || reader_options.premise_column ||
+                 reader_options.hypothesis_column || reader_options.label_column ||
+                 reader_options.id_column || reader_options.label_map;
+    if (native && from_stdin)
+        return fc_args_usage_error("predict", "--format and the column options read a data "
+                                              "file: give it with --input FILE");
+    if (!native && !from_stdin) native = !first_record_is_pair(input_path);
+    reader_options.on_error = on_error == ON_ERROR_SKIP ? FC_ON_ERROR_SKIP : FC_ON_ERROR_FAIL;
+    reader_options.warn = print_warning;
+
     // Open the files before loading the model, so a mistyped path fails at once.
     fc_error err;
     FILE *input = stdin;
     const char *input_name = "<stdin>";
-    if (input_path && strcmp(input_path, "-") != 0) {
+    if (!from_stdin) {
         input = fopen(input_path, "rb");
         if (!input) {
             fprintf(stderr, "finecat: %s: cannot open: %s\n", input_path, strerror(errno));
@@ -326,13 +431,28 @@ static int run_predict(int argc, char **argv) {
     run.nli.max_length = max_length;
     fc_model_options model_options = {.weights = (fc_weight_dtype)dtype, .device = device};
     int succeeded = fc_model_load_with(model_dir, &model_options, &run.model, &err) == 0;
-    if (succeeded) {
+    FILE *progress_out = quiet ? NULL : stderr;
+    fc_reader_counts counts;
+    if (succeeded && native) {
+        fc_predict_native_options native_options = {
+            .nli = run.nli, .chunk_size = run.chunk_size, .progress = progress_out};
+        succeeded = fc_predict_native(run.model, input_path, format, &reader_options,
+                                      &native_options, output.file, &run.n_classified, &counts,
+                                      &err) == 0;
+        fc_model_free(run.model);
+    } else if (succeeded) {
+        struct stat st;
+        if (!from_stdin && fstat(fileno(input), &st) == 0 && S_ISREG(st.st_mode))
+            run.input_size = (long)st.st_size;
+        fc_progress_start(&run.bar, progress_out, "predict", (uint64_t)run.input_size);
+        fc_progress_set_unit(&run.bar, "records");
         size_t num_labels = (size_t)fc_model_num_labels(run.model);
         fc_line_reader_init(&run.reader, input, input_name);
         run.records = fc_calloc(run.chunk_size, sizeof *run.records);
         run.encoded = fc_calloc(run.chunk_size, sizeof *run.encoded);
         run.logits = fc_malloc(run.chunk_size * num_labels * sizeof *run.logits);
         succeeded = predict_all(&run, &err) == 0;
+        if (succeeded) fc_progress_end(&run.bar, run.n_classified);
         for (size_t i = 0; i < run.chunk_size; i++) fc_ids_free(&run.encoded[i]);
         free(run.encoded);
         free(run.records);
@@ -346,8 +466,20 @@ static int run_predict(int argc, char **argv) {
         succeeded = 0;
     }
     if (input != stdin) fclose(input);
-    if (succeeded && run.skip_bad_records)
+    if (succeeded && native) {
+        size_t skipped = fc_reader_counts_skipped(&counts);
+        if (skipped) {
+            fprintf(stderr, "finecat: %zu records, %zu rows skipped by the reader:", run.n_classified,
+                    skipped);
+            for (int r = 0; r < FC_SKIP_REASON_COUNT; r++)
+                if (counts.skipped[r])
+                    fprintf(stderr, " %zu %s", counts.skipped[r],
+                            fc_skip_reason_name((fc_skip_reason)r));
+            fputc('\n', stderr);
+        }
+    } else if (succeeded && run.skip_bad_records) {
         fprintf(stderr, "finecat: %zu records, %zu skipped\n", run.n_classified, run.n_skipped);
+    }
     return succeeded ? FC_EXIT_OK : FC_EXIT_FAILURE;
 }
 
