@@ -54,7 +54,9 @@ stage() {
     log "$name: done in $((SECONDS - start)) s"
 }
 
-# A training run that resumes from its last checkpoint when one exists.
+# A training run that resumes from its last checkpoint when one exists. Without one, whatever
+# a run killed before its first checkpoint left (train_log.csv) is started over: train refuses
+# a folder that holds a run unless told --resume or --overwrite.
 train() {
     local out=$1
     shift
@@ -62,7 +64,7 @@ train() {
     if ls -d "$out"/checkpoint-* >/dev/null 2>&1; then
         "$FINECAT" train --resume "$out" --out "$out" "$@"
     else
-        "$FINECAT" train --out "$out" "$@"
+        "$FINECAT" train --overwrite --out "$out" "$@"
     fi
 }
 

@@ -75,7 +75,7 @@ EVALS=(--eval "snli_test=$OUT/data/snli_test2000.jsonl" --eval "mnli_dev=$MNLI")
 
 echo "== 1. teacher (CE, all 9842 SNLI dev rows)"
 "$FINECAT" train --init "$OUT/teacher.json" --tokenizer "$TOK" --data "$OUT/data/teacher_train.jsonl" \
-    "${EVALS[@]}" --out "$OUT/teacher" --alpha 1 --beta 0 --epochs "$TEACHER_EPOCHS" \
+    "${EVALS[@]}" --out "$OUT/teacher" --overwrite --alpha 1 --beta 0 --epochs "$TEACHER_EPOCHS" \
     --batch-size 32 --lr 1e-3 --warmup 0.06 --eval-every 200 --seed 1 --threads "$THREADS"
 
 echo "== 2. teacher logits on the 3000 student rows"
@@ -111,8 +111,8 @@ student() { # name alpha beta seed [extra options]
 
 for seed in $SEEDS; do
     echo "== 3. students, seed $seed: CE alone, then 0.5*CE + 0.5*MSE"
-    student "student_ce_s$seed" 1 0 "$seed" --quiet
-    student "student_distill_s$seed" 0.5 0.5 "$seed" --quiet
+    student "student_ce_s$seed" 1 0 "$seed" --quiet --overwrite
+    student "student_distill_s$seed" 0.5 0.5 "$seed" --quiet --overwrite
 done
 
 echo "== 4. kill and resume (distillation, seed ${SEEDS%% *})"

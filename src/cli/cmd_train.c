@@ -20,9 +20,12 @@ static const char usage[] =
     "Trains a ModernBERT, BERT or RoBERTa NLI classifier with the FineCat distillation loss\n"
     "  L = alpha * CE(student logits, gold label) + beta * MSE(student logits, teacher logits)\n"
     "CE is the mean over the batch; MSE the mean over the rows that carry \"teacher_logits\"\n"
-    "([entailment, neutral, contradiction], mapped to the model's own label order). Rows\n"
-    "without teacher logits train on CE alone. AdamW (no decay on norms and biases), gradient\n"
-    "clipping, linear or cosine schedule with warmup, fp32 master weights.\n"
+    "([entailment, neutral, contradiction], mapped to the model's own label order); rows\n"
+    "without them add to CE only. alpha defaults to 0.5 when the data has teacher logits and\n"
+    "to 1 when no row has any (L = CE: a 0.5 would silently halve the learning rate); --alpha\n"
+    "sets it either way. The run prints the loss it optimizes, with its numbers, first.\n"
+    "AdamW (no decay on norms and biases), gradient clipping, linear or cosine schedule with\n"
+    "warmup, fp32 master weights.\n"
     "\n"
     "Data: JSON Lines records {\"premise\", \"hypothesis\", \"label\", \"teacher_logits\"?} (label a\n"
     "name or canonical index 0=entailment 1=neutral 2=contradiction), or any native NLI file\n"
@@ -36,7 +39,9 @@ static const char usage[] =
     "  model/             the final model (a Hugging Face checkpoint, for predict or transformers)\n"
     "  train_log.csv      one row per step: loss, ce, mse, lr, grad_norm, samples/s, eval accuracy\n"
     "  train_plot.svg     loss and eval accuracy curves\n"
-    "Folders are written under a temporary name and renamed when complete.\n"
+    "Folders are written under a temporary name and renamed when complete. An --out that\n"
+    "already holds a run is refused unless --resume continues it or --overwrite deletes it\n"
+    "(its train_log.csv, train_plot.svg, checkpoint-N/ and model/; nothing else).\n"
     "\n"
     "Options:\n"
     "  --init PATH           a *ForSequenceClassification checkpoint folder (modernbert, bert,\n"
@@ -55,7 +60,9 @@ static const char usage[] =
     "  --out DIR             output folder; required\n"
     "  --resume PATH         continue from checkpoint-STEP (or a run folder: its latest\n"
     "                        checkpoint) with the same options; reproduces the uninterrupted run\n"
-    "  --alpha X             weight of CE (default 0.5)\n"
+    "  --overwrite           --out holds an earlier run: delete it and start over\n"
+    "  --alpha X             weight of CE (default: 0.5 with teacher logits in the data, 1\n"
+    "                        without)\n"
     "  --beta X              weight of MSE on teacher logits (default 0.5)\n"
     "  --lr X                peak learning rate (default 5e-5)\n"
     "  --weight-decay X      decoupled weight decay, not on norms and biases (default 0.01)\n"
@@ -72,7 +79,8 @@ static const char usage[] =
     "  --save-every N        checkpoint every N steps (default: at the end only)\n"
     "  --eval-batch-size N   pairs per evaluation forward (default 64)\n"
     "  --threads N           CPU threads (default: all)\n"
-    "  --quiet               no progress lines on standard error\n"
+    "  --quiet               no progress on standard error (progress: one line per step, a\n"
+    "                        bar with rate and ETA on a terminal)\n"
     "  -h, --help            show this help\n"
     "\n"
     "Example:\n"
@@ -134,6 +142,7 @@ static int parse_options(int argc, char **argv, fc_train_options *o, int *thread
         {.name = "--data", .kind = FC_ARG_STRING, .target = &o->data},
         {.name = "--out", .kind = FC_ARG_STRING, .target = &o->out},
         {.name = "--resume", .kind = FC_ARG_STRING, .target = &o->resume},
+        {.name = "--overwrite", .kind = FC_ARG_FLAG, .target = &o->overwrite},
         {.name = "--alpha", .kind = FC_ARG_STRING, .target = &alpha},
         {.name = "--beta", .kind = FC_ARG_STRING, .target = &beta},
         {.name = "--lr", .kind = FC_ARG_STRING, .target = &lr},

@@ -12,12 +12,15 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "train/checkpoint.h"
 #include "train/run.h"
+#include "train/run_folder.h"
 #include "util/alloc.h"
 #include "util/error.h"
 #include "util/file.h"
+#include "util/progress.h"
 
 // Independent streams from one seed: the data order and fresh weights.
 #define DATA_STREAM 0x64617461ULL // "data"
@@ -25,7 +28,7 @@
 
 fc_train_options fc_train_default_options(void) {
     fc_train_options o = {0};
-    o.alpha = 0.5;
+    o.alpha = FC_TRAIN_ALPHA_AUTO;
     o.beta = 0.5;
     o.lr = 5e-5;
     o.weight_decay = 0.01;
@@ -46,6 +49,8 @@ fc_train_options fc_train_default_options(void) {
 
 void fc_run_note(const fc_run *r, const char *fmt, ...) {
     if (!r->o->log) return;
+    // On a terminal the step line is a bar redrawn in place: a note takes its line.
+    if (isatty(fileno(r->o->log))) fputs("\r\033[K", r->o->log);
     va_list ap;
     va_start(ap, fmt);
     vfprintf(r->o->log, fmt, ap);
@@ -93,8 +98,11 @@ static int check_options(const fc_train_options *o, fc_error *err) {
     if (!o->init && !o->resume) return fc_fail(err, "no model to start from (--init or --resume)");
     if (o->batch_size < 1 || o->grad_accum < 1 || o->eval_batch_size < 1)
         return fc_fail(err, "batch sizes and gradient accumulation must be at least 1");
-    if (!(o->alpha >= 0 && o->beta >= 0 && o->alpha + o->beta > 0))
+    int alpha_auto = o->alpha == FC_TRAIN_ALPHA_AUTO;
+    if (!((o->alpha >= 0 || alpha_auto) && o->beta >= 0 && (alpha_auto || o->alpha + o->beta > 0)))
         return fc_fail(err, "alpha and beta must be >= 0 and not both 0");
+    if (o->overwrite && o->resume)
+        return fc_fail(err, "--overwrite starts over and --resume continues: give one of them");
     if (!(o->lr > 0) || !(o->weight_decay >= 0))
         return fc_fail(err, "the learning rate must be > 0 and the weight decay >= 0");
     if (o->steps <= 0 && !(o->epochs > 0)) return fc_fail(err, "need --steps or --epochs > 0");
@@ -157,15 +165,42 @@ static void note_model(fc_run *r, const char *source) {
     }
 }
 
+// Chooses alpha when it was left to the data, and says exactly which loss the run optimizes:
+// a loss of 0.5*CE alone would train at half the learning rate asked for, silently.
+static int choose_loss(fc_run *r, fc_error *err) {
+    const fc_train_options *o = r->o;
+    const fc_train_set *t = &r->train;
+    int automatic = o->alpha == FC_TRAIN_ALPHA_AUTO;
+    r->alpha = automatic ? (t->n_teacher == 0 ? 1.0 : 0.5) : o->alpha;
+    if (t->n_teacher == 0) {
+        if (r->alpha == 0)
+            return fc_fail(err, "%s: no row has teacher logits and --alpha is 0: the loss would "
+                                "be 0", o->data);
+        fc_run_note(r, "loss: L = %g*CE (no row of %s has teacher_logits, so the MSE term is 0; "
+                       "alpha %g %s)%s", r->alpha, o->data, r->alpha,
+                    automatic ? "because --alpha was not given: plain CE" : "from --alpha",
+                    r->alpha != 1.0 ? "; the gradient is scaled by alpha, as the learning "
+                                      "rate would be" : "");
+    } else {
+        fc_run_note(r, "loss: L = %g*CE + %g*MSE (alpha %s, beta %g); CE = mean cross-entropy "
+                       "with the gold label over each batch's rows, MSE = mean squared "
+                       "difference of the logits from teacher_logits over the %zu of %zu rows "
+                       "that have them", r->alpha, o->beta,
+                    automatic ? "0.5: --alpha not given, the data has teacher logits" : "from --alpha",
+                    o->beta, t->n_teacher, t->n_rows);
+    }
+    return 0;
+}
+
 static int read_data(fc_run *r, fc_error *err) {
     const fc_train_options *o = r->o;
     if (fc_train_set_read(&r->train, "train", o->data, r->tok, o->max_length, err) != 0) return -1;
     const fc_train_set *t = &r->train;
-    fc_run_note(r, "train: %zu rows from %s, %zu tokens (%.1f per pair); %zu with teacher logits train "
-            "on %g*CE + %g*MSE, %zu on CE alone%s; %zu rows skipped (no gold label)",
+    fc_run_note(r, "train: %zu rows from %s, %zu tokens (%.1f per pair); %zu with teacher logits, "
+            "%zu without; %zu rows skipped (no gold label)",
          t->n_rows, o->data, t->n_tokens, (double)t->n_tokens / (double)t->n_rows, t->n_teacher,
-         o->alpha, o->beta, t->n_rows - t->n_teacher,
-         t->n_teacher == 0 && o->beta > 0 ? " (the MSE term is 0)" : "", t->n_skipped);
+         t->n_rows - t->n_teacher, t->n_skipped);
+    if (choose_loss(r, err) != 0) return -1;
     r->evals = fc_calloc((size_t)o->n_evals + 1, sizeof *r->evals);
     for (int k = 0; k < o->n_evals; k++) {
         if (fc_train_set_read(&r->evals[k], o->evals[k].name, o->evals[k].path, r->tok,
@@ -241,19 +276,45 @@ static int train_step(fc_run *r, fc_log_row *row, fc_error *err) {
     return 0;
 }
 
+// One line per step: a plain line in a log, a bar redrawn in place on a terminal; both end with
+// the time left at this run's pace so far.
+static void show_step(const fc_run *r, const fc_log_row *row, double loop_start, long first_step) {
+    FILE *log = r->o->log;
+    if (!log) return;
+    double elapsed = now_seconds() - loop_start;
+    long done = r->step - first_step;
+    char eta[32];
+    fc_progress_format_seconds(eta, sizeof eta,
+                               done > 0 ? elapsed / (double)done * (double)(r->total_steps - r->step)
+                                        : 0.0);
+    int terminal = isatty(fileno(log));
+    if (terminal) {
+        enum { BAR = 20 };
+        char bar[BAR + 1];
+        int filled = (int)((double)r->step / (double)r->total_steps * BAR);
+        for (int i = 0; i < BAR; i++) bar[i] = i < filled ? '#' : '.';
+        bar[BAR] = '\0';
+        fprintf(log, "\r\033[K[%s] %3.0f%% ", bar, 100.0 * (double)r->step / (double)r->total_steps);
+    }
+    fprintf(log, "step %ld/%ld  epoch %.2f  loss %.4f  ce %.4f  mse %.4f  lr %.3e  grad-norm %.3f  "
+                 "%.1f samples/s  ETA %s%s",
+            row->step, r->total_steps, row->epoch, row->loss, row->ce, row->mse, row->lr,
+            row->grad_norm, row->samples_per_s, eta, terminal ? "" : "\n");
+    fflush(log);
+}
+
 static int run_loop(fc_run *r, fc_train_summary *summary, fc_error *err) {
     const fc_train_options *o = r->o;
     double *acc = fc_malloc(((size_t)o->n_evals + 1) * sizeof *acc);
     int rc = 0;
+    double loop_start = now_seconds();
+    long first_step = r->step;
     while (r->step < r->total_steps && rc == 0) {
         fc_log_row row = {0};
         rc = train_step(r, &row, err);
         if (rc != 0) break;
         int last = r->step == r->total_steps;
-        fc_run_note(r, "step %ld/%ld  epoch %.2f  loss %.4f  ce %.4f  mse %.4f  lr %.3e  grad-norm %.3f  "
-                "%.1f samples/s",
-             row.step, r->total_steps, row.epoch, row.loss, row.ce, row.mse, row.lr, row.grad_norm,
-             row.samples_per_s);
+        show_step(r, &row, loop_start, first_step);
         for (int k = 0; k < o->n_evals; k++) acc[k] = NAN;
         if (o->n_evals > 0 && (last || (o->eval_every > 0 && r->step % o->eval_every == 0))) {
             for (int k = 0; k < o->n_evals && rc == 0; k++) {
@@ -278,6 +339,7 @@ static int run_loop(fc_run *r, fc_train_summary *summary, fc_error *err) {
             if (!isnan(acc[k])) summary->eval_accuracy[k] = acc[k];
     }
     free(acc);
+    if (o->log && isatty(fileno(o->log))) fputc('\n', o->log);
     summary->steps = r->step;
     return rc;
 }
@@ -306,6 +368,7 @@ static void run_free(fc_run *r) {
 int fc_train_run(const fc_train_options *o, fc_train_summary *summary, fc_error *err) {
     memset(summary, 0, sizeof *summary);
     if (check_options(o, err) != 0) return -1;
+    if (fc_run_folder_prepare(o, err) != 0) return -1;
     double start = now_seconds();
     fc_run r = {.o = o, .plan_epoch = -1};
     fc_rng_seed(&r.rng, o->seed ^ DATA_STREAM);
@@ -328,7 +391,7 @@ int fc_train_run(const fc_train_options *o, fc_train_summary *summary, fc_error 
     if (rc == 0) rc = read_data(&r, err);
     if (rc == 0) {
         plan_steps(&r);
-        fc_trainer_init(&r.trainer, &r.model, o->alpha, o->beta,
+        fc_trainer_init(&r.trainer, &r.model, r.alpha, o->beta,
                         fc_tokenizer_token_id(r.tok, "[SEP]"));
         fc_adamw_init(&r.opt, r.model.set.count, o->beta1, o->beta2, o->adam_eps);
         const char **names = fc_calloc((size_t)o->n_evals + 1, sizeof *names);
@@ -350,7 +413,7 @@ int fc_train_run(const fc_train_options *o, fc_train_summary *summary, fc_error 
         char *svg = fc_path_join(o->out, "train_plot.svg");
         char title[512];
         snprintf(title, sizeof title, "finecat train: %s (alpha %g, beta %g, lr %g, %ld steps)",
-                 o->data, o->alpha, o->beta, o->lr, r.total_steps);
+                 o->data, r.alpha, o->beta, o->lr, r.total_steps);
         rc = fc_train_log_write_svg(&r.log, svg, title, err);
         free(svg);
     }

@@ -19,6 +19,7 @@
 
 typedef struct fc_run {
     const fc_train_options *o;
+    double alpha; // o->alpha, or the data's choice when it is FC_TRAIN_ALPHA_AUTO
     fc_train_model model;
     char *tokenizer_dir;
     fc_tokenizer *tok;

@@ -23,7 +23,7 @@ cJSON *fc_run_trajectory_options(const fc_run *r) {
     char seed[32];
     snprintf(seed, sizeof seed, "%" PRIu64, o->seed);
     cJSON_AddStringToObject(j, "seed", seed);
-    cJSON_AddNumberToObject(j, "alpha", o->alpha);
+    cJSON_AddNumberToObject(j, "alpha", r->alpha);
     cJSON_AddNumberToObject(j, "beta", o->beta);
     cJSON_AddNumberToObject(j, "lr", o->lr);
     cJSON_AddNumberToObject(j, "weight_decay", o->weight_decay);

@@ -12,6 +12,9 @@
 #include "finecat.h"
 #include "train/schedule.h"
 
+// alpha chosen from the data (see fc_train_options.alpha).
+#define FC_TRAIN_ALPHA_AUTO (-1.0)
+
 typedef struct fc_train_eval_set {
     const char *name; // a short name for logs and CSV columns ([A-Za-z0-9_.-])
     const char *path; // interchange JSONL with labels
@@ -28,6 +31,10 @@ typedef struct fc_train_options {
     int n_evals;
     const char *out;    // run folder: checkpoint-STEP/, model/, train_log.csv, train_plot.svg
     const char *resume; // a checkpoint-STEP folder, or a run folder (its latest checkpoint)
+    int overwrite;      // out may hold an earlier run (train_log.csv, checkpoint-N/, model/):
+                        // 1 deletes those first; 0 refuses unless resume is given
+    // Loss weights. alpha FC_TRAIN_ALPHA_AUTO: 1 when no training row has teacher logits (the
+    // loss is then plain CE at the learning rate asked for), else 0.5, the article's weight.
     double alpha, beta;
     double lr, weight_decay, max_grad_norm; // max_grad_norm <= 0: no clipping
     double beta1, beta2, adam_eps;
@@ -44,7 +51,8 @@ typedef struct fc_train_options {
     FILE *log; // progress lines; NULL for none
 } fc_train_options;
 
-// The defaults of the CLI (and of the article's loss): alpha = beta = 0.5, lr 5e-5, weight
+// The defaults of the CLI (and of the article's loss): alpha auto (0.5 with teacher logits, 1
+// without), beta 0.5, lr 5e-5, weight
 // decay 0.01, clip 1.0, AdamW (0.9, 0.999, 1e-8), batch 32, 1 epoch, linear, max length 256.
 fc_train_options fc_train_default_options(void);
 
