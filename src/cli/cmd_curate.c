@@ -25,8 +25,9 @@ static const char usage[] =
     "reads and writes finecat interchange JSONL: {\"id\", \"source\", \"split\", \"premise\",\n"
     "\"hypothesis\", \"label\"} plus \"score\", \"pilot_logits\", \"teacher_logits\" and \"flags\"\n"
     "as the steps add them. Outputs are written as FILE.part and renamed when complete.\n"
-    "Counts per source go to standard output, progress to standard error (a bar on a\n"
-    "terminal, plain lines otherwise).\n"
+    "Counts per source go to standard output, progress to standard error (a bar with rate\n"
+    "and ETA on a terminal, otherwise plain lines at each tenth of a step's input and at\n"
+    "least every 10 s; --quiet for none).\n"
     "\n"
     "Steps:\n"
     "  ingest    read the NLI sources in their native formats into one normalized file\n"
@@ -76,6 +77,7 @@ static const char ingest_usage[] =
     "  --label-map MAP     label values of generic files, e.g. 0=entailment,1=neutral,\n"
     "                      2=contradiction ('-' as target: no gold label), or 'hf'\n"
     "  --json FILE         also write the counts as JSON\n"
+    "  --quiet             no progress on standard error\n"
     "  -h, --help          show this help\n"
     "\n"
     "Example:\n"
@@ -110,6 +112,7 @@ static const char dedupe_usage[] =
     "                        text did not match (default: none)\n"
     "  --on-conflict MODE    flag (default) or drop\n"
     "  --json FILE           also write the counts as JSON\n"
+    "  --quiet               no progress on standard error\n"
     "  -h, --help            show this help\n";
 
 static const char pass_options_usage[] =
@@ -125,6 +128,7 @@ static const char pass_options_usage[] =
     "  --stop-after-shards N stop after computing N shards, as a kill would (exit 1; for\n"
     "                        testing resumption)\n"
     "  --json FILE           also write the counts and timings as JSON\n"
+    "  --quiet               no progress on standard error\n"
     "  -h, --help            show this help\n"
     "\n"
     "The rows are cut into shards by position; each shard is written to WORK/shard-N.jsonl\n"
@@ -166,6 +170,7 @@ static const char hist_usage[] =
     "                      (one bar per source side by side)\n"
     "  --title TEXT        the picture's title (default: Score histogram by source)\n"
     "  --json FILE         also write the counts as JSON\n"
+    "  --quiet             no progress on standard error\n"
     "  -h, --help          show this help\n";
 
 static const char select_usage[] =
@@ -186,6 +191,7 @@ static const char select_usage[] =
     "                        (none when N is below the hard rows)\n"
     "  --seed N              seed of the draw (default: 1)\n"
     "  --json FILE           also write the counts as JSON\n"
+    "  --quiet               no progress on standard error\n"
     "  -h, --help            show this help\n";
 
 static const char flag_usage[] =
@@ -217,6 +223,7 @@ static const char flag_usage[] =
     "                        --apply)\n"
     "  --log FILE            the verdicts applied, as JSONL (default: OUTPUT.log.jsonl)\n"
     "  --json FILE           also write the counts as JSON\n"
+    "  --quiet               no progress on standard error\n"
     "  -h, --help            show this help\n";
 
 static const char run_usage[] =
@@ -252,6 +259,7 @@ static const char run_usage[] =
     "  --output-dir DIR        write into DIR instead of the config's output_dir\n"
     "  --force                 rerun every stage\n"
     "  --stop-after-shards N   stop score/teacher after N shards, as a kill would (exit 1)\n"
+    "  --quiet                 no progress on standard error\n"
     "  -h, --help              show this help\n"
     "\n"
     "Example (BigCat's data part, recipe/bigcat.json: ingest and dedupe only):\n"
@@ -365,7 +373,9 @@ static int run_ingest(int argc, char **argv) {
     static const char *formats[FC_FORMAT_COUNT + 1];
     for (int i = 0; i < FC_FORMAT_COUNT; i++) formats[i] = fc_dataset_format_name(i);
     static const char *const on_error_modes[] = {"fail", "skip", NULL};
+    int quiet = 0;
     const fc_arg_option table[] = {
+        {.name = "--quiet", .kind = FC_ARG_FLAG, .target = &quiet},
         {.name = "--output", .kind = FC_ARG_STRING, .target = &output},
         {.name = "--format", .kind = FC_ARG_CHOICE, .target = &format, .choices = formats},
         {.name = "--on-error", .kind = FC_ARG_CHOICE, .target = &on_error,
@@ -397,7 +407,7 @@ static int run_ingest(int argc, char **argv) {
         inputs[i].format = (fc_dataset_format)format;
     }
     options.on_error = on_error ? FC_ON_ERROR_SKIP : FC_ON_ERROR_FAIL;
-    options.progress = stderr;
+    options.progress = quiet ? NULL : stderr;
     options.warnings = stderr;
     fc_ingest_stats stats;
     status = fc_curate_ingest(inputs, specs.count, output, &options, &stats, &err) == 0
@@ -431,7 +441,9 @@ static int run_dedupe(int argc, char **argv) {
     int on_conflict = 0, status;
     fc_dedupe_options options = fc_dedupe_default_options();
     static const char *const conflict_modes[] = {"flag", "drop", NULL};
+    int quiet = 0;
     const fc_arg_option table[] = {
+        {.name = "--quiet", .kind = FC_ARG_FLAG, .target = &quiet},
         {.name = "--input", .kind = FC_ARG_STRING, .target = &input},
         {.name = "--output", .kind = FC_ARG_STRING, .target = &output},
         {.name = "--eval-splits", .kind = FC_ARG_STRING, .target = &options.eval_splits},
@@ -453,7 +465,7 @@ static int run_dedupe(int argc, char **argv) {
     options.eval_files = evals.items;
     options.n_eval_files = evals.count;
     options.on_conflict = on_conflict ? FC_CONFLICT_DROP : FC_CONFLICT_FLAG;
-    options.progress = stderr;
+    options.progress = quiet ? NULL : stderr;
     fc_dedupe_stats stats;
     fc_error err;
     status = fc_curate_dedupe(input, output, &options, &stats, &err) == 0 ? FC_EXIT_OK
@@ -484,7 +496,9 @@ static int run_model_stage(const char *command, const char *usage_head, model_st
     const char *input = NULL, *output = NULL, *model = NULL, *json = NULL;
     int shard_size = FC_MODEL_PASS_DEFAULT_SHARD_SIZE, status;
     fc_model_pass_options options = fc_model_pass_default_options();
+    int quiet = 0;
     const fc_arg_option table[] = {
+        {.name = "--quiet", .kind = FC_ARG_FLAG, .target = &quiet},
         {.name = "--input", .kind = FC_ARG_STRING, .target = &input},
         {.name = "--output", .kind = FC_ARG_STRING, .target = &output},
         {.name = "--model", .kind = FC_ARG_STRING, .target = &model},
@@ -505,7 +519,7 @@ static int run_model_stage(const char *command, const char *usage_head, model_st
     if (!input || !output || !model)
         return fc_args_usage_error(command, "needs --input, --output and --model");
     options.shard_size = (size_t)shard_size;
-    options.progress = stderr;
+    options.progress = quiet ? NULL : stderr;
     fc_model_pass_stats stats;
     fc_error err;
     if (stage(input, output, model, &options, &stats, &err) != 0) {
@@ -543,7 +557,9 @@ static int run_hist(int argc, char **argv) {
     const char *input = NULL, *svg = NULL, *title = NULL, *json = NULL;
     int bins = FC_HIST_DEFAULT_BINS, layout = 0, status;
     static const char *const layouts[] = {"stacked", "grouped", NULL};
+    int quiet = 0;
     const fc_arg_option table[] = {
+        {.name = "--quiet", .kind = FC_ARG_FLAG, .target = &quiet},
         {.name = "--input", .kind = FC_ARG_STRING, .target = &input},
         {.name = "--bins", .kind = FC_ARG_INT, .target = &bins, .min_value = 1},
         {.name = "--svg", .kind = FC_ARG_STRING, .target = &svg},
@@ -559,7 +575,8 @@ static int run_hist(int argc, char **argv) {
         return fc_args_usage_error(command, "--bins: at most %d", FC_HIST_MAX_BINS);
     fc_histogram hist;
     fc_error err;
-    if (fc_curate_histogram(input, bins, stderr, &hist, &err) != 0) return fail(&err);
+    if (fc_curate_histogram(input, bins, quiet ? NULL : stderr, &hist, &err) != 0)
+        return fail(&err);
     fc_histogram_print(stdout, &hist, 0);
     status = FC_EXIT_OK;
     if (svg) {
@@ -579,7 +596,9 @@ static int run_select(int argc, char **argv) {
     const char *input = NULL, *output = NULL, *json = NULL, *easy = NULL, *frac = NULL,
                *target = NULL, *seed = NULL;
     int status;
+    int quiet = 0;
     const fc_arg_option table[] = {
+        {.name = "--quiet", .kind = FC_ARG_FLAG, .target = &quiet},
         {.name = "--input", .kind = FC_ARG_STRING, .target = &input},
         {.name = "--output", .kind = FC_ARG_STRING, .target = &output},
         {.name = "--easy-above", .kind = FC_ARG_STRING, .target = &easy},
@@ -602,7 +621,7 @@ static int run_select(int argc, char **argv) {
         (seed && parse_count(command, "--seed", seed, &seed_value) != 0))
         return FC_EXIT_USAGE;
     options.seed = (uint64_t)seed_value;
-    options.progress = stderr;
+    options.progress = quiet ? NULL : stderr;
     fc_select_stats stats;
     fc_error err;
     status = fc_curate_select(input, output, &options, &stats, &err) == 0 ? FC_EXIT_OK
@@ -626,7 +645,9 @@ static int run_flag(int argc, char **argv) {
     const char *input = NULL, *json = NULL, *below = NULL;
     int timeout = 0, status;
     fc_flag_options options = fc_flag_default_options();
+    int quiet = 0;
     const fc_arg_option table[] = {
+        {.name = "--quiet", .kind = FC_ARG_FLAG, .target = &quiet},
         {.name = "--input", .kind = FC_ARG_STRING, .target = &input},
         {.name = "--review", .kind = FC_ARG_STRING, .target = &options.review_path},
         {.name = "--flag-below", .kind = FC_ARG_STRING, .target = &below},
@@ -650,7 +671,7 @@ static int run_flag(int argc, char **argv) {
     if (below && parse_fraction(command, "--flag-below", below, &options.flag_below) != 0)
         return FC_EXIT_USAGE;
     options.screen_timeout = (unsigned)timeout;
-    options.progress = stderr;
+    options.progress = quiet ? NULL : stderr;
     fc_flag_stats stats;
     fc_error err;
     status = fc_curate_flag(input, &options, &stats, &err) == 0 ? FC_EXIT_OK : fail(&err);
@@ -674,9 +695,11 @@ static int run_pipeline(int argc, char **argv) {
     const char *command = "curate run";
     const char *config_path = NULL;
     int status;
-    fc_pipeline_options options = {.progress = stderr};
+    fc_pipeline_options options = {0};
     fc_pipeline_overrides overrides = {0};
+    int quiet = 0;
     const fc_arg_option table[] = {
+        {.name = "--quiet", .kind = FC_ARG_FLAG, .target = &quiet},
         {.name = "--config", .kind = FC_ARG_STRING, .target = &config_path},
         {.name = "--data-dir", .kind = FC_ARG_STRING, .target = &overrides.data_dir},
         {.name = "--output-dir", .kind = FC_ARG_STRING, .target = &overrides.output_dir},
@@ -688,6 +711,7 @@ static int run_pipeline(int argc, char **argv) {
               &status) != 0)
         return status;
     if (!config_path) return fc_args_usage_error(command, "needs --config FILE");
+    options.progress = quiet ? NULL : stderr;
     fc_pipeline_config config;
     fc_error err;
     if (fc_pipeline_config_read_with(config_path, &overrides, &config, &err) != 0)

@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "cli/default_model.h"
 #include "data/dataset.h"
+#include "eval/confusion_svg.h"
 #include "eval/eval.h"
 #include "eval/peak_memory.h"
 #include "eval/report.h"
@@ -53,6 +54,9 @@ static const char usage[] =
     "  --csv FILE           write one line per model and data set: counts, accuracy, macro-F1,\n"
     "                       per-class precision/recall/F1 and the confusion matrix\n"
     "  --json FILE          the same as JSON\n"
+    "                       With --json or --csv, each data set's confusion matrix is also\n"
+    "                       drawn as SVG next to it: REPORT.confusion.DATASET.svg (with the\n"
+    "                       model's number before DATASET when there are several models)\n"
     "  --quiet              no progress on standard error\n"
     "  -h, --help           show this help\n"
     "\n"
@@ -449,6 +453,19 @@ static int run_eval(int argc, char **argv) {
     if (json_path && fc_eval_report_write_json(json_path, &report, &err) != 0) {
         fprintf(stderr, "finecat eval: %s\n", err.message);
         status = FC_EXIT_FAILURE;
+    }
+    // The confusion matrices as pictures, next to the report (the JSON's, else the CSV's).
+    const char *report_path = json_path ? json_path : csv_path;
+    if (report_path && strcmp(report_path, "-") != 0) {
+        if (fc_eval_report_write_confusion_svgs(report_path, &report, &err) != 0) {
+            fprintf(stderr, "finecat eval: %s\n", err.message);
+            status = FC_EXIT_FAILURE;
+        } else if (!settings.quiet) {
+            char *example = fc_confusion_svg_path(report_path, 0, n_rows, "DATASET");
+            fprintf(stderr, "eval: confusion matrices drawn in %s (one per data set)\n",
+                    example);
+            free(example);
+        }
     }
 free_rows:
     free_rows(rows, n_rows, set.count);

@@ -56,6 +56,10 @@ static int run_help(int argc, char **argv) {
         return FC_EXIT_OK;
     }
     if (argc > 3) return fc_args_usage_error("help", "expected one COMMAND, got %d", argc - 2);
+    if (strcmp(argv[2], "-h") == 0 || strcmp(argv[2], "--help") == 0) {
+        print_usage(stdout);
+        return FC_EXIT_OK;
+    }
     const fc_command *command = find_command(argv[2]);
     if (!command) return unknown_command(argv[2]);
     fputs(command->usage, stdout);

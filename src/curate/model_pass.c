@@ -94,7 +94,25 @@ typedef struct pass_run {
     fc_ids *encoded;
     float *logits;
     size_t n_rows;
+    // Progress over the input's bytes, rows counted; shard_start/end are the input offsets
+    // around the shard being computed (the reader is a shard ahead of the forwards).
+    fc_progress bar;
+    uint64_t shard_start, shard_end, rows_before;
 } pass_run;
+
+// Bytes interpolated over the shard by the pairs done.
+static void report_batch(void *context, size_t done) {
+    pass_run *run = context;
+    uint64_t span = run->shard_end - run->shard_start;
+    uint64_t bytes = run->shard_start + (run->n_rows ? span * done / run->n_rows : span);
+    fc_progress_update(&run->bar, bytes, run->rows_before + done);
+}
+
+static uint64_t input_offset(const pass_run *run) {
+    uint64_t done, total;
+    fc_reader_progress(run->reader.reader, &done, &total);
+    return done;
+}
 
 static char *work_path(const pass_run *run, const char *name) {
     return fc_path_join(run->work_dir, name);
@@ -297,8 +315,12 @@ static int compute_shard(pass_run *run, size_t shard, fc_error *err) {
         if (run->options->throttle_us) usleep(run->options->throttle_us);
     }
     double tokenized = fc_progress_now();
-    if (fc_nli_logits_encoded(run->model, run->encoded, n, run->nli.batch_size, run->logits,
-                              err) != 0)
+    run->rows_before = run->stats->rows;
+    run->shard_start = run->shard_end;
+    run->shard_end = input_offset(run);
+    if (fc_nli_logits_encoded_progress(run->model, run->encoded, n, run->nli.batch_size,
+                                       run->logits, run->bar.out ? report_batch : NULL, run,
+                                       err) != 0)
         return fc_fail_prefix(err, "%s: shard %zu", run->input, shard);
     run->stats->tokenize_seconds += tokenized - start;
     run->stats->model_seconds += fc_progress_now() - tokenized;
@@ -326,14 +348,15 @@ static int compute_shard(pass_run *run, size_t shard, fc_error *err) {
     return fc_output_commit(&out, err);
 }
 
-static void report_shard(pass_run *run, size_t shard, size_t n, int resumed) {
+// A resumed shard is said once, on its own line; computed rows show in the progress.
+static void report_resumed_shard(pass_run *run, size_t shard, size_t n) {
     FILE *out = run->options->progress;
+    run->shard_end = input_offset(run);
+    fc_progress_update(&run->bar, run->shard_end, run->stats->rows);
     if (!out) return;
-    int terminal = isatty(fileno(out));
-    fprintf(out, "%s%s: shard %zu %s (%zu rows), %llu rows so far, model %.1f samples/s%s",
-            terminal ? "\r\033[K" : "", run->stage->name, shard,
-            resumed ? "already done" : "done", n, (unsigned long long)run->stats->rows,
-            fc_model_pass_samples_per_second(run->stats), terminal ? "" : "\n");
+    fprintf(out, "%s%s: shard %zu already done (%zu rows), %llu rows so far\n",
+            isatty(fileno(out)) ? "\r\033[K" : "", run->stage->name, shard, n,
+            (unsigned long long)run->stats->rows);
     fflush(out);
 }
 
@@ -348,13 +371,12 @@ static int run_shards(pass_run *run, fc_error *err) {
             if (skip_shard(run, &n, err) != 0) return -1;
             if (n == 0) break; // a shard file past the end: cannot be, the input hash matched
             run->stats->shards_resumed++;
-            report_shard(run, shard, n, 1);
+            report_resumed_shard(run, shard, n);
         } else {
             if (read_shard(run, &n, err) != 0) return -1;
             if (n == 0) break;
             if (compute_shard(run, shard, err) != 0) return -1;
             run->stats->shards_computed++;
-            report_shard(run, shard, n, 0);
             write_progress_file(run, shard + 1, run->stats->rows);
             if (run->options->stop_after_shards > 0 &&
                 run->stats->shards_computed >= (size_t)run->options->stop_after_shards &&
@@ -443,6 +465,10 @@ int fc_curate_model_pass(const char *input, const char *output, const char *mode
     if (status == 0) status = fc_model_canonical_order(run.model, model_dir, run.canonical_of, err);
     if (status == 0) status = fc_curate_reader_open(&run.reader, input, err);
     if (status == 0) {
+        uint64_t done, total;
+        fc_reader_progress(run.reader.reader, &done, &total);
+        fc_progress_start(&run.bar, options->progress, stage->name, total);
+        run.shard_end = done;
         size_t n = effective.shard_size;
         run.records = fc_calloc(n, sizeof *run.records);
         run.lines = fc_calloc(n, sizeof *run.lines);
@@ -459,12 +485,12 @@ int fc_curate_model_pass(const char *input, const char *output, const char *mode
         free(run.logits);
         fc_curate_reader_close(&run.reader);
     }
+    if (status == 0) fc_progress_end(&run.bar, stats->rows);
     if (status == 0 && !stats->stopped) {
         status = concatenate_shards(&run, output, err);
         if (status == 0) clear_work_dir(&run, 1);
     }
     if (run.model) fc_model_free(run.model);
-    if (options->progress && isatty(fileno(options->progress))) fputc('\n', options->progress);
     free(run.work_dir);
     stats->seconds = fc_progress_now() - start;
     return status;
