@@ -519,6 +519,24 @@ static void test_bench_sigterm(void) {
     free(err_path);
 }
 
+// bench/compare parses its arguments before importing numpy and torch: --help works without
+// them. `python3 -S` leaves site-packages out, as on a machine where they are not installed.
+static void test_compare_help(void) {
+    if (system("command -v python3 >/dev/null 2>&1") != 0) {
+        printf("  compare   skipped: no python3\n");
+        return;
+    }
+    char *out = temp_path("compare.out");
+    char command[512];
+    snprintf(command, sizeof command, "python3 -S bench/compare --help >%s 2>&1", out);
+    int raw = system(command);
+    char *text = read_text(out);
+    CHECK(raw != -1 && WIFEXITED(raw) && WEXITSTATUS(raw) == 0);
+    CHECK(contains(text, "usage: compare") && !contains(text, "Traceback"));
+    free(text);
+    free(out);
+}
+
 // ---------------------------------------------------------------------------------------------
 // train: the loss it optimizes, and an --out that already holds a run
 
@@ -806,6 +824,7 @@ void suite_long_work(void) {
     test_help_everywhere();
     test_bench_progress();
     test_bench_sigterm();
+    test_compare_help();
     test_train_rules();
     test_curate_score_progress();
     test_eval_progress_and_confusion();

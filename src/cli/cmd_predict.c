@@ -313,9 +313,12 @@ static int close_output(output_target *target, int succeeded, fc_error *err) {
 }
 
 // 1 when the file's first non-blank line is a JSON object with string members premise and
-// hypothesis (or the file is empty): predict's own record format, whose other members it passes
-// through byte for byte. Anything else goes to the data readers.
+// hypothesis (or the file is empty, or no regular file): predict's own record format, whose
+// other members it passes through byte for byte. Anything else goes to the data readers.
 static int first_record_is_pair(const char *path) {
+    struct stat st;
+    // A pipe or device (/dev/stdin) would lose the line read here: it stays predict's format.
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) return 1;
     FILE *f = fopen(path, "rb");
     if (!f) return 1; // the open below reports the error
     fc_line_reader reader;

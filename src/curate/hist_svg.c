@@ -55,7 +55,7 @@ static double tallest_bar(const fc_histogram *hist, fc_hist_layout layout) {
     return max;
 }
 
-static void write_axes(FILE *out, const fc_histogram *hist, const fc_axis *ya) {
+static void write_axes(FILE *out, const fc_axis *ya) {
     const double y_top = ya->hi;
     const double plot_w = WIDTH - LEFT - RIGHT, plot_h = HEIGHT - TOP - BOTTOM;
     const double bottom = TOP + plot_h;
@@ -166,7 +166,7 @@ int fc_histogram_write_svg(const fc_histogram *hist, const char *path, fc_hist_l
                  "font-weight=\"bold\" fill=\"#222222\">", LEFT);
     write_escaped(out, title ? title : "Score histogram by source");
     fputs("</text>\n", out);
-    write_axes(out, hist, &ya);
+    write_axes(out, &ya);
     write_bars(out, hist, layout, y_top);
     write_legend(out, hist);
     fputs("</svg>\n", out);
