@@ -581,6 +581,12 @@ static void test_train_rules(void) {
     cli_free(&r);
     char *model = fc_path_join(out, "model/model.safetensors");
     CHECK(fc_file_exists(model));
+    // --overwrite with a run that cannot start (no such --init) deletes nothing.
+    snprintf(args, sizeof args, "train --init %s/nonexistent --tokenizer %s --data %s --out %s %s "
+             "--overwrite", temp_dir, tok, ce_data, out, common);
+    r = run_cli(args);
+    CHECK(r.status == 1 && fc_file_exists(model));
+    cli_free(&r);
 
     // --overwrite starts over (here with --alpha 0.5 given: the gradient is scaled, and said).
     snprintf(args, sizeof args,

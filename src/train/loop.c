@@ -368,7 +368,7 @@ static void run_free(fc_run *r) {
 int fc_train_run(const fc_train_options *o, fc_train_summary *summary, fc_error *err) {
     memset(summary, 0, sizeof *summary);
     if (check_options(o, err) != 0) return -1;
-    if (fc_run_folder_prepare(o, err) != 0) return -1;
+    if (fc_run_folder_check(o, err) != 0) return -1;
     double start = now_seconds();
     fc_run r = {.o = o, .plan_epoch = -1};
     fc_rng_seed(&r.rng, o->seed ^ DATA_STREAM);
@@ -398,7 +398,8 @@ int fc_train_run(const fc_train_options *o, fc_train_summary *summary, fc_error 
         for (int k = 0; k < o->n_evals; k++) names[k] = o->evals[k].name;
         fc_train_log_init(&r.log, o->n_evals, names);
         free(names);
-        rc = make_dirs(o->out, err);
+        rc = fc_run_folder_clear(o, err);
+        if (rc == 0) rc = make_dirs(o->out, err);
     }
     if (rc == 0 && resume_dir) rc = fc_run_restore(&r, resume_dir, err);
     if (rc == 0) rc = fc_run_open_csv(&r, err);

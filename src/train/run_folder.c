@@ -58,9 +58,13 @@ static int remove_run(const char *dir, fc_error *err) {
     return rc;
 }
 
-int fc_run_folder_prepare(const fc_train_options *o, fc_error *err) {
-    if (o->resume || !fc_run_folder_holds_run(o->out)) return 0;
-    if (o->overwrite) return remove_run(o->out, err);
+int fc_run_folder_clear(const fc_train_options *o, fc_error *err) {
+    if (o->resume || !o->overwrite || !fc_run_folder_holds_run(o->out)) return 0;
+    return remove_run(o->out, err);
+}
+
+int fc_run_folder_check(const fc_train_options *o, fc_error *err) {
+    if (o->resume || o->overwrite || !fc_run_folder_holds_run(o->out)) return 0;
     return fc_fail(err, "%s already holds a training run (train_log.csv, checkpoint-N/ or "
                         "model/): continue it with --resume %s, or delete it and start over "
                         "with --overwrite", o->out, o->out);

@@ -11,7 +11,11 @@
 // 1 when dir holds any of a run's files or folders.
 int fc_run_folder_holds_run(const char *dir);
 
-// Applies the rule above to o->out. Returns 0 when the run may start.
-int fc_run_folder_prepare(const fc_train_options *o, fc_error *err);
+// The refusal, checked before any work: -1 when o->out holds a run and neither resume nor
+// overwrite is set.
+int fc_run_folder_check(const fc_train_options *o, fc_error *err);
+// With overwrite, deletes the earlier run's entries of o->out (and nothing else). Called once
+// the new run has loaded its model and data, so a run that cannot start deletes nothing.
+int fc_run_folder_clear(const fc_train_options *o, fc_error *err);
 
 #endif
