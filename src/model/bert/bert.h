@@ -51,6 +51,7 @@ typedef struct fc_bert_acts {
     float *attn_scratch;        // [threads, attn_scratch_per_thread]
     size_t attn_scratch_per_thread;
     fc_lowp_scratch lowp;
+    int lowp_failed; // set by a low-precision dense layer that ran out of memory
 } fc_bert_acts;
 
 void fc_bert_acts_init(fc_bert_acts *a, int per_layer);
