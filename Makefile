@@ -70,7 +70,7 @@ MODEL_FILES := $(sort $(wildcard models/$(MODEL_NAME)/*))
 # One man page for the program and one per subcommand (src/cli/cmd_NAME.c is `finecat NAME`).
 MAN_PAGES  := finecat.1 $(patsubst src/cli/cmd_%.c,finecat-%.1,$(sort $(wildcard src/cli/cmd_*.c)))
 
-.PHONY: all test asan clean deps model shared man install uninstall python-test
+.PHONY: all test asan clean deps model shared man install uninstall python-test FORCE
 all: $(BUILD)/finecat $(BUILD)/finecat_tests shared
 
 $(BUILD)/libfinecat.a: $(LIB_OBJ)
@@ -104,7 +104,8 @@ $(BUILD)/man/%.1: $(BUILD)/finecat tools/man_page.sh
 	@mkdir -p $(dir $@)
 	tools/man_page.sh $(BUILD)/finecat $* $(VERSION) $@
 
-$(BUILD)/finecat.pc: include/finecat.h Makefile
+# Written again by every install: it holds PREFIX, which can differ from one install to the next.
+$(BUILD)/finecat.pc: FORCE
 	@mkdir -p $(dir $@)
 	{ echo 'prefix=$(PREFIX)'; \
 	  echo 'libdir=$(patsubst $(PREFIX)%,$${prefix}%,$(LIBDIR))'; \
