@@ -193,6 +193,6 @@ deps:
 	fi
 
 clean:
-	rm -rf build build-asan build-cuda
+	rm -rf build build-asan build-cuda python/build python/finecat.egg-info
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d)

@@ -10,6 +10,10 @@ if [ $# -ne 4 ]; then
     echo "usage: $0 BIN PAGE VERSION OUT" >&2
     exit 2
 fi
+if ! command -v help2man >/dev/null; then
+    echo "$0: help2man is not installed (make deps installs it: apt-get install help2man)" >&2
+    exit 1
+fi
 bin=$(realpath "$1") page=$2 version=$3 out=$4
 commands=$("$bin" --help | awk '/^Commands:/ { on = 1; next } on && NF == 0 { exit } on && $1 != "help" { print $1 }')
 
