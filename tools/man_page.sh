@@ -26,9 +26,15 @@ if [ "$page" = finecat ]; then
         echo '[SEE ALSO]'
         for command in $commands; do echo ".BR finecat-$command (1),"; done | sed '$ s/,$//'
     } > "$work/see_also.h2m"
-    help2man --no-info --version-string="$version" --include="$work/see_also.h2m" \
+    # The version comes from `finecat --version` itself here; subcommands have no --version,
+    # so their pages get VERSION (the Makefile's, read from finecat.h like the program's).
+    help2man --no-info --include="$work/see_also.h2m" \
         --name="NLI cross-encoders (ModernBERT, DeBERTa-v3, BERT, RoBERTa) in C" \
         --output="$out" "$work/finecat"
+    grep -q "^\.TH FINECAT \"1\" \".*\" \"finecat $version\"" "$out" || {
+        echo "$0: $out: finecat --version does not say $version" >&2
+        exit 1
+    }
     exit 0
 fi
 
