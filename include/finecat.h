@@ -14,11 +14,24 @@
 extern "C" {
 #endif
 
-#define FINECAT_VERSION "0.1.0"
+// The version of this header. fc_version() gives the version of the library actually loaded,
+// which can differ when a program built against one header runs with another libfinecat.so.0.
+// The shared library's soname changes with FC_VERSION_MAJOR (libfinecat.so.0).
+#define FC_VERSION_MAJOR 0
+#define FC_VERSION_MINOR 1
+#define FC_VERSION_PATCH 0
+#define FC_VERSION_STRING "0.1.0"
+#define FINECAT_VERSION FC_VERSION_STRING // the older name, kept for existing code
+
+// The functions declared in this header are the whole interface of libfinecat.so: the Makefile
+// exports exactly them (a version script made from this file), and nothing else.
 
 typedef struct fc_error {
     char message[1024];
 } fc_error;
+
+// "MAJOR.MINOR.PATCH" of the library as built (FC_VERSION_STRING when it was compiled).
+const char *fc_version(void);
 
 typedef enum fc_label {
     FC_LABEL_ENTAILMENT = 0,
@@ -260,6 +273,16 @@ void fc_check_result_free(fc_check_result *result);
 // The sentence splitter the check uses, on its own: spans of the sentences of text[0..len),
 // trimmed of surrounding whitespace (rules in src/tasks/sentences.c). Free *spans with free().
 size_t fc_split_sentences(const char *text, size_t len, fc_span **spans);
+
+// fc_check with the result as the JSON object `finecat check --json` prints (the fields are
+// listed in src/tasks/result_json.h): for bindings that read JSON more easily than the structs
+// above. options may be NULL. On success *json is a NUL-terminated string; free it with fc_free.
+int fc_check_json(fc_model *model, const char *context, const char *answer,
+                  const fc_check_options *options, char **json, fc_error *err);
+
+// Frees memory the library returned (fc_check_json's text; any pointer the comments above say
+// to free() may go here too), for callers such as Python's ctypes that have no free() at hand.
+void fc_free(void *ptr);
 
 #ifdef __cplusplus
 }

@@ -23,13 +23,18 @@ const char *fc_cli_model_dir(const char *command, const char *given) {
         exe[n] = '\0';
         char *slash = strrchr(exe, '/');
         if (slash) *slash = '\0';
-        snprintf(beside_exe, sizeof beside_exe, "%s/../models/%s", exe, FC_DEFAULT_MODEL_NAME);
-        if (is_dir(beside_exe)) return beside_exe;
+        // build/finecat in the repository, then PREFIX/bin/finecat after `make install`.
+        static const char *const layouts[] = {"%s/../models/%s", "%s/../share/finecat/models/%s"};
+        for (size_t i = 0; i < sizeof layouts / sizeof layouts[0]; i++) {
+            snprintf(beside_exe, sizeof beside_exe, layouts[i], exe, FC_DEFAULT_MODEL_NAME);
+            if (is_dir(beside_exe)) return beside_exe;
+        }
     }
     static const char in_cwd[] = "models/" FC_DEFAULT_MODEL_NAME;
     if (is_dir(in_cwd)) return in_cwd;
     fprintf(stderr, "finecat %s: no --model given, $FINECAT_MODEL is not set, and the default "
-                    "model is not at %s or ./%s\n", command, n > 0 ? beside_exe : "EXE/../models",
-            in_cwd);
+                    "model %s is not in PROGRAM_DIR/../models, PROGRAM_DIR/../share/finecat/models "
+                    "(PROGRAM_DIR: %s) or ./models\n",
+            command, FC_DEFAULT_MODEL_NAME, n > 0 ? exe : "unknown");
     return NULL;
 }

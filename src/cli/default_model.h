@@ -7,7 +7,8 @@
 
 // The folder to load: `given` when not NULL; else $FINECAT_MODEL; else the first existing
 // models/finecat-nli-minilm beside the program (EXE/../models, as build/finecat sits in the
-// repository) or in the working directory. NULL, after printing on stderr where it looked,
+// repository; EXE/../share/finecat/models, where `make install` puts it) or in the working
+// directory. NULL, after printing on stderr where it looked,
 // when there is none: the caller then reports a usage error.
 const char *fc_cli_model_dir(const char *command, const char *given);
 
