@@ -131,15 +131,29 @@ static void test_linear_lowp(void) {
 // bf16-rounded weights and activations; at row counts around the bucket size (padding rows),
 // with the GELU and in-place residual epilogues. Whichever ISA oneDNN dispatches to
 // (ONEDNN_MAX_CPU_ISA forces lower ones) must give these.
-// Rounding as the library does it: activations half away from zero, weights to nearest even
-// (ties do occur: x·inv lands on .5 about once in 2^18 values near 64).
-static double quantize_row(const float *x, int K, int max_q, int is_weight, int32_t *q) {
+// Weights as the library quantizes them: symmetric per row, to nearest even (ties do occur:
+// w·inv lands on .5 about once in 2^18 values near 64).
+static double quantize_weights(const float *w, int K, int32_t *q) {
     float max = 0.0f;
-    for (int k = 0; k < K; k++) max = fmaxf(max, fabsf(x[k]));
-    float scale = max > 0.0f ? max / (float)max_q : 1.0f, inv = 1.0f / scale;
+    for (int k = 0; k < K; k++) max = fmaxf(max, fabsf(w[k]));
+    float scale = max > 0.0f ? max / 127.0f : 1.0f, inv = 1.0f / scale;
+    for (int k = 0; k < K; k++) q[k] = (int32_t)lrintf(w[k] * inv);
+    return scale;
+}
+
+// Activations as the library quantizes them: asymmetric per token onto [0, top], returned
+// with the zero point taken out (q − zero).
+static double quantize_activations(const float *x, int K, int top, int32_t *q) {
+    float lo = 0.0f, hi = 0.0f;
     for (int k = 0; k < K; k++) {
-        float v = x[k] * inv;
-        q[k] = is_weight ? (int32_t)lrintf(v) : (int32_t)(v + (v >= 0.0f ? 0.5f : -0.5f));
+        lo = fminf(lo, x[k]);
+        hi = fmaxf(hi, x[k]);
+    }
+    float scale = hi > lo ? (hi - lo) / (float)top : 1.0f, inv = 1.0f / scale;
+    int zero = (int)lrintf(-lo * inv);
+    for (int k = 0; k < K; k++) {
+        int code = (int)(x[k] * inv + (float)zero + 0.5f);
+        q[k] = (code < 0 ? 0 : code > top ? top : code) - zero;
     }
     return scale;
 }
@@ -164,14 +178,14 @@ static void check_engine(fc_lowp_format format, int T, int K, int N, int epilogu
         for (size_t i = 0; i < (size_t)N * K; i++) w[i] = (i / K) % 3 ? 0.05f : -0.05f;
     }
     int32_t *qx = fc_malloc((size_t)K * sizeof(int32_t)), *qw = fc_malloc((size_t)K * sizeof(int32_t));
-    int max_q = fc_int8_activation_bits() == 8 ? 127 : 63;
+    int top = fc_int8_activation_bits() == 8 ? 255 : 127;
     int engine = fc_matmul_available(FC_MATMUL_BF16);
     for (int t = 0; t < T; t++) {
-        double sx = format == FC_LOWP_INT8 ? quantize_row(x + (size_t)t * K, K, max_q, 0, qx) : 0.0;
+        double sx = format == FC_LOWP_INT8 ? quantize_activations(x + (size_t)t * K, K, top, qx) : 0.0;
         for (int n = 0; n < N; n++) {
             double acc = 0.0;
             if (format == FC_LOWP_INT8) {
-                double sw = quantize_row(w + (size_t)n * K, K, 127, 1, qw);
+                double sw = quantize_weights(w + (size_t)n * K, K, qw);
                 long long sum = 0;
                 for (int k = 0; k < K; k++) sum += (long long)qx[k] * qw[k];
                 acc = (double)sum * sx * sw;

@@ -73,13 +73,9 @@ static int load_architecture(fc_model *m, const cJSON *config, const char *confi
         if (m->options.device == FC_DEVICE_CUDA)
             return fc_fail(err, "%s: the CUDA device runs modernbert only; load deberta-v2 "
                                 "models on the CPU", config_path);
-        if (m->options.weights != FC_WEIGHTS_F32)
-            return fc_fail(err, "%s: %s weights are implemented for modernbert only; load "
-                                "deberta-v2 models as f32", config_path,
-                           fc_weight_dtype_name(m->options.weights));
         if (fc_safetensors_open_dir(dir, &m->weights, err) != 0) return -1;
-        if (fc_deberta_load(config, config_path, m->weights, dir, m->labels.count, &m->deberta,
-                            err) != 0)
+        if (fc_deberta_load_stored(config, config_path, m->weights, dir, m->labels.count,
+                                   m->options.weights, &m->deberta, err) != 0)
             return -1;
         positions = fc_deberta_get_config(m->deberta)->max_position_embeddings;
     } else if (strcmp(model_type, "bert") == 0 || strcmp(model_type, "roberta") == 0) {

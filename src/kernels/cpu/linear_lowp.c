@@ -159,25 +159,32 @@ static void stage_bf16(uint16_t *staged, const float *in, int T, int rows, int K
     memset(staged + (size_t)T * K, 0, (size_t)(rows - T) * K * sizeof *staged);
 }
 
-// Symmetric per-token quantization: q ∈ [-max_q, max_q] stored as q + zero_point in a u8.
-static void stage_int8(uint8_t *staged, float *row_scale, const float *in, int T, int rows, int K,
-                       int max_q) {
-    int zero_point = max_q + 1;
+// Asymmetric per-token quantization: the row's [min, max] (widened to hold 0) maps onto
+// [0, top] with a zero point, so a row whose values lean to one side (GELU outputs never go
+// below −0.17) keeps every code. top is 255 (8-bit) or 127 (7-bit).
+static void stage_int8(uint8_t *staged, float *row_scale, int32_t *row_zero, const float *in,
+                       int T, int rows, int K, int top) {
 #pragma omp parallel for schedule(static)
     for (int t = 0; t < T; t++) {
         const float *x = in + (size_t)t * K;
-        float max = 0.0f;
-        for (int k = 0; k < K; k++) max = fmaxf(max, fabsf(x[k]));
-        float scale = max > 0.0f ? max / (float)max_q : 1.0f;
+        float lo = 0.0f, hi = 0.0f;
+        for (int k = 0; k < K; k++) {
+            lo = fminf(lo, x[k]);
+            hi = fmaxf(hi, x[k]);
+        }
+        float scale = hi > lo ? (hi - lo) / (float)top : 1.0f;
         float inv = 1.0f / scale;
+        int zero = (int)lrintf(-lo * inv);
         uint8_t *q = staged + (size_t)t * K;
         for (int k = 0; k < K; k++) {
-            float v = x[k] * inv; // |v| <= max_q; round half away from zero (vectorizes)
-            q[k] = (uint8_t)((int)(v + (v >= 0.0f ? 0.5f : -0.5f)) + zero_point);
+            float v = x[k] * inv + (float)zero; // in [0, top] up to rounding
+            int code = (int)(v + 0.5f);
+            q[k] = (uint8_t)(code < 0 ? 0 : code > top ? top : code);
         }
         row_scale[t] = scale;
+        row_zero[t] = zero;
     }
-    memset(staged + (size_t)T * K, zero_point, (size_t)(rows - T) * K);
+    memset(staged + (size_t)T * K, 0, (size_t)(rows - T) * K);
 }
 
 // y = v + bias, then the epilogue, on one output row; v is the row as dequantized (it may be
@@ -218,10 +225,11 @@ static int forward_int8(float *out, const float *in, const fc_lowp_linear *w, co
     int K = w->in_dim, N = w->out_dim, rows = fc_matmul_bucket_rows(T);
     if (reserve(&s->staged, &s->staged_bytes, (size_t)rows * K) != 0 ||
         reserve(&s->result, &s->result_bytes, (size_t)rows * N * sizeof(int32_t)) != 0 ||
-        reserve((void **)&s->row_scale, &s->row_scale_bytes, (size_t)rows * sizeof(float)) != 0)
+        reserve((void **)&s->row_scale, &s->row_scale_bytes, (size_t)rows * sizeof(float)) != 0 ||
+        reserve((void **)&s->row_zero, &s->row_zero_bytes, (size_t)rows * sizeof(int32_t)) != 0)
         return -1;
-    int max_q = fc_int8_activation_bits() == 8 ? 127 : 63, zero_point = max_q + 1;
-    stage_int8(s->staged, s->row_scale, in, T, rows, K, max_q);
+    int top = fc_int8_activation_bits() == 8 ? 255 : 127;
+    stage_int8(s->staged, s->row_scale, s->row_zero, in, T, rows, K, top);
     if (fc_matmul_run(&w->engine, s->staged, s->result, rows) != 0) return -1;
     int32_t *result = s->result;
 #pragma omp parallel for schedule(static)
@@ -229,6 +237,7 @@ static int forward_int8(float *out, const float *in, const fc_lowp_linear *w, co
         const int32_t *acc = result + (size_t)t * N;
         float *y = out + (size_t)t * N;
         float row = s->row_scale[t];
+        int32_t zero_point = s->row_zero[t];
         // Dequantized in place over the int32 sums (same size), then finished into out.
         float *v = (float *)(result + (size_t)t * N);
         for (int n = 0; n < N; n++)
@@ -272,6 +281,7 @@ void fc_lowp_scratch_free(fc_lowp_scratch *s) {
     free(s->staged);
     free(s->result);
     free(s->row_scale);
+    free(s->row_zero);
     free(s->panel);
     memset(s, 0, sizeof *s);
 }
