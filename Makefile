@@ -9,7 +9,7 @@ OPT     ?= -O2 -mtune=native
 CFLAGS  ?= $(OPT) -g
 # x86-64-v3 (AVX2, FMA, F16C) in every build, sanitized ones too: the AVX2 kernels need it.
 CFLAGS  += -std=c17 -march=x86-64-v3 -Wall -Wextra -Wno-unused-parameter -fopenmp -D_GNU_SOURCE -Iinclude -Isrc
-LDLIBS  += -lcjson -lpcre2-8 -lutf8proc -lmicrohttpd -ldnnl -lpthread -lm -fopenmp
+LDLIBS  += -lcjson -lpcre2-8 -lutf8proc -lmicrohttpd -ldnnl -lcurl -lcrypto -lpthread -lm -fopenmp
 
 # Sources that need the CUDA toolkit (src/kernels/cuda/, *_cuda.c) build only with CUDA=1:
 # `make CUDA=1` builds the optional NVIDIA GPU path (ModernBERT inference) in build-cuda, for
@@ -36,9 +36,11 @@ TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 
 # Debian packages: OpenMP (with gcc), cJSON, PCRE2 (the tokenizer's
 # Unicode regex), utf8proc (NFC), libmicrohttpd (the server), oneDNN (the fp32 and int8 GEMMs), curl
-# (server tests), jq (recipe/ship.sh and the README's examples).
+# (server tests), jq (recipe/ship.sh and the README's examples), libcurl and OpenSSL's libcrypto
+# (`finecat pull`: downloads from the Hugging Face hub, sha256 of what came).
 DEBIAN_PACKAGES := build-essential pkg-config libcjson-dev libpcre2-dev \
-                   libutf8proc-dev libmicrohttpd-dev libdnnl-dev curl jq
+                   libutf8proc-dev libmicrohttpd-dev libdnnl-dev curl jq \
+                   libcurl4-openssl-dev libssl-dev
 
 .PHONY: all test asan clean deps model
 all: $(BUILD)/finecat $(BUILD)/finecat_tests

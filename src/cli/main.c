@@ -19,6 +19,7 @@ static const fc_command *const commands[] = {
     &fc_command_train,
     &fc_command_curate,
     &fc_command_convert,
+    &fc_command_pull,
 };
 enum { N_COMMANDS = sizeof commands / sizeof commands[0] };
 
