@@ -23,9 +23,16 @@ typedef struct hub_file {
 
 enum { MAX_FILES = 12, LOG_CAP = 1 << 16 };
 
+// The hub and its CDN listen on two ports: two origins, as huggingface.co and its CDN are.
+typedef struct listener {
+    struct fake_hub *hub;
+    int is_cdn;
+} listener;
+
 struct fake_hub {
-    struct MHD_Daemon *daemon;
-    char endpoint[64];
+    struct MHD_Daemon *daemon, *cdn_daemon;
+    listener sides[2];
+    char endpoint[64], cdn_endpoint[64];
     hub_file files[MAX_FILES];
     size_t n_files;
     hub_file shard_index, shard; // finecat-test/sharded's own files
@@ -177,7 +184,7 @@ static enum MHD_Result resolve_answer(struct MHD_Connection *c, fake_hub *hub, c
         // The hub's answer for an LFS file: a redirect to the content, with the file's own
         // sha256 and size in X-Linked-*; the ETag is the pointer file's.
         char location[256], size[32];
-        snprintf(location, sizeof location, "%s/cdn/%s/%s", hub->endpoint, strchr(repo, '/') + 1, f->sha256);
+        snprintf(location, sizeof location, "%s/cdn/%s/%s", hub->cdn_endpoint, strchr(repo, '/') + 1, f->sha256);
         snprintf(size, sizeof size, "%zu", f->size);
         r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
         MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, location);
@@ -226,7 +233,8 @@ static int split_repo(const char *path, char *repo, size_t size, const char **re
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
                                   const char *version, const char *upload_data, size_t *upload_size, void **state) {
-    fake_hub *hub = cls;
+    const listener *side = cls;
+    fake_hub *hub = side->hub;
     if (!*state) { // the headers; the (empty) body comes in the next call
         *state = hub;
         return MHD_YES;
@@ -235,7 +243,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     int is_get = strcmp(method, "GET") == 0, is_head = strcmp(method, "HEAD") == 0;
     if (!is_get && !is_head) return send_text(c, 405, "method not allowed", NULL);
 
-    if (strncmp(url, "/cdn/", 5) == 0) {
+    if ((strncmp(url, "/cdn/", 5) == 0) != side->is_cdn) return send_text(c, 404, "not found here", NULL);
+    if (side->is_cdn) {
         const char *key = url + 5, *slash = strchr(key, '/');
         if (!slash) return send_text(c, 404, "no such blob", NULL);
         for (size_t i = 0; i < hub->n_files + 2; i++) {
@@ -333,23 +342,30 @@ fake_hub *fake_hub_start(const char *model_dir) {
         fake_hub_stop(hub);
         return NULL;
     }
-    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = 0, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    hub->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL,
-                                   0, NULL, NULL, on_request, hub, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-                                   MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_END);
-    if (!hub->daemon) {
-        fprintf(stderr, "fake hub: libmicrohttpd could not listen on 127.0.0.1\n");
-        fake_hub_stop(hub);
-        return NULL;
+    for (int cdn = 0; cdn < 2; cdn++) {
+        hub->sides[cdn] = (listener){.hub = hub, .is_cdn = cdn};
+        struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = 0, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+        struct MHD_Daemon *daemon = MHD_start_daemon(
+            MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL, 0, NULL, NULL, on_request,
+            &hub->sides[cdn], MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_CONNECTION_TIMEOUT, 10u,
+            MHD_OPTION_END);
+        if (!daemon) {
+            fprintf(stderr, "fake hub: libmicrohttpd could not listen on 127.0.0.1\n");
+            fake_hub_stop(hub);
+            return NULL;
+        }
+        *(cdn ? &hub->cdn_daemon : &hub->daemon) = daemon;
+        const union MHD_DaemonInfo *info = MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_BIND_PORT);
+        snprintf(cdn ? hub->cdn_endpoint : hub->endpoint, sizeof hub->endpoint, "http://127.0.0.1:%u",
+                 info ? (unsigned)info->port : 0u);
     }
-    const union MHD_DaemonInfo *info = MHD_get_daemon_info(hub->daemon, MHD_DAEMON_INFO_BIND_PORT);
-    snprintf(hub->endpoint, sizeof hub->endpoint, "http://127.0.0.1:%u", info ? (unsigned)info->port : 0u);
     return hub;
 }
 
 void fake_hub_stop(fake_hub *hub) {
     if (!hub) return;
     if (hub->daemon) MHD_stop_daemon(hub->daemon);
+    if (hub->cdn_daemon) MHD_stop_daemon(hub->cdn_daemon);
     for (size_t i = 0; i < hub->n_files; i++) free(hub->files[i].data);
     free(hub->shard_index.data);
     free(hub->shard.data);

@@ -2,8 +2,10 @@
 // this machine, nor CI's). It answers the two endpoints finecat uses, as the hub does:
 //   GET  /api/models/{org}/{name}/revision/{rev}   {"id", "sha", "siblings": [{"rfilename"}]}
 //   HEAD/GET /{org}/{name}/resolve/{rev}/{file}   X-Repo-Commit, ETag; LFS files (*.safetensors)
-//        redirect (302) to /cdn/{repo-key}/{sha256} with X-Linked-Etag and X-Linked-Size
-//   GET  /cdn/{repo-key}/{sha256}                  the bytes, with Range support
+//        redirect (302) to CDN/cdn/{repo-key}/{sha256} with X-Linked-Etag and X-Linked-Size
+//   GET  CDN/cdn/{repo-key}/{sha256}               the bytes, with Range support
+// where CDN is a second port: another origin, as the hub's CDN is another host, so that
+// neither finecat nor huggingface_hub follows the HEAD's redirect or sends the token there.
 // and errors with the hub's X-Error-Code (RepoNotFound, RevisionNotFound, GatedRepo).
 //
 // Repositories, each holding the files of one fixture model folder at commit FAKE_HUB_COMMIT

@@ -219,6 +219,10 @@ static void test_pull_layout(void) {
     check_link(home, folder, "tokenizer.json", fake_hub_git_sha1(hub, "tokenizer.json"), "tokenizer.json");
     check_link(home, folder, "tokenizer_config.json", fake_hub_git_sha1(hub, "tokenizer_config.json"), NULL);
     check_link(home, folder, "special_tokens_map.json", fake_hub_git_sha1(hub, "special_tokens_map.json"), NULL);
+    snprintf(path, sizeof path, "%s/hub/CACHEDIR.TAG", home);
+    char *tag = read_text(path);
+    CHECK(strncmp(tag, "Signature: 8a477f597d28d172789f06886806bc55\n", 44) == 0);
+    free(tag);
     char incomplete[512], rest[160];
     snprintf(rest, sizeof rest, "blobs/%s.incomplete", fake_hub_sha256(hub, "model.safetensors"));
     repo_path(incomplete, sizeof incomplete, home, folder, rest);
@@ -365,6 +369,8 @@ static void test_errors(void) {
     char *log = fake_hub_log(hub);
     CHECK(count_lines_with(log, "finecat-test/gated", "auth=no") == 0);
     CHECK(count_lines_with(log, "HEAD /finecat-test/gated/", "auth=yes") == 5);
+    // The token stays on the hub: the CDN, another origin, does not get it.
+    CHECK(count_lines_with(log, "GET /cdn/gated/", "auth=no") == 1);
     free(log);
     const char *home = use_home("token-file");
     char token_path[256];
@@ -476,6 +482,16 @@ static void test_program(void) {
     r = run_finecat(env, "pull finecat-test/tiny");
     CHECK(r.status == 0 && strcmp(r.out, want) == 0);
     CHECK(contains(r.err, "config.json: in the cache"));
+    run_result_free(&r);
+
+    // Commands that read the folder's files themselves take a hub id too.
+    char convert_args[512], converted[300];
+    snprintf(converted, sizeof converted, "%s/converted", temp_dir);
+    snprintf(convert_args, sizeof convert_args, "convert --model finecat-test/tiny --out '%s' --dtype f16", converted);
+    r = run_finecat(env, convert_args);
+    char *converted_weights = fc_path_join(converted, "model.safetensors");
+    CHECK(r.status == 0 && fc_file_exists(converted_weights));
+    free(converted_weights);
     run_result_free(&r);
 
     // Errors: a clear line and status 1; usage errors status 2.

@@ -12,6 +12,21 @@
 #include "util/error.h"
 #include "util/file.h"
 
+void fc_hub_cache_tag(const char *cache_dir) {
+    char *path = fc_path_join(cache_dir, "CACHEDIR.TAG");
+    if (!fc_file_exists(path)) {
+        FILE *f = fopen(path, "w");
+        if (f) {
+            fputs("Signature: 8a477f597d28d172789f06886806bc55\n"
+                  "# This file is a cache directory tag created by finecat, as huggingface_hub creates it.\n"
+                  "# For information about cache directory tags, see:\n"
+                  "#\thttps://bford.info/cachedir/\n", f);
+            fclose(f);
+        }
+    }
+    free(path);
+}
+
 char *fc_hub_cache_repo_dir(const char *cache_dir, const char *repo) {
     char folder[FC_HUB_REPO_MAX + 16];
     fc_hub_repo_folder_name(repo, folder, sizeof folder);

@@ -9,6 +9,10 @@
 #include "finecat.h"
 #include "hub/hub_id.h"
 
+// Writes CACHE/CACHEDIR.TAG when absent, as huggingface_hub does, so that backup tools skip
+// the cache (https://bford.info/cachedir/). Best effort: a read-only cache is no error.
+void fc_hub_cache_tag(const char *cache_dir);
+
 // CACHE/models--org--name (free() it).
 char *fc_hub_cache_repo_dir(const char *cache_dir, const char *repo);
 

@@ -140,10 +140,48 @@ static int network_error(const request *q, CURLcode code, const char *url, fc_er
     return fc_fail(err, "%s: network error: %s", url, q->error[0] ? q->error : curl_easy_strerror(code));
 }
 
+// The origin of an absolute URL: scheme, lower-case host and port (the scheme's default when
+// none is written), as "http://host:port" in out.
+static void url_origin(const char *url, char *out, size_t size) {
+    const char *scheme_end = strstr(url, "://");
+    if (!scheme_end) {
+        snprintf(out, size, "?");
+        return;
+    }
+    size_t scheme_len = (size_t)(scheme_end - url);
+    const char *host = scheme_end + 3;
+    size_t host_len = strcspn(host, "/?#");
+    const char *at = memchr(host, '@', host_len); // user:password@ is no part of the origin
+    if (at) {
+        host_len -= (size_t)(at + 1 - host);
+        host = at + 1;
+    }
+    const char *colon = memchr(host, ':', host_len);
+    size_t name_len = colon ? (size_t)(colon - host) : host_len;
+    long port = colon ? strtol(colon + 1, NULL, 10) : strncasecmp(url, "https", scheme_len) == 0 ? 443 : 80;
+    int n = snprintf(out, size, "%.*s://%.*s:%ld", (int)scheme_len, url, (int)name_len, host, port);
+    for (int k = 0; k < n && (size_t)k < size; k++) out[k] = (char)tolower((unsigned char)out[k]);
+}
+
+// huggingface_hub's _is_same_or_hub_host: a redirect that stays on the same origin or goes to
+// a hub origin is followed (the file's metadata is further on); one to another host (a CDN,
+// a storage bucket with a signed URL) is not: the metadata is on the redirect itself.
+static int stays_on_hub(const fc_hub_settings *s, const char *from, const char *to) {
+    char target[300], other[300];
+    url_origin(to, target, sizeof target);
+    const char *hubs[] = {from, s->endpoint, "https://huggingface.co", "https://hub-ci.huggingface.co",
+                          "https://hf.co"};
+    for (size_t i = 0; i < sizeof hubs / sizeof hubs[0]; i++) {
+        url_origin(hubs[i], other, sizeof other);
+        if (strcmp(target, other) == 0) return 1;
+    }
+    return 0;
+}
+
 int fc_hub_http_head(const fc_hub_settings *s, const char *url, fc_hub_reply *reply, fc_error *err) {
     char *current = fc_strdup(url);
     int rc = -1, failed = 0;
-    for (int hop = 0; hop < 10 && !failed && rc != 0; hop++) {
+    for (int hop = 0; hop < 10; hop++) {
         request q;
         if (request_open(&q, s, current, reply, err) != 0) {
             failed = 1;
@@ -161,18 +199,30 @@ int fc_hub_http_head(const fc_hub_settings *s, const char *url, fc_hub_reply *re
         curl_easy_getinfo(q.curl, CURLINFO_RESPONSE_CODE, &reply->status);
         request_close(&q);
         reply_settle_size(reply);
-        int redirect = reply->status >= 300 && reply->status < 400 && reply->location;
-        if (!redirect || reply->location[0] != '/') {
+        if (!(reply->status >= 300 && reply->status < 400 && reply->location)) {
             rc = 0;
             break;
         }
-        // A relative redirect: the same hub, another path (a renamed repository).
-        const char *scheme_end = strstr(current, "://");
-        const char *path_start = scheme_end ? strchr(scheme_end + 3, '/') : NULL;
-        size_t origin_len = path_start ? (size_t)(path_start - current) : strlen(current);
-        size_t n = origin_len + strlen(reply->location) + 1;
-        char *next = fc_malloc(n);
-        snprintf(next, n, "%.*s%s", (int)origin_len, current, reply->location);
+        char *next;
+        if (reply->location[0] == '/') { // relative: the same origin, another path
+            char origin[300];
+            const char *scheme_end = strstr(current, "://");
+            const char *path_start = scheme_end ? strchr(scheme_end + 3, '/') : NULL;
+            size_t origin_len = path_start ? (size_t)(path_start - current) : strlen(current);
+            snprintf(origin, sizeof origin, "%.*s", (int)origin_len, current);
+            size_t n = strlen(origin) + strlen(reply->location) + 1;
+            next = fc_malloc(n);
+            snprintf(next, n, "%s%s", origin, reply->location);
+        } else {
+            next = fc_strdup(reply->location);
+        }
+        if (!stays_on_hub(s, current, next)) {
+            // The reply keeps the absolute Location, where the content is to be fetched.
+            free(reply->location);
+            reply->location = next;
+            rc = 0;
+            break;
+        }
         free(current);
         current = next;
         fc_hub_reply_free(reply);

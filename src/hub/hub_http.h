@@ -25,9 +25,10 @@ typedef struct fc_hub_reply {
 
 void fc_hub_reply_free(fc_hub_reply *reply);
 
-// HEAD url. As huggingface_hub's get_hf_file_metadata does, a redirect to a relative path (a
-// renamed repository) is followed, a redirect elsewhere (the CDN of an LFS file) is not: its
-// headers are the file's metadata and its Location is where the content is.
+// HEAD url. As huggingface_hub's get_hf_file_metadata does, a redirect that stays on the hub
+// (the same origin, or huggingface.co, hf.co, the endpoint) is followed: a renamed repository;
+// a redirect elsewhere (the CDN of an LFS file) is not: its headers are the file's metadata,
+// and its Location, made absolute, is where the content is.
 int fc_hub_http_head(const fc_hub_settings *settings, const char *url, fc_hub_reply *reply, fc_error *err);
 
 // GET url into a NUL-terminated *body (free() it), following redirects.

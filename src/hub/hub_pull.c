@@ -192,7 +192,11 @@ static int fetch_file(pull *p, const char *file, fc_error *err) {
     if (rc == 0 && (!head.etag || !head.etag[0] || strchr(head.etag, '/') || strstr(head.etag, "..")))
         rc = fc_fail(err, "%s: %s: the hub's answer has no usable ETag or X-Linked-Etag (from %s)", p->id->repo,
                      file, url);
-    if (rc == 0 && head.repo_commit && strcmp(head.repo_commit, p->commit) != 0)
+    // huggingface_hub refuses an answer without X-Repo-Commit: no hub endpoint sent it.
+    if (rc == 0 && !head.repo_commit)
+        rc = fc_fail(err, "%s: %s: the answer from %s has no X-Repo-Commit header: is HF_ENDPOINT (%s) a "
+                          "Hugging Face hub?", p->id->repo, file, url, p->settings->endpoint);
+    if (rc == 0 && strcmp(head.repo_commit, p->commit) != 0)
         rc = fc_fail(err, "%s: %s: the hub answered for commit %s, not %s", p->id->repo, file, head.repo_commit,
                      p->commit);
     char *blob_dir = fc_path_join(p->repo_dir, "blobs");
@@ -235,7 +239,8 @@ static int pull_online(pull *p, char **snapshot_dir, fc_error *err) {
     if (list_files(p, &files, &sharded, err) != 0) return -1;
     fc_hub_progress_note(&p->progress, "finecat pull: %s@%s (commit %s) from %s", p->id->repo, p->id->revision,
                          p->commit, p->settings->endpoint);
-    int rc = 0;
+    int rc = fc_hub_mkdirs(p->repo_dir, err);
+    if (rc == 0) fc_hub_cache_tag(p->settings->cache_dir);
     for (size_t i = 0; rc == 0 && i < files.count; i++) rc = fetch_file(p, files.names[i], err);
     char *snapshot = snapshot_path(p);
     if (rc == 0 && sharded) {
