@@ -263,9 +263,11 @@ static int pull_online(pull *p, char **snapshot_dir, fc_error *err) {
 }
 
 static int offline_failure(const fc_hub_settings *s, const fc_hub_id *id, fc_error *err) {
+    int main_branch = strcmp(id->revision, "main") == 0;
     return fc_fail(err, "%s@%s is not in the cache at %s, and HF_HUB_OFFLINE=1 forbids downloading it: "
-                        "run `finecat pull %s` with network access first, or unset HF_HUB_OFFLINE",
-                   id->repo, id->revision, s->cache_dir, id->repo);
+                        "run `finecat pull %s%s%s` with network access first, or unset HF_HUB_OFFLINE",
+                   id->repo, id->revision, s->cache_dir, id->repo, main_branch ? "" : "@",
+                   main_branch ? "" : id->revision);
 }
 
 int fc_hub_pull(const char *model_id, fc_hub_progress_mode progress, char **snapshot_dir, fc_error *err) {
