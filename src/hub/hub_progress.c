@@ -90,10 +90,41 @@ static void draw_bar(fc_hub_progress *p, double now, int final) {
     fflush(p->out);
 }
 
+// Plain lines mode: where a long download stands, every LINE_EVERY_S seconds, so that a log
+// shows it is alive.
+enum { LINE_EVERY_S = 10 };
+
+static void write_line(fc_hub_progress *p, double now) {
+    char done[32], total[32], rate_text[32], eta[32] = "";
+    double elapsed = now - p->start;
+    double rate = elapsed > 0 ? (double)(p->done - p->offset) / elapsed : 0;
+    fc_hub_format_bytes((double)p->done, done, sizeof done);
+    fc_hub_format_bytes(rate, rate_text, sizeof rate_text);
+    if (p->total > 0) {
+        fc_hub_format_bytes((double)p->total, total, sizeof total);
+        if (rate > 0) {
+            long long left = (long long)((double)(p->total - p->done) / rate + 0.5);
+            snprintf(eta, sizeof eta, ", ETA %lld:%02lld", left / 60, left % 60);
+        }
+        fprintf(p->out, "  %s: %d%% (%s of %s), %s/s%s\n", p->file, (int)(100.0 * (double)p->done / (double)p->total),
+                done, total, rate_text, eta);
+    } else {
+        fprintf(p->out, "  %s: %s, %s/s\n", p->file, done, rate_text);
+    }
+    fflush(p->out);
+}
+
 void fc_hub_progress_update(fc_hub_progress *p, long long done) {
     p->done = done;
-    if (p->mode != FC_HUB_PROGRESS_BAR) return;
+    if (p->mode != FC_HUB_PROGRESS_BAR && p->mode != FC_HUB_PROGRESS_LINES) return;
     double now = now_seconds();
+    if (p->mode == FC_HUB_PROGRESS_LINES) {
+        if (p->last_draw == 0) p->last_draw = now; // the first line after LINE_EVERY_S
+        if (now - p->last_draw < LINE_EVERY_S) return;
+        p->last_draw = now;
+        write_line(p, now);
+        return;
+    }
     if (now - p->last_draw < 0.1) return;
     p->last_draw = now;
     draw_bar(p, now, 0);

@@ -290,6 +290,12 @@ int fc_hub_pull(const char *model_id, fc_hub_progress_mode progress, char **snap
     return rc;
 }
 
+static fc_hub_progress_mode implicit_progress = FC_HUB_PROGRESS_QUIET;
+
+void fc_hub_set_progress(fc_hub_progress_mode mode) {
+    implicit_progress = mode;
+}
+
 int fc_model_path_resolve(const char *name, char **dir, fc_error *err) {
     *dir = NULL;
     struct stat st;
@@ -309,7 +315,7 @@ int fc_model_path_resolve(const char *name, char **dir, fc_error *err) {
     if (!*dir && settings.offline)
         rc = offline_failure(&settings, &id, err);
     else if (!*dir)
-        rc = fc_hub_pull(name, FC_HUB_PROGRESS_AUTO, dir, err);
+        rc = fc_hub_pull(name, implicit_progress, dir, err);
     fc_hub_settings_free(&settings);
     if (rc != 0) fc_fail_prefix(err, "no folder %s here, and from the hub", name);
     return rc;
