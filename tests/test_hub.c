@@ -14,6 +14,7 @@
 #include "harness.h"
 #include "hub/hub_digest.h"
 #include "hub/hub_id.h"
+#include "hub/hub_select.h"
 #include "hub/hub_settings.h"
 #include "util/file.h"
 
@@ -119,6 +120,51 @@ static void test_digests(void) {
     CHECK(fc_hub_digest_kind_of("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad") ==
           FC_HUB_DIGEST_SHA256);
     CHECK(fc_hub_digest_kind_of("W/abc") == FC_HUB_DIGEST_NONE);
+}
+
+// What a repository's listing makes finecat fetch, and what it refuses.
+static void test_selection(void) {
+    fc_hub_file_list files;
+    int sharded = 0;
+    char commit[41];
+    fc_error err;
+    const char *listing = "{\"sha\": \"" FAKE_HUB_COMMIT "\", \"siblings\": [{\"rfilename\": \"README.md\"}, "
+                          "{\"rfilename\": \"spm.model\"}, {\"rfilename\": \"model.safetensors\"}, "
+                          "{\"rfilename\": \"pytorch_model.bin\"}, {\"rfilename\": \"added_tokens.json\"}, "
+                          "{\"rfilename\": \"config.json\"}, {\"rfilename\": \"onnx/model.onnx\"}]}";
+    CHECK(fc_hub_select_files(listing, "o/n", &files, &sharded, commit, &err) == 0);
+    CHECK(files.count == 4 && !sharded && strcmp(commit, FAKE_HUB_COMMIT) == 0);
+    if (files.count == 4)
+        CHECK(strcmp(files.names[0], "config.json") == 0 && strcmp(files.names[1], "spm.model") == 0 &&
+              strcmp(files.names[2], "added_tokens.json") == 0 && strcmp(files.names[3], "model.safetensors") == 0);
+    fc_hub_file_list_free(&files);
+    struct {
+        const char *json, *phrase;
+    } bad[] = {
+        {"<html>", "not the JSON expected"},
+        {"{\"sha\": \"" FAKE_HUB_COMMIT "\"}", "no \"siblings\""},
+        {"{\"siblings\": []}", "no commit"},
+        {"{\"sha\": \"" FAKE_HUB_COMMIT "\", \"siblings\": [{\"rfilename\": \"model.safetensors\"}]}",
+         "no config.json"},
+        {"{\"sha\": \"" FAKE_HUB_COMMIT "\", \"siblings\": [{\"rfilename\": \"config.json\"}, "
+         "{\"rfilename\": \"pytorch_model.bin\"}, {\"rfilename\": \"tokenizer.json\"}]}",
+         "safetensors weights only"},
+        {"{\"sha\": \"" FAKE_HUB_COMMIT "\", \"siblings\": [{\"rfilename\": \"config.json\"}, "
+         "{\"rfilename\": \"model.safetensors\"}, {\"rfilename\": \"vocab.txt\"}]}",
+         "neither tokenizer.json nor spm.model"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        CHECK(fc_hub_select_files(bad[i].json, "o/n", &files, &sharded, commit, &err) != 0);
+        CHECK(contains(err.message, "o/n") && contains(err.message, bad[i].phrase));
+        fc_hub_file_list_free(&files);
+    }
+    // An index may not name a shard outside the snapshot.
+    char path[128];
+    snprintf(path, sizeof path, "%s/index.json", temp_dir);
+    const char *index = "{\"weight_map\": {\"a\": \"model-1.safetensors\", \"b\": \"../../blobs/x\"}}";
+    write_text(path, index, strlen(index));
+    CHECK(fc_hub_index_shards(path, &files, &err) != 0 && contains(err.message, "weight_map[\"b\"]"));
+    fc_hub_file_list_free(&files);
 }
 
 static void test_settings(void) {
@@ -529,6 +575,7 @@ void suite_hub(void) {
     snprintf(fixture_dir, sizeof fixture_dir, "%s/bert/bert-tiny", fc_test_fixtures_dir());
     test_ids();
     test_digests();
+    test_selection();
     hub = fake_hub_start(fixture_dir);
     CHECK(hub != NULL);
     if (hub) {
