@@ -13,8 +13,8 @@ static const char usage[] =
     "\n"
     "Downloads the files a model needs (config.json, the safetensors weights or their\n"
     "shards, the tokenizer files) from the Hugging Face hub into the huggingface_hub\n"
-    "cache, checks each against the hub's sha256, and prints the snapshot folder on\n"
-    "stdout. Files already in the cache are not downloaded again; an interrupted\n"
+    "cache, checks each against the hub's etag (the sha256 of weights), and prints the\n"
+    "snapshot folder on stdout. Files already in the cache are not downloaded again; an interrupted\n"
     "download resumes. Afterwards every --model takes REPO_ID (or REPO_ID@R) and reads\n"
     "the cache, without the network.\n"
     "\n"
@@ -33,8 +33,8 @@ static const char usage[] =
     "  HF_HUB_OFFLINE   1: no network, answer from the cache only\n"
     "\n"
     "Example:\n"
-    "  finecat pull tasksource/ModernBERT-base-nli\n"
-    "  finecat nli --model tasksource/ModernBERT-base-nli \"A man plays.\" \"Someone plays.\"\n";
+    "  finecat pull dleemiller/finecat-nli-l\n"
+    "  finecat nli --model dleemiller/finecat-nli-l \"A man plays.\" \"Someone plays.\"\n";
 
 static int run_pull(int argc, char **argv) {
     const char *revision = NULL;
