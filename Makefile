@@ -14,7 +14,7 @@ CFLAGS  += -std=c17 -march=x86-64-v3 -Wall -Wextra -Wno-unused-parameter -fopenm
 # and inlinable, as in the (PIE) objects without -fPIC: the version script below makes every
 # internal symbol local, so none can be interposed anyway.
 CFLAGS  += -fPIC -fno-semantic-interposition
-LDLIBS  += -lcjson -lpcre2-8 -lutf8proc -lmicrohttpd -ldnnl -lpthread -lm -fopenmp
+LDLIBS  += -lcjson -lpcre2-8 -lutf8proc -lmicrohttpd -ldnnl -lcurl -lcrypto -lpthread -lm -fopenmp
 
 # Sources that need the CUDA toolkit (src/kernels/cuda/, *_cuda.c) build only with CUDA=1:
 # `make CUDA=1` builds the optional NVIDIA GPU path (ModernBERT inference) in build-cuda, for
@@ -44,11 +44,12 @@ TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 # Unicode regex), utf8proc (NFC), libmicrohttpd (the server), oneDNN (the fp32 and int8 GEMMs), curl
 # (server tests), jq (recipe/ship.sh and the README's examples), help2man (the man pages, made
 # from the --help texts), Python with venv, pip, numpy, pytest, setuptools and wheel (the Python
-# package under python/ and its tests, installed offline into a venv).
+# package under python/ and its tests, installed offline into a venv), libcurl and OpenSSL's
+# libcrypto (`finecat pull`: downloads from the Hugging Face hub, sha256 of what came).
 DEBIAN_PACKAGES := build-essential pkg-config libcjson-dev libpcre2-dev \
                    libutf8proc-dev libmicrohttpd-dev libdnnl-dev curl jq help2man \
                    python3-venv python3-pip python3-numpy python3-pytest python3-setuptools \
-                   python3-wheel
+                   python3-wheel libcurl4-openssl-dev libssl-dev
 
 # The version lives in include/finecat.h only; the shared library's soname follows the major.
 VERSION_PART = $(shell awk '$$2 == "FC_VERSION_$(1)" { print $$3 }' include/finecat.h)

@@ -76,7 +76,8 @@ void suite_zeroshot(void);
 void suite_check(void);
 void suite_serve(void);
 void suite_curate(void);
-void suite_isa(void);
+void suite_hub(void);
+void suite_isa(void); // last: reruns suites under forced ISAs
 #ifdef FC_WITH_CUDA
 void suite_cuda(void);
 #endif
@@ -104,6 +105,7 @@ static const suite suites[] = {
     {"check", suite_check},
     {"serve", suite_serve},
     {"curate", suite_curate},
+    {"hub", suite_hub},
     {"isa", suite_isa},
 #ifdef FC_WITH_CUDA
     {"cuda", suite_cuda},

@@ -8,6 +8,7 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/default_model.h"
 #include "curate/dedupe.h"
 #include "curate/flag.h"
 #include "curate/histogram.h"
@@ -504,6 +505,7 @@ static int run_model_stage(const char *command, const char *usage_head, model_st
     if (parsed != 0) return status;
     if (!input || !output || !model)
         return fc_args_usage_error(command, "needs --input, --output and --model");
+    if (!(model = fc_cli_hub_model(command, model))) return FC_EXIT_FAILURE;
     options.shard_size = (size_t)shard_size;
     options.progress = stderr;
     fc_model_pass_stats stats;

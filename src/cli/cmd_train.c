@@ -10,6 +10,7 @@
 #include "kernels/cpu/gemm.h"
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/default_model.h"
 #include "finecat.h"
 #include "train/train.h"
 #include "util/alloc.h"
@@ -188,6 +189,7 @@ static int parse_options(int argc, char **argv, fc_train_options *o, int *thread
     if (!o->data) return fc_args_usage_error("train", "missing --data FILE");
     if (!o->out) return fc_args_usage_error("train", "missing --out DIR");
     if (!o->init && !o->resume) return fc_args_usage_error("train", "missing --init PATH (or --resume)");
+    if (o->init && !(o->init = fc_cli_hub_model("train", o->init))) return FC_EXIT_FAILURE;
     return FC_EXIT_OK;
 }
 

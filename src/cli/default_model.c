@@ -7,6 +7,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "finecat.h"
+#include "hub/hub_id.h"
+
 static int is_dir(const char *path) {
     struct stat st;
     return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
@@ -37,4 +40,21 @@ const char *fc_cli_model_dir(const char *command, const char *given) {
                     "(PROGRAM_DIR: %s) or ./models\n",
             command, FC_DEFAULT_MODEL_NAME, n > 0 ? exe : "unknown");
     return NULL;
+}
+
+// The folders fc_cli_hub_model resolved: they live as long as the program, as the option
+// strings they replace do, and are held here so that a leak checker sees them reachable.
+static char *hub_model_dirs[16];
+static int n_hub_model_dirs;
+
+const char *fc_cli_hub_model(const char *command, const char *model) {
+    if (!model || is_dir(model) || !fc_hub_id_looks_like(model)) return model;
+    char *dir = NULL;
+    fc_error err;
+    if (fc_model_path_resolve(model, &dir, &err) != 0) {
+        fprintf(stderr, "finecat %s: %s\n", command, err.message);
+        return NULL;
+    }
+    if (n_hub_model_dirs < 16) hub_model_dirs[n_hub_model_dirs++] = dir;
+    return dir;
 }

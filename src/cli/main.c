@@ -19,6 +19,7 @@ static const fc_command *const commands[] = {
     &fc_command_train,
     &fc_command_curate,
     &fc_command_convert,
+    &fc_command_pull,
 };
 enum { N_COMMANDS = sizeof commands / sizeof commands[0] };
 
@@ -63,6 +64,8 @@ static int run_help(int argc, char **argv) {
 }
 
 int main(int argc, char **argv) {
+    // A --model given as a hub id may download: show it (a bar on a terminal, lines otherwise).
+    fc_hub_set_progress(FC_HUB_PROGRESS_AUTO);
     if (argc < 2) {
         print_usage(stderr);
         return FC_EXIT_USAGE;
