@@ -54,14 +54,20 @@ typedef struct server {
 } server;
 
 // Starts `finecat serve --model DIR --port 0 ARGS...` and waits (at most 60 s) for its
-// "listening on" line, which names the port.
+// "listening on" line, which names the port. Unless ARGS name a --log-format, the server runs
+// with --quiet: nothing reads its standard error after that line, and a full pipe would
+// block it.
 static int server_start(server *s, const char *model_dir, const char *const *args) {
     memset(s, 0, sizeof *s);
     int fds[2];
     if (pipe(fds) != 0) return -1;
-    const char *argv[32] = {finecat_bin(), "serve", "--model", model_dir, "--port", "0"};
-    int argc = 6;
-    for (size_t i = 0; args && args[i] && argc < 31; i++) argv[argc++] = args[i];
+    const char *argv[40] = {finecat_bin(), "serve", "--model", model_dir, "--port", "0"};
+    int argc = 6, logs = 0;
+    for (size_t i = 0; args && args[i] && argc < 38; i++) {
+        logs |= strcmp(args[i], "--log-format") == 0;
+        argv[argc++] = args[i];
+    }
+    if (!logs) argv[argc++] = "--quiet";
     argv[argc] = NULL;
     pid_t pid = fork();
     if (pid < 0) return -1;
