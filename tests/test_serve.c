@@ -577,6 +577,8 @@ static void test_parsers_fuzz(void) {
 }
 
 void serve_limits_tests(const char *model_dir); // test_serve_limits.c
+void serve_routes_tests(const server *s, fc_model *model); // test_serve_routes.c
+void serve_log_tests(const char *model_dir);
 
 void suite_serve(void) {
     test_parsers_fuzz();
@@ -599,9 +601,11 @@ void suite_serve(void) {
         test_metrics(&s);
         test_errors(&s);
         test_concurrent_clients(&s);
+        serve_routes_tests(&s, model);
         CHECK(server_stop(&s, SIGTERM, 30.0) == 0);
     }
     fc_model_free(model);
     test_queue_and_drain(model_dir);
+    serve_log_tests(model_dir);
     serve_limits_tests(model_dir);
 }
