@@ -159,6 +159,22 @@ static void test_idle_and_slow_connections(const char *model_dir) {
     CHECK(server_stop(&s, SIGTERM, 30.0) == 0);
 }
 
+// Waits (at most timeout seconds) until the server closes fd, trickling one byte every 100 ms
+// when trickle is set; returns the seconds it took, or -1 when it stayed open.
+static double seconds_until_closed(int fd, int trickle, double timeout) {
+    double start = now_seconds();
+    while (now_seconds() - start < timeout) {
+        if (trickle && send(fd, "a", 1, MSG_NOSIGNAL) != 1) return now_seconds() - start;
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (poll(&p, 1, 100) > 0) {
+            char buffer[512];
+            ssize_t n = recv(fd, buffer, sizeof buffer, MSG_DONTWAIT);
+            if (n == 0 || (n < 0 && errno != EAGAIN)) return now_seconds() - start;
+        }
+    }
+    return -1;
+}
+
 // --max-connections 8 and --max-connections-per-ip 4: the fifth socket of one address is
 // refused at accept; the ninth socket in all gets a 503 and is closed; once a slot frees, the
 // next connection is served.
@@ -193,6 +209,13 @@ static void test_connection_caps(const char *model_dir) {
     char byte;
     CHECK(over >= 0 && recv(over, &byte, 1, 0) == 0); // closed by the server
     if (over >= 0) close(over);
+    // An idle socket past the cap keeps its overflow slot 2 s, not the request deadline (30 s).
+    int idle_over = connect_from("127.0.0.1", s.port);
+    double idle_seconds = idle_over >= 0 ? seconds_until_closed(idle_over, 0, 10.0) : -1;
+    if (idle_seconds < 1.5 || idle_seconds > 5.0)
+        fprintf(stderr, "  idle connection past the cap closed after %.2f s\n", idle_seconds);
+    CHECK(idle_seconds >= 1.5 && idle_seconds <= 5.0);
+    if (idle_over >= 0) close(idle_over);
     // A slot frees: the next connection is served (the server sees the close a moment later).
     close(held[--n_held]);
     int served = 0;
@@ -206,22 +229,6 @@ static void test_connection_caps(const char *model_dir) {
     for (int i = 0; i < n_held; i++) close(held[i]);
     CHECK(metric(&s, "finecat_connections_over_capacity_total") >= 1);
     CHECK(server_stop(&s, SIGTERM, 30.0) == 0);
-}
-
-// Waits (at most timeout seconds) until the server closes fd, trickling one byte every 100 ms
-// when trickle is set; returns the seconds it took, or -1 when it stayed open.
-static double seconds_until_closed(int fd, int trickle, double timeout) {
-    double start = now_seconds();
-    while (now_seconds() - start < timeout) {
-        if (trickle && send(fd, "a", 1, MSG_NOSIGNAL) != 1) return now_seconds() - start;
-        struct pollfd p = {.fd = fd, .events = POLLIN};
-        if (poll(&p, 1, 100) > 0) {
-            char buffer[512];
-            ssize_t n = recv(fd, buffer, sizeof buffer, MSG_DONTWAIT);
-            if (n == 0 || (n < 0 && errno != EAGAIN)) return now_seconds() - start;
-        }
-    }
-    return -1;
 }
 
 // --request-deadline 1: a silent socket, a keep-alive socket after its reply, and a socket

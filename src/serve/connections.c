@@ -12,6 +12,10 @@
 // How often the sweep looks for connections past their deadline: the deadline is kept to
 // within this much.
 static const double sweep_interval_seconds = 0.2;
+// A connection opened past max_connections only waits for its request to answer it 503: it
+// gets this long (or the request deadline, if shorter), so that a flood of idle sockets does
+// not hold the overflow slots.
+static const double over_capacity_deadline_seconds = 2.0;
 
 struct fc_connection {
     int fd;
@@ -47,7 +51,10 @@ static void sweep(fc_connections *c) {
     double now = now_seconds();
     for (fc_connection *conn = c->head; conn; conn = conn->next) {
         if (conn->answering || conn->shut_down) continue;
-        if (now - conn->waiting_since <= c->request_deadline) continue;
+        double deadline = c->request_deadline;
+        if (conn->over_capacity && deadline > over_capacity_deadline_seconds)
+            deadline = over_capacity_deadline_seconds;
+        if (now - conn->waiting_since <= deadline) continue;
         shutdown(conn->fd, SHUT_RDWR);
         conn->shut_down = 1;
         c->expired_total++;

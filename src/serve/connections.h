@@ -3,8 +3,9 @@
 //
 // - A total cap answered with a 503: connections accepted while max_connections are already
 //   open are marked over capacity, and their request gets a 503 with "Connection: close"
-//   (libmicrohttpd's own limit, set a little higher, would leave them unanswered in the
-//   listen backlog).
+//   (libmicrohttpd's own limit, set an eighth higher, would leave them unanswered in the
+//   listen backlog). They have 2 s to send that request, so that idle sockets do not keep
+//   the overflow slots.
 // - An absolute request deadline: a connection must deliver a complete request within
 //   request_deadline seconds of opening, or of the reply to its previous request. Every byte
 //   resets libmicrohttpd's connection timeout, so a client that trickles one header byte at a

@@ -31,10 +31,14 @@
 #include "util/error.h"
 #include "util/file.h"
 
-// libmicrohttpd's own connection limit is max_connections plus this many, so that the
-// connections past max_connections are accepted and answered with a 503 (past libmicrohttpd's
-// limit they would wait unanswered in the listen backlog).
-enum { OVERFLOW_CONNECTIONS = 64 };
+// libmicrohttpd's own connection limit is max_connections plus an eighth (at least 64), so
+// that the connections past max_connections are accepted and answered with a 503: past
+// libmicrohttpd's limit they would wait unanswered in the listen backlog. Those overflow
+// connections get a short deadline (connections.c), so their slots turn over quickly.
+static unsigned overflow_connections(int max_connections) {
+    unsigned eighth = (unsigned)max_connections / 8;
+    return eighth > 64 ? eighth : 64;
+}
 // Descriptors the process needs besides its connections: the model's files, epoll and
 // inter-thread pipes, standard streams.
 enum { RESERVED_DESCRIPTORS = 64 };
@@ -368,7 +372,8 @@ static int resolve(const char *host, int port, struct sockaddr_storage *addr, in
 
 // Raises the descriptor limit (the soft one, up to the hard one) to what max_connections needs.
 static int reserve_descriptors(int max_connections, fc_error *err) {
-    rlim_t needed = (rlim_t)max_connections + OVERFLOW_CONNECTIONS + RESERVED_DESCRIPTORS;
+    rlim_t needed = (rlim_t)max_connections + overflow_connections(max_connections) +
+                    RESERVED_DESCRIPTORS;
     struct rlimit limit;
     if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return 0;
     if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < needed) {
@@ -459,7 +464,8 @@ int fc_server_start(fc_model *model, const fc_server_options *options, fc_server
         flags, (uint16_t)options->port, NULL, NULL, on_request, server,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)server->options.http_threads,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)options->max_connections + OVERFLOW_CONNECTIONS,
+        MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)options->max_connections + overflow_connections(options->max_connections),
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)options->max_connections_per_ip,
         MHD_OPTION_CONNECTION_TIMEOUT, inactivity,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, server,
