@@ -579,6 +579,7 @@ static void test_parsers_fuzz(void) {
 void serve_limits_tests(const char *model_dir); // test_serve_limits.c
 void serve_routes_tests(const server *s, fc_model *model); // test_serve_routes.c
 void serve_log_tests(const char *model_dir);
+void serve_info_labels_test(const char *model_dir);
 
 void suite_serve(void) {
     test_parsers_fuzz();
@@ -607,5 +608,8 @@ void suite_serve(void) {
     fc_model_free(model);
     test_queue_and_drain(model_dir);
     serve_log_tests(model_dir);
+    char cls_dir[1024];
+    snprintf(cls_dir, sizeof cls_dir, "%s/modernbert/tiny-cls", fc_test_fixtures_dir());
+    serve_info_labels_test(cls_dir);
     serve_limits_tests(model_dir);
 }

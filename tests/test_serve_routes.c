@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -21,6 +22,7 @@
 
 void serve_routes_tests(const server *s, fc_model *model);
 void serve_log_tests(const char *model_dir);
+void serve_info_labels_test(const char *model_dir);
 
 static void test_info(const server *s, fc_model *model) {
     http_result r = http(s, "GET", "/info", NULL, 0);
@@ -239,6 +241,28 @@ void serve_routes_tests(const server *s, fc_model *model) {
     test_openapi(s);
     test_unknown_fields(s);
     test_inference_failure_replies();
+}
+
+// canonical_labels maps a model's own label names to finecat's: on the tiny-cls fixture
+// (id2label in capitals) they differ from labels.
+void serve_info_labels_test(const char *model_dir) {
+    server s;
+    const char *args[] = {"--threads", "1", NULL};
+    CHECK(server_start(&s, model_dir, args) == 0);
+    if (!s.port) return;
+    http_result r = http(&s, "GET", "/info", NULL, 0);
+    cJSON *info = cJSON_Parse(r.body ? r.body : "");
+    const cJSON *labels = cJSON_GetObjectItem(info, "labels");
+    const cJSON *canonical = cJSON_GetObjectItem(info, "canonical_labels");
+    CHECK(cJSON_GetArraySize(labels) == 3 && cJSON_GetArraySize(canonical) == 3);
+    for (int k = 0; k < cJSON_GetArraySize(labels); k++) {
+        const char *own = cJSON_GetArrayItem(labels, k)->valuestring;
+        const char *name = cJSON_GetArrayItem(canonical, k)->valuestring;
+        CHECK(strcasecmp(own, name) == 0 && strcmp(own, name) != 0); // "ENTAILMENT" -> "entailment"
+    }
+    cJSON_Delete(info);
+    http_result_free(&r);
+    CHECK(server_stop(&s, SIGTERM, 30.0) == 0);
 }
 
 // Reads the server's standard error (at most 5 s) until it holds n lines after the
