@@ -28,7 +28,7 @@ static void test_info(const server *s, fc_model *model) {
     http_result r = http(s, "GET", "/info", NULL, 0);
     CHECK(r.status == 200);
     cJSON *info = cJSON_Parse(r.body ? r.body : "");
-    // The fixture's config.json has no _name_or_path: the folder's name stands in.
+    // The model folder's name.
     const cJSON *id = cJSON_GetObjectItem(info, "model_id");
     CHECK(cJSON_IsString(id) && strcmp(id->valuestring, "tiny-mean") == 0);
     const cJSON *dtype = cJSON_GetObjectItem(info, "model_dtype");
@@ -177,6 +177,8 @@ static void test_openapi(const server *s) {
         CHECK(found);
     }
     CHECK(n_routes == 9);
+    const cJSON *version = cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "info"), "version");
+    CHECK(cJSON_IsString(version) && strcmp(version->valuestring, FINECAT_VERSION) == 0);
     CHECK((size_t)cJSON_GetArraySize(paths) == n_routes);
     for (const cJSON *p = paths ? paths->child : NULL; p; p = p->next) {
         size_t i = 0;

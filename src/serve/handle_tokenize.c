@@ -101,9 +101,15 @@ static void write_tokens(fc_textbuf *out, const fc_tokenizer *tok, const char *t
             for (int byte_level = 0; byte_level <= 1 && !aligned; byte_level++)
                 aligned = surface_form(token, byte_level, inv, form, sizeof form) &&
                           align(text, len, cursor, form, &start, &stop) == 0;
+        size_t bad;
         if (aligned) {
             cursor = stop;
-            write_token(out, ids->ids[i], text + start, stop - start, 0, 1, start, stop);
+            // A byte-level token can hold part of a character: then its text is the
+            // vocabulary's, as the input's bytes are no JSON string.
+            if (fc_utf8_valid(text + start, stop - start, &bad))
+                write_token(out, ids->ids[i], text + start, stop - start, 0, 1, start, stop);
+            else
+                write_token(out, ids->ids[i], token, strlen(token), 0, 1, start, stop);
         } else {
             write_token(out, ids->ids[i], token, strlen(token), special, 0, 0, 0);
         }

@@ -20,7 +20,7 @@ typedef struct fc_serve_context {
     fc_scheduler *scheduler;
     fc_metrics *metrics;
     const fc_server_options *options;
-    const char *model_id;   // /info: config.json's _name_or_path, else the folder's name
+    const char *model_id;   // /info: the model folder's name
     const char *model_arch; // /info: config.json's model_type ("bert", "modernbert", ...)
     fc_connections *connections;
 } fc_serve_context;

@@ -18,18 +18,17 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <cjson/cJSON.h>
 #include <microhttpd.h>
 
 #include "serve/connections.h"
 #include "serve/handlers.h"
 #include "serve/metrics.h"
+#include "serve/model_identity.h"
 #include "serve/reply.h"
 #include "serve/scheduler.h"
 #include "tokenizer/utf8.h"
 #include "util/alloc.h"
 #include "util/error.h"
-#include "util/file.h"
 
 // libmicrohttpd's own connection limit is max_connections plus an eighth (at least 64), so
 // that the connections past max_connections are accepted and answered with a 503: past
@@ -390,38 +389,6 @@ static int reserve_descriptors(int max_connections, fc_error *err) {
     return 0;
 }
 
-// The model's name and architecture for /info, from its config.json: _name_or_path (the Hub id
-// it was trained from) or else the folder's name, and model_type.
-static void read_model_identity(fc_server *server) {
-    const char *dir = server->model_dir;
-    size_t len = strlen(dir);
-    while (len > 1 && dir[len - 1] == '/') len--;
-    size_t start = len;
-    while (start > 0 && dir[start - 1] != '/') start--;
-    char *id = fc_strndup(dir + start, len - start);
-    char *arch = fc_strdup("");
-    char path[4096], *text = NULL;
-    fc_error err;
-    snprintf(path, sizeof path, "%s/config.json", dir);
-    if (len > 0 && fc_read_file(path, &text, NULL, &err) == 0) {
-        cJSON *config = cJSON_Parse(text);
-        const cJSON *name = cJSON_GetObjectItemCaseSensitive(config, "_name_or_path");
-        const cJSON *type = cJSON_GetObjectItemCaseSensitive(config, "model_type");
-        if (cJSON_IsString(name) && name->valuestring[0]) {
-            free(id);
-            id = fc_strdup(name->valuestring);
-        }
-        if (cJSON_IsString(type)) {
-            free(arch);
-            arch = fc_strdup(type->valuestring);
-        }
-        cJSON_Delete(config);
-        free(text);
-    }
-    server->model_id = id;
-    server->model_arch = arch;
-}
-
 int fc_server_start(fc_model *model, const fc_server_options *options, fc_server **out,
                     fc_error *err) {
     *out = NULL;
@@ -437,7 +404,7 @@ int fc_server_start(fc_model *model, const fc_server_options *options, fc_server
     pthread_mutex_init(&server->lock, NULL);
     pthread_cond_init(&server->idle, NULL);
     server->metrics = fc_metrics_create();
-    read_model_identity(server);
+    fc_model_identity(server->model_dir, &server->model_id, &server->model_arch);
 
     struct sockaddr_storage addr;
     int is_ipv6 = 0;
