@@ -90,7 +90,7 @@ fc_server_options fc_server_default_options(void) {
         .max_connections = 4096,
         .max_connections_per_ip = 1024,
         .request_deadline = 30.0,
-        .http_threads = 2,
+        .http_threads = 4,
         .log_format = FC_LOG_TEXT,
         .dtype = "float32",
     };

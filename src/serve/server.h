@@ -36,7 +36,7 @@ typedef struct fc_server_options {
                                  // 0: no cap; default 1024
     double request_deadline;     // seconds a connection has to deliver a complete request
                                  // after opening or after its previous reply; default 30
-    int http_threads;            // libmicrohttpd's event-loop threads; default 2
+    int http_threads;            // libmicrohttpd's event-loop threads; default 4
     fc_log_format log_format;    // one line per request on stderr; default text
     const char *dtype;           // reported by /info: how the weights are held; default "float32"
 } fc_server_options;
