@@ -8,7 +8,8 @@
 // text with WordPiece's "##" and SentencePiece's "\u2581" undone, or its GPT-2 byte-level form
 // decoded, matched after the whitespace the pre-tokenizer dropped, ASCII case folded (for
 // lowercasing tokenizers). Where a normalizer changed the text (accents stripped, NFKC forms)
-// the token cannot be found: its start and stop are null and its text is the vocabulary's.
+// the token cannot be found: its start and stop are null and its text is the vocabulary's,
+// and the next token is looked for further on.
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,15 +62,22 @@ static int surface_form(const char *token, int byte_level, const bytelevel_inver
     return out[0] != '\0';
 }
 
-// Where form starts in text at or after *cursor (past whitespace): its [start, stop), or -1.
-static int align(const char *text, size_t len, size_t cursor, const char *form, size_t *start,
-                 size_t *stop) {
+// Where form is in text: right at cursor (past whitespace), or, when search is set (the
+// previous token could not be found, so the cursor lags), at its first occurrence after the
+// cursor. Its [start, stop), or -1.
+static int align(const char *text, size_t len, size_t cursor, const char *form, int search,
+                 size_t *start, size_t *stop) {
     while (cursor < len && isspace((unsigned char)text[cursor])) cursor++;
     size_t n = strlen(form);
-    if (cursor + n > len || strncasecmp(text + cursor, form, n) != 0) return -1;
-    *start = cursor;
-    *stop = cursor + n;
-    return 0;
+    for (; cursor + n <= len; cursor++) {
+        if (strncasecmp(text + cursor, form, n) == 0) {
+            *start = cursor;
+            *stop = cursor + n;
+            return 0;
+        }
+        if (!search) break;
+    }
+    return -1;
 }
 
 static void write_token(fc_textbuf *out, int32_t id, const char *text, size_t text_len,
@@ -88,6 +96,7 @@ static void write_tokens(fc_textbuf *out, const fc_tokenizer *tok, const char *t
                          const fc_ids *ids, size_t first, size_t n_content,
                          const bytelevel_inverse *inv) {
     size_t len = strlen(text), cursor = 0;
+    int lost = 0; // the previous content token was not found
     fc_textbuf_append(out, "[", 1);
     for (size_t i = 0; i < ids->len; i++) {
         if (i) fc_textbuf_append(out, ",", 1);
@@ -100,7 +109,8 @@ static void write_tokens(fc_textbuf *out, const fc_tokenizer *tok, const char *t
         if (!special)
             for (int byte_level = 0; byte_level <= 1 && !aligned; byte_level++)
                 aligned = surface_form(token, byte_level, inv, form, sizeof form) &&
-                          align(text, len, cursor, form, &start, &stop) == 0;
+                          align(text, len, cursor, form, lost, &start, &stop) == 0;
+        if (!special) lost = !aligned;
         size_t bad;
         if (aligned) {
             cursor = stop;
