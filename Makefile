@@ -4,6 +4,9 @@ CC      ?= cc
 ifeq ($(CUDA),1)
 BUILD   ?= build-cuda
 endif
+ifeq ($(MPI),1)
+BUILD   ?= build-mpi
+endif
 BUILD   ?= build
 OPT     ?= -O2 -mtune=native
 CFLAGS  ?= $(OPT) -g
@@ -16,6 +19,16 @@ LDLIBS  += -lcjson -lpcre2-8 -lutf8proc -lmicrohttpd -ldnnl -lpthread -lm -fopen
 # sm_90 (H100, H200) with compute_90 PTX that newer GPUs compile at load.
 CUDA_ONLY := src/kernels/cuda/% %_cuda.c
 CU_SRC    :=
+
+# `make MPI=1` builds the data-parallel version (src/dist/dist_mpi.c: training, curate score and
+# teacher, eval and predict across `mpirun` ranks) with mpicc in build-mpi; the default build
+# uses src/dist/dist_none.c (one rank) and needs no MPI library.
+ifeq ($(MPI),1)
+CC        := mpicc
+DIST_SKIP := %_none.c
+else
+DIST_SKIP := %_mpi.c
+endif
 ifeq ($(CUDA),1)
 CUDA_HOME ?= /usr/local/cuda
 NVCC      ?= $(CUDA_HOME)/bin/nvcc
@@ -26,9 +39,9 @@ CUDA_ONLY :=
 CU_SRC    := $(shell find src/kernels/cuda -name '*.cu' | sort)
 endif
 
-LIB_SRC  := $(filter-out $(CUDA_ONLY),$(shell find src -name '*.c' ! -path 'src/cli/*' | sort))
+LIB_SRC  := $(filter-out $(CUDA_ONLY) $(DIST_SKIP),$(shell find src -name '*.c' ! -path 'src/cli/*' | sort))
 CLI_SRC  := $(shell find src/cli -name '*.c' | sort)
-TEST_SRC := $(filter-out $(CUDA_ONLY),$(shell find tests -maxdepth 1 -name '*.c' | sort))
+TEST_SRC := $(filter-out $(CUDA_ONLY) $(DIST_SKIP),$(shell find tests -maxdepth 1 -name '*.c' | sort))
 
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(CU_SRC:%.cu=$(BUILD)/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
@@ -36,11 +49,12 @@ TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 
 # Debian packages: OpenMP (with gcc), cJSON, PCRE2 (the tokenizer's
 # Unicode regex), utf8proc (NFC), libmicrohttpd (the server), oneDNN (the fp32 and int8 GEMMs), curl
-# (server tests), jq (recipe/ship.sh and the README's examples).
+# (server tests), jq (recipe/ship.sh and the README's examples), OpenMPI (`make MPI=1`, test-mpi).
 DEBIAN_PACKAGES := build-essential pkg-config libcjson-dev libpcre2-dev \
-                   libutf8proc-dev libmicrohttpd-dev libdnnl-dev curl jq
+                   libutf8proc-dev libmicrohttpd-dev libdnnl-dev curl jq \
+                   libopenmpi-dev openmpi-bin
 
-.PHONY: all test asan clean deps model
+.PHONY: all test test-mpi asan clean deps model
 all: $(BUILD)/finecat $(BUILD)/finecat_tests
 
 $(BUILD)/libfinecat.a: $(LIB_OBJ)
@@ -64,6 +78,12 @@ $(BUILD)/%.o: %.cu
 test: all
 	FINECAT_BIN=$(BUILD)/finecat ./$(BUILD)/finecat_tests
 
+# The MPI build's tests (tests/mpi/run.sh): `mpirun -np 1, 2, 3` on this machine with the tiny
+# fixture models; about a minute.
+test-mpi:
+	$(MAKE) MPI=1 all
+	FINECAT_BIN=build-mpi/finecat tests/mpi/run.sh
+
 asan:
 	$(MAKE) BUILD=build-asan OPT="-O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
 	        LDFLAGS="-fsanitize=address,undefined" test
@@ -83,6 +103,6 @@ deps:
 	fi
 
 clean:
-	rm -rf build build-asan build-cuda
+	rm -rf build build-asan build-cuda build-mpi
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d)
