@@ -79,7 +79,7 @@ test: all
 	FINECAT_BIN=$(BUILD)/finecat ./$(BUILD)/finecat_tests
 
 # The MPI build's tests (tests/mpi/run.sh): `mpirun -np 1, 2, 3` on this machine with the tiny
-# fixture models; about a minute.
+# fixture models; one to two minutes (mostly mpirun start-up, about 40 runs).
 test-mpi:
 	$(MAKE) MPI=1 all
 	FINECAT_BIN=build-mpi/finecat tests/mpi/run.sh

@@ -27,6 +27,11 @@ void fc_dist_sum_doubles(double *values, size_t n);
 // Element-wise maximum over ranks, in place.
 void fc_dist_max_doubles(double *values, size_t n);
 
+// Every rank's `bytes` bytes at `mine`, in rank order, into all[size * bytes] on every rank
+// (results computed on one rank and needed in order by all, or by rank 0 to write them).
+// bytes must be below 2 GiB.
+void fc_dist_all_gather(const void *mine, size_t bytes, void *all);
+
 // Agreement after work that can fail on some ranks only: returns 0 when every rank's status
 // was 0, else -1 on every rank. A rank whose own status was 0 gets a message naming the first
 // rank that failed (that rank prints its own error), so that all ranks leave together instead

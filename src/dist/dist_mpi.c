@@ -75,6 +75,15 @@ void fc_dist_max_doubles(double *values, size_t n) {
     }
 }
 
+void fc_dist_all_gather(const void *mine, size_t bytes, void *all) {
+    start();
+    if (bytes > INT_MAX) {
+        fprintf(stderr, "finecat: fc_dist_all_gather: %zu bytes is over MPI's int count\n", bytes);
+        MPI_Abort(MPI_COMM_WORLD, 1);
+    }
+    MPI_Allgather(mine, (int)bytes, MPI_BYTE, all, (int)bytes, MPI_BYTE, MPI_COMM_WORLD);
+}
+
 int fc_dist_agree(int status, fc_error *err) {
     start();
     if (size == 1) return status == 0 ? 0 : -1;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The MPI build's tests (issue 17), run by `make test-mpi`: finecat under `mpirun -np 1, 2, 3`
-# on this machine, with the tiny fixture models of tests/fixtures (each run takes about a
-# second). Checks that
+# on this machine, with the tiny fixture models of tests/fixtures (each run takes one to two
+# seconds, mostly mpirun start-up). Checks that
 #   - training with N ranks gives the loss curve of one process (same global batch), to 1e-6
 #     relative, for ModernBERT and for BERT with dropout on, with gradient accumulation and
 #     with ranks whose share of a batch is empty;
@@ -186,6 +186,33 @@ wait "$job" 2>/dev/null
 check "curate killed run resumes (1 rank)" run 1 curate score --input "$WORK/big.jsonl" \
     --output "$WORK/big-k.jsonl" --model "$MODEL" --shard-size 20 --batch-size 3
 check "curate killed and resumed: same bytes" cmp "$WORK/big-1.jsonl" "$WORK/big-k.jsonl"
+
+echo "eval and predict: split across ranks, one process's results" >&2
+for i in $(seq 1 250); do cat "$DATA"; done >"$WORK/eval.jsonl" # 2250 rows: 3 chunks of 1024
+for n in 1 2 3; do
+    check "eval with $n ranks" run "$n" eval --model "$MODEL" --data big="$WORK/eval.jsonl" \
+        --data small="$DATA" --csv "$WORK/eval-$n.csv"
+    # The last three columns are timings and memory.
+    cut -d, -f1-31 "$WORK/eval-$n.csv" >"$WORK/eval-$n.counts"
+    check "predict with $n ranks" run "$n" predict --model "$MODEL" --input "$WORK/eval.jsonl" \
+        --output "$WORK/predict-$n.jsonl" --chunk-size 100
+done
+check "eval counts 2250 rows" grep -q ',big,.*,ok,2250,2250,0,2250,' "$WORK/eval-1.csv"
+check "eval: 2 ranks, same counts" cmp "$WORK/eval-1.counts" "$WORK/eval-2.counts"
+check "eval: 3 ranks, same counts" cmp "$WORK/eval-1.counts" "$WORK/eval-3.counts"
+check "predict writes every record" test "$(wc -l <"$WORK/predict-1.jsonl")" -eq 2250
+check "predict: 2 ranks, same bytes" cmp "$WORK/predict-1.jsonl" "$WORK/predict-2.jsonl"
+check "predict: 3 ranks, same bytes" cmp "$WORK/predict-1.jsonl" "$WORK/predict-3.jsonl"
+# A bad record at line 1000 with --on-error skip: reported once, skipped on every rank.
+{ head -999 "$WORK/eval.jsonl"; echo '{"premise": 3}'; tail -n +1000 "$WORK/eval.jsonl"; } >"$WORK/bad-record.jsonl"
+for n in 1 3; do
+    check "predict --on-error skip with $n ranks" run "$n" predict --model "$MODEL" \
+        --input "$WORK/bad-record.jsonl" --output "$WORK/skip-$n.jsonl" --chunk-size 100 --on-error skip
+    check "predict skip ($n ranks): one message" test "$(grep -c 'skipped)' "$WORK/run.log")" -eq 1
+done
+check "predict skip: 3 ranks, same bytes" cmp "$WORK/skip-1.jsonl" "$WORK/skip-3.jsonl"
+check "predict under mpirun needs --input" disagree "with --input FILE" \
+    -np 2 "$BIN" predict --model "$MODEL"
 
 echo "curation: ranks that disagree" >&2
 C=(curate score --input "$WORK/in.jsonl" --output "$WORK/bad.jsonl" --model "$MODEL" --shard-size 4)
