@@ -79,7 +79,7 @@ test: all
 	FINECAT_BIN=$(BUILD)/finecat ./$(BUILD)/finecat_tests
 
 # The MPI build's tests (tests/mpi/run.sh): `mpirun -np 1, 2, 3` on this machine with the tiny
-# fixture models; one to two minutes (mostly mpirun start-up, about 40 runs).
+# fixture models; two to three minutes on a loaded 2-core machine (mostly mpirun start-up).
 test-mpi:
 	$(MAKE) MPI=1 all
 	FINECAT_BIN=build-mpi/finecat tests/mpi/run.sh

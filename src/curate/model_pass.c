@@ -11,9 +11,9 @@
 
 
 #include "curate/fingerprint.h"
-#include "dist/dist.h"
 #include "curate/output_file.h"
 #include "curate/progress.h"
+#include "dist/dist.h"
 #include "tasks/nli.h"
 #include "util/alloc.h"
 #include "util/error.h"

@@ -5,7 +5,8 @@
 #   - training with N ranks gives the loss curve of one process (same global batch), to 1e-6
 #     relative, for ModernBERT and for BERT with dropout on, with gradient accumulation and
 #     with ranks whose share of a batch is empty;
-#   - a run stopped after any checkpoint resumes with another rank count to the same curve;
+#   - a run stopped after any checkpoint, or killed, resumes with another rank count to the
+#     same curve;
 #   - curate score and teacher write the same bytes for N = 1, 2, 3, and a stopped run
 #     resumes with another N to the same bytes;
 #   - eval and predict split their input across ranks and give one process's results;
@@ -23,6 +24,9 @@ trap 'rm -rf "$WORK"' EXIT
 # --oversubscribe. One thread per rank: the curation manifest records the thread count, and
 # the same count everywhere makes N = 1, 2, 3 comparable byte for byte.
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1
+# Containers often forbid the cross-process memory reads (CMA) of OpenMPI's shared-memory
+# transport; copying through the shared segment works everywhere.
+export OMPI_MCA_btl_vader_single_copy_mechanism=none
 MPIRUN=(mpirun --oversubscribe --bind-to none -x OMP_NUM_THREADS)
 
 passed=0
@@ -130,6 +134,22 @@ for case in "3 1" "8 3" "13 3" "17 1"; do
     check "resume from step $k with $n ranks" train "$n" "$dir" "${BE[@]}" --batch-size 6 --save-every 1 --resume "$dir"
     check "resumed curve (step $k, $n ranks)" same_curve "$WORK/be1/train_log.csv" "$dir/train_log.csv"
 done
+
+# A real kill: SIGKILL the 2-rank job once checkpoint-20 exists, resume with 3 ranks.
+K=(--init "$MB_INIT" --tokenizer "$MB_TOK" --data "$DATA" --steps 60 --lr 1e-3 --batch-size 4
+   --save-every 5 --quiet)
+check "modernbert 60 steps, 1 rank" run 1 train "${K[@]}" --out "$WORK/k1"
+"${MPIRUN[@]}" -np 2 "$BIN" train "${K[@]}" --out "$WORK/killed" >/dev/null 2>&1 &
+job=$!
+for i in $(seq 1 300); do
+    [ -f "$WORK/killed/checkpoint-20/trainer_state.json" ] && break
+    sleep 0.05
+done
+kill -9 "$job" 2>/dev/null
+wait "$job" 2>/dev/null
+check "killed before the end" test ! -e "$WORK/killed/model"
+check "killed run resumes with 3 ranks" run 3 train "${K[@]}" --out "$WORK/killed" --resume "$WORK/killed"
+check "killed and resumed curve" same_curve "$WORK/k1/train_log.csv" "$WORK/killed/train_log.csv"
 
 echo "training: ranks that disagree" >&2
 A=(train "${MB[@]}" --data "$DATA" --out "$WORK/bad" --steps 3 --batch-size 4 --quiet)
