@@ -4,6 +4,9 @@ CC      ?= cc
 ifeq ($(CUDA),1)
 BUILD   ?= build-cuda
 endif
+ifeq ($(MPI),1)
+BUILD   ?= build-mpi
+endif
 BUILD   ?= build
 OPT     ?= -O2 -mtune=native
 CFLAGS  ?= $(OPT) -g
@@ -21,6 +24,16 @@ LDLIBS  += -lcjson -lpcre2-8 -lutf8proc -lmicrohttpd -ldnnl -lcurl -lcrypto -lpt
 # sm_90 (H100, H200) with compute_90 PTX that newer GPUs compile at load.
 CUDA_ONLY := src/kernels/cuda/% %_cuda.c
 CU_SRC    :=
+
+# `make MPI=1` builds the data-parallel version (src/dist/dist_mpi.c: training, curate score and
+# teacher, eval and predict across `mpirun` ranks) with mpicc in build-mpi; the default build
+# uses src/dist/dist_none.c (one rank) and needs no MPI library.
+ifeq ($(MPI),1)
+CC        := mpicc
+DIST_SKIP := %_none.c
+else
+DIST_SKIP := %_mpi.c
+endif
 ifeq ($(CUDA),1)
 CUDA_HOME ?= /usr/local/cuda
 NVCC_PIC  := -Xcompiler -fPIC
@@ -32,9 +45,9 @@ CUDA_ONLY :=
 CU_SRC    := $(shell find src/kernels/cuda -name '*.cu' | sort)
 endif
 
-LIB_SRC  := $(filter-out $(CUDA_ONLY),$(shell find src -name '*.c' ! -path 'src/cli/*' | sort))
+LIB_SRC  := $(filter-out $(CUDA_ONLY) $(DIST_SKIP),$(shell find src -name '*.c' ! -path 'src/cli/*' | sort))
 CLI_SRC  := $(shell find src/cli -name '*.c' | sort)
-TEST_SRC := $(filter-out $(CUDA_ONLY),$(shell find tests -maxdepth 1 -name '*.c' | sort))
+TEST_SRC := $(filter-out $(CUDA_ONLY) $(DIST_SKIP),$(shell find tests -maxdepth 1 -name '*.c' | sort))
 
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(CU_SRC:%.cu=$(BUILD)/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
@@ -45,11 +58,12 @@ TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 # (server tests), jq (recipe/ship.sh and the README's examples), help2man (the man pages, made
 # from the --help texts), Python with venv, pip, numpy, pytest, setuptools and wheel (the Python
 # package under python/ and its tests, installed offline into a venv), libcurl and OpenSSL's
-# libcrypto (`finecat pull`: downloads from the Hugging Face hub, sha256 of what came).
+# libcrypto (`finecat pull`: downloads from the Hugging Face hub, sha256 of what came),
+# OpenMPI (`make MPI=1`, test-mpi).
 DEBIAN_PACKAGES := build-essential pkg-config libcjson-dev libpcre2-dev \
                    libutf8proc-dev libmicrohttpd-dev libdnnl-dev curl jq help2man \
                    python3-venv python3-pip python3-numpy python3-pytest python3-setuptools \
-                   python3-wheel libcurl4-openssl-dev libssl-dev
+                   python3-wheel libcurl4-openssl-dev libssl-dev libopenmpi-dev openmpi-bin
 
 # The version lives in include/finecat.h only; the shared library's soname follows the major.
 VERSION_PART = $(shell awk '$$2 == "FC_VERSION_$(1)" { print $$3 }' include/finecat.h)
@@ -71,7 +85,7 @@ MODEL_FILES := $(sort $(wildcard models/$(MODEL_NAME)/*))
 # One man page for the program and one per subcommand (src/cli/cmd_NAME.c is `finecat NAME`).
 MAN_PAGES  := finecat.1 $(patsubst src/cli/cmd_%.c,finecat-%.1,$(sort $(wildcard src/cli/cmd_*.c)))
 
-.PHONY: all test asan clean deps model shared man install uninstall python-test FORCE
+.PHONY: all test test-mpi asan clean deps model shared man install uninstall python-test FORCE
 all: $(BUILD)/finecat $(BUILD)/finecat_tests shared
 
 $(BUILD)/libfinecat.a: $(LIB_OBJ)
@@ -166,6 +180,12 @@ test: all
 	MAKE="$(MAKE)" CC="$(CC)" LDFLAGS="$(LDFLAGS)" tests/install_test.sh $(BUILD)
 	FINECAT_BIN=$(BUILD)/finecat ./$(BUILD)/finecat_tests
 
+# The MPI build's tests (tests/mpi/run.sh): `mpirun -np 1, 2, 3` on this machine with the tiny
+# fixture models; two to three minutes on a loaded 2-core machine (mostly mpirun start-up).
+test-mpi:
+	$(MAKE) MPI=1 all
+	FINECAT_BIN=build-mpi/finecat tests/mpi/run.sh
+
 asan:
 	$(MAKE) BUILD=build-asan OPT="-O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
 	        LDFLAGS="-fsanitize=address,undefined" test
@@ -194,6 +214,6 @@ deps:
 	fi
 
 clean:
-	rm -rf build build-asan build-cuda python/build python/finecat.egg-info
+	rm -rf build build-asan build-cuda build-mpi python/build python/finecat.egg-info
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d)

@@ -77,6 +77,7 @@ void suite_check(void);
 void suite_serve(void);
 void suite_curate(void);
 void suite_hub(void);
+void suite_dist(void);
 void suite_isa(void); // last: reruns suites under forced ISAs
 #ifdef FC_WITH_CUDA
 void suite_cuda(void);
@@ -106,6 +107,7 @@ static const suite suites[] = {
     {"serve", suite_serve},
     {"curate", suite_curate},
     {"hub", suite_hub},
+    {"dist", suite_dist},
     {"isa", suite_isa},
 #ifdef FC_WITH_CUDA
     {"cuda", suite_cuda},

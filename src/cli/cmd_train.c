@@ -11,6 +11,7 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/default_model.h"
+#include "dist/dist.h"
 #include "finecat.h"
 #include "train/train.h"
 #include "util/alloc.h"
@@ -61,7 +62,9 @@ static const char usage[] =
     "  --lr X                peak learning rate (default 5e-5)\n"
     "  --weight-decay X      decoupled weight decay, not on norms and biases (default 0.01)\n"
     "  --max-grad-norm X     clip the global gradient norm; 0 disables (default 1.0)\n"
-    "  --batch-size N        pairs per micro-batch (default 32)\n"
+    "  --batch-size N        pairs per micro-batch (default 32); under mpirun, of all ranks\n"
+    "                        together: each rank computes its share of every batch, so any\n"
+    "                        rank count trains the same model (and resumes any checkpoint)\n"
     "  --grad-accum N        micro-batches per optimizer step (default 1)\n"
     "  --epochs X            passes over the data (default 1; ignored with --steps)\n"
     "  --steps N             optimizer steps\n"
@@ -211,7 +214,7 @@ int cmd_train(int argc, char **argv) {
         if (fc_train_run(&o, &summary, &err) != 0) {
             fprintf(stderr, "finecat train: %s\n", err.message);
             status = FC_EXIT_FAILURE;
-        } else if (o.log) {
+        } else if (o.log && fc_dist_rank() == 0) {
             fprintf(stderr, "done: %ld steps in %.1f s, last loss %.4f\n", summary.steps,
                     summary.seconds, summary.last_loss);
         }

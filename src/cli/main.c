@@ -5,6 +5,7 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "dist/dist.h"
 #include "finecat.h"
 
 static const fc_command *const commands[] = {
@@ -87,5 +88,7 @@ int main(int argc, char **argv) {
     }
     const fc_command *command = find_command(name);
     if (!command) return unknown_command(name);
-    return command->run(argc - 1, argv + 1);
+    // Commands that run across MPI ranks (train, curate score/teacher, eval, predict) start MPI
+    // on first use; it ends here, with an abort when this rank failed alone.
+    return fc_dist_finish(command->run(argc - 1, argv + 1));
 }

@@ -13,6 +13,7 @@
 #include "curate/fingerprint.h"
 #include "curate/output_file.h"
 #include "curate/progress.h"
+#include "dist/dist.h"
 #include "tasks/nli.h"
 #include "util/alloc.h"
 #include "util/error.h"
@@ -94,6 +95,13 @@ typedef struct pass_run {
     fc_ids *encoded;
     float *logits;
     size_t n_rows;
+    // Across MPI ranks (src/dist): rank r computes the shards s with s % ranks == r; every rank
+    // reads every row (to find the shards' rows). done_at_start[s]: shard s was complete when
+    // the run started (its rows count as resumed, the others' as computed, on every rank).
+    int rank, ranks;
+    unsigned char *done_at_start;
+    size_t n_done_at_start;
+    size_t computed_here; // shards this rank computed (--stop-after-shards counts these)
 } pass_run;
 
 static char *work_path(const pass_run *run, const char *name) {
@@ -205,6 +213,33 @@ static int prepare_work_dir(pass_run *run, fc_error *err) {
     return status;
 }
 
+// Which shards were complete before this run computed any: read once, before the ranks start
+// writing, so that every rank sees the same set.
+static void scan_done_shards(pass_run *run) {
+    DIR *folder = opendir(run->work_dir);
+    if (!folder) return;
+    struct dirent *entry;
+    while ((entry = readdir(folder)) != NULL) {
+        const char *name = entry->d_name; // exactly shard-NNNNNN.jsonl (not a .part file)
+        if (strlen(name) != strlen("shard-000000.jsonl") || strncmp(name, "shard-", 6) != 0 ||
+            strcmp(name + 12, ".jsonl") != 0 || strspn(name + 6, "0123456789") != 6)
+            continue;
+        size_t shard = (size_t)strtoul(name + 6, NULL, 10);
+        if (shard >= run->n_done_at_start) {
+            size_t n = 2 * shard + 16;
+            run->done_at_start = fc_realloc(run->done_at_start, n);
+            memset(run->done_at_start + run->n_done_at_start, 0, n - run->n_done_at_start);
+            run->n_done_at_start = n;
+        }
+        run->done_at_start[shard] = 1;
+    }
+    closedir(folder);
+}
+
+static int shard_done_at_start(const pass_run *run, size_t shard) {
+    return shard < run->n_done_at_start && run->done_at_start[shard];
+}
+
 static void write_progress_file(const pass_run *run, size_t shards_done, uint64_t rows_done) {
     cJSON *progress = cJSON_CreateObject();
     cJSON_AddStringToObject(progress, "stage", run->stage->name);
@@ -274,14 +309,15 @@ static int read_shard(pass_run *run, size_t *n, fc_error *err) {
     return got < 0 ? -1 : 0;
 }
 
-// Skips the rows of a shard an earlier run completed, counting them.
-static int skip_shard(pass_run *run, size_t *n, fc_error *err) {
+// Skips the rows of a shard that an earlier run completed (column FC_PASS_RESUMED) or another
+// rank computes (FC_PASS_COMPUTED), counting them.
+static int skip_shard(pass_run *run, int column, size_t *n, fc_error *err) {
     fc_record record;
     int got = 1;
     *n = 0;
     while (*n < run->options->shard_size &&
            (got = fc_curate_reader_next(&run->reader, &record, err)) == 1) {
-        count_row(run, &record, FC_PASS_RESUMED);
+        count_row(run, &record, column);
         (*n)++;
     }
     return got < 0 ? -1 : 0;
@@ -330,8 +366,10 @@ static void report_shard(pass_run *run, size_t shard, size_t n, int resumed) {
     FILE *out = run->options->progress;
     if (!out) return;
     int terminal = isatty(fileno(out));
-    fprintf(out, "%s%s: shard %zu %s (%zu rows), %llu rows so far, model %.1f samples/s%s",
-            terminal ? "\r\033[K" : "", run->stage->name, shard,
+    char who[32] = "";
+    if (run->ranks > 1) snprintf(who, sizeof who, " (rank %d)", run->rank);
+    fprintf(out, "%s%s%s: shard %zu %s (%zu rows), %llu rows so far, model %.1f samples/s%s",
+            terminal ? "\r\033[K" : "", run->stage->name, who, shard,
             resumed ? "already done" : "done", n, (unsigned long long)run->stats->rows,
             fc_model_pass_samples_per_second(run->stats), terminal ? "" : "\n");
     fflush(out);
@@ -340,24 +378,26 @@ static void report_shard(pass_run *run, size_t shard, size_t n, int resumed) {
 static int run_shards(pass_run *run, fc_error *err) {
     size_t shard = 0;
     for (;; shard++) {
-        char *path = shard_path(run, shard);
-        int done = fc_file_exists(path);
-        free(path);
         size_t n;
-        if (done) {
-            if (skip_shard(run, &n, err) != 0) return -1;
+        if (shard_done_at_start(run, shard)) {
+            if (skip_shard(run, FC_PASS_RESUMED, &n, err) != 0) return -1;
             if (n == 0) break; // a shard file past the end: cannot be, the input hash matched
             run->stats->shards_resumed++;
-            report_shard(run, shard, n, 1);
+            if (run->rank == 0) report_shard(run, shard, n, 1);
+        } else if (shard % (size_t)run->ranks != (size_t)run->rank) { // another rank's
+            if (skip_shard(run, FC_PASS_COMPUTED, &n, err) != 0) return -1;
+            if (n == 0) break;
+            run->stats->shards_computed++;
         } else {
             if (read_shard(run, &n, err) != 0) return -1;
             if (n == 0) break;
             if (compute_shard(run, shard, err) != 0) return -1;
             run->stats->shards_computed++;
+            run->computed_here++;
             report_shard(run, shard, n, 0);
-            write_progress_file(run, shard + 1, run->stats->rows);
+            if (run->rank == 0) write_progress_file(run, shard + 1, run->stats->rows);
             if (run->options->stop_after_shards > 0 &&
-                run->stats->shards_computed >= (size_t)run->options->stop_after_shards &&
+                run->computed_here >= (size_t)run->options->stop_after_shards &&
                 n == run->options->shard_size) {
                 run->stats->stopped = 1;
                 run->stats->shards = shard + 1;
@@ -371,6 +411,29 @@ static int run_shards(pass_run *run, fc_error *err) {
     }
     run->stats->shards = shard;
     return 0;
+}
+
+// The manifest members that must match (manifest_keys) on every rank, as one string.
+static int check_ranks_agree(const pass_run *run, fc_error *err) {
+    if (run->ranks == 1) return 0;
+    cJSON *manifest = build_manifest(run, err);
+    int status = manifest ? 0 : -1;
+    if (fc_dist_agree(status, err) != 0) {
+        cJSON_Delete(manifest);
+        return -1;
+    }
+    cJSON *keys = cJSON_CreateObject();
+    for (size_t i = 0; i < sizeof manifest_keys / sizeof manifest_keys[0]; i++)
+        cJSON_AddItemToObject(keys, manifest_keys[i], cJSON_Duplicate(
+            cJSON_GetObjectItemCaseSensitive(manifest, manifest_keys[i]), 1));
+    char *text = cJSON_PrintUnformatted(keys);
+    status = fc_dist_check_same("options, input or model (stage, input hash, model fingerprint, "
+                                "shard and batch size, max length, threads)", text, strlen(text),
+                                err);
+    cJSON_free(text);
+    cJSON_Delete(keys);
+    cJSON_Delete(manifest);
+    return status;
 }
 
 static int concatenate_shards(pass_run *run, const char *output, fc_error *err) {
@@ -438,7 +501,14 @@ int fc_curate_model_pass(const char *input, const char *output, const char *mode
         snprintf(run.work_dir, size, "%s.shards", output);
     }
 
-    int status = prepare_work_dir(&run, err);
+    // Rank 0 makes (or checks) the work folder; the others start once it is there, so that
+    // every rank sees the same completed shards.
+    run.rank = fc_dist_rank();
+    run.ranks = fc_dist_size();
+    int status = run.rank == 0 ? prepare_work_dir(&run, err) : 0;
+    status = fc_dist_agree(status, err);
+    if (status == 0) status = check_ranks_agree(&run, err);
+    if (status == 0) scan_done_shards(&run);
     if (status == 0) status = fc_model_load(model_dir, &run.model, err);
     if (status == 0) status = fc_model_canonical_order(run.model, model_dir, run.canonical_of, err);
     if (status == 0) status = fc_curate_reader_open(&run.reader, input, err);
@@ -449,7 +519,7 @@ int fc_curate_model_pass(const char *input, const char *output, const char *mode
         run.lengths = fc_calloc(n, sizeof *run.lengths);
         run.encoded = fc_calloc(n, sizeof *run.encoded);
         run.logits = fc_malloc(n * FC_LABEL_COUNT * sizeof *run.logits);
-        status = run_shards(&run, err);
+        int shards_status = run_shards(&run, err);
         free_shard_rows(&run);
         for (size_t i = 0; i < n; i++) fc_ids_free(&run.encoded[i]);
         free(run.records);
@@ -458,14 +528,26 @@ int fc_curate_model_pass(const char *input, const char *output, const char *mode
         free(run.encoded);
         free(run.logits);
         fc_curate_reader_close(&run.reader);
+        status = shards_status;
     }
-    if (status == 0 && !stats->stopped) {
+    // Every rank's shards are complete (or one failed, or stopped) before rank 0 joins them.
+    status = fc_dist_agree(status, err);
+    if (status == 0 && run.ranks > 1) {
+        double flags[3] = {stats->stopped, stats->model_seconds, stats->tokenize_seconds};
+        fc_dist_sum_doubles(flags, 1);
+        fc_dist_max_doubles(flags + 1, 2); // the ranks ran side by side: the slowest one's
+        stats->stopped = flags[0] > 0;
+        stats->model_seconds = flags[1];
+        stats->tokenize_seconds = flags[2];
+    }
+    if (status == 0 && !stats->stopped && run.rank == 0) {
         status = concatenate_shards(&run, output, err);
         if (status == 0) clear_work_dir(&run, 1);
     }
     if (run.model) fc_model_free(run.model);
     if (options->progress && isatty(fileno(options->progress))) fputc('\n', options->progress);
     free(run.work_dir);
+    free(run.done_at_start);
     stats->seconds = fc_progress_now() - start;
     return status;
 }

@@ -137,8 +137,12 @@ static int check_batch(const fc_bert_config *c, const int32_t *ids, const int32_
     return 0;
 }
 
-static void dropout(fc_bert_acts *acts, float *x, size_t n, float p, int layer, int site) {
-    if (acts->training) fc_dropout_forward(x, n, p, fc_dropout_site_seed(acts->seed, layer, site));
+// first: the index of x[0] in the whole batch's tensor (fc_bert_acts.first_token, first_row).
+static void dropout(fc_bert_acts *acts, float *x, size_t n, float p, int layer, int site,
+                    uint64_t first) {
+    if (acts->training)
+        fc_dropout_forward(x, n, p,
+                           fc_dropout_seed_at(fc_dropout_site_seed(acts->seed, layer, site), first));
 }
 
 static void add_in_place(float *sum, const float *other, size_t n) {
@@ -164,6 +168,12 @@ static void linear(float *out, const float *in, const float *weight, const fc_lo
     if (epilogue->residual) add_in_place(out, epilogue->residual, (size_t)T * out_dim);
 }
 
+// The attention kernel's mask index of query token t starts at (t · heads) << 20.
+static uint64_t attention_seed(const fc_bert_acts *acts, const fc_bert_config *c, int layer) {
+    return fc_dropout_seed_at(fc_dropout_site_seed(acts->seed, layer, SITE_ATTN_PROBS),
+                              (acts->first_token * (uint64_t)c->num_heads) << 20);
+}
+
 // One post-LayerNorm encoder layer (BertLayer): attention block, then feed-forward block.
 static void encoder_layer(const fc_bert_config *c, const fc_bert_layer *L, int layer,
                           fc_bert_layer_acts *a, fc_bert_acts *acts, float *out,
@@ -177,7 +187,7 @@ static void encoder_layer(const fc_bert_config *c, const fc_bert_layer *L, int l
     if (acts->training)
         fc_attention_dropout_forward(a->context, a->qkv, offsets, n_seqs, c->num_heads,
                                      c->head_dim, c->attention_dropout,
-                                     fc_dropout_site_seed(acts->seed, layer, SITE_ATTN_PROBS),
+                                     attention_seed(acts, c, layer),
                                      acts->attn_scratch, acts->attn_scratch_per_thread);
     else
         fc_attention_forward_blocked(a->context, a->qkv, offsets, n_seqs, c->num_heads,
@@ -189,7 +199,8 @@ static void encoder_layer(const fc_bert_config *c, const fc_bert_layer *L, int l
     linear(a->attn_sum, a->context, L->attn_out_w, L->attn_out_lowp, L->attn_out_b,
            acts->training ? NULL : &attn_residual, T, H, H, acts);
     if (acts->training) {
-        dropout(acts, a->attn_sum, n, c->hidden_dropout, layer, SITE_ATTN_OUT);
+        dropout(acts, a->attn_sum, n, c->hidden_dropout, layer, SITE_ATTN_OUT,
+                acts->first_token * H);
         add_in_place(a->attn_sum, a->input, n);
     }
     fc_layernorm_forward(a->attn_normed, a->attn_sum, L->attn_norm_w, L->attn_norm_b, T, H,
@@ -209,7 +220,8 @@ static void encoder_layer(const fc_bert_config *c, const fc_bert_layer *L, int l
     linear(a->ffn_sum, a->inter_act, L->out_w, L->out_lowp, L->out_b,
            acts->training ? NULL : &ffn_residual, T, I, H, acts);
     if (acts->training) {
-        dropout(acts, a->ffn_sum, n, c->hidden_dropout, layer, SITE_FFN_OUT);
+        dropout(acts, a->ffn_sum, n, c->hidden_dropout, layer, SITE_FFN_OUT,
+                acts->first_token * H);
         add_in_place(a->ffn_sum, a->attn_normed, n);
     }
     fc_layernorm_forward(out, a->ffn_sum, L->out_norm_w, L->out_norm_b, T, H, c->layer_norm_eps);
@@ -241,7 +253,8 @@ int fc_bert_forward_acts(const fc_bert_config *c, const fc_bert_weights *w, int 
     }
     float *x = acts->layers[0].input;
     fc_layernorm_forward(x, acts->emb_sum, w->emb_norm_w, w->emb_norm_b, T, H, c->layer_norm_eps);
-    dropout(acts, x, (size_t)T * H, c->hidden_dropout, LAYER_EMBEDDINGS, 0);
+    dropout(acts, x, (size_t)T * H, c->hidden_dropout, LAYER_EMBEDDINGS, 0,
+            acts->first_token * H);
 
     for (int l = 0; l < c->num_layers; l++) {
         float *out = l + 1 < c->num_layers ? acts->layers[l + 1].input : acts->encoded;
@@ -261,11 +274,13 @@ int fc_bert_forward_acts(const fc_bert_config *c, const fc_bert_weights *w, int 
     // RobertaClassificationHead: dropout → dense → tanh → dropout → out_proj.
     // BertPooler (dense → tanh) then BertForSequenceClassification's dropout → classifier.
     if (c->flavor == FC_BERT_FLAVOR_ROBERTA)
-        dropout(acts, acts->head_in, bh, c->classifier_dropout, LAYER_HEAD, SITE_HEAD_IN);
+        dropout(acts, acts->head_in, bh, c->classifier_dropout, LAYER_HEAD, SITE_HEAD_IN,
+                acts->first_row * H);
     fc_linear_forward(acts->head_act, acts->head_in, w->head_dense_w, w->head_dense_b, B, H, H);
     fc_tanh_forward(acts->head_act, (int)bh);
     memcpy(acts->head_out, acts->head_act, bh * sizeof(float));
-    dropout(acts, acts->head_out, bh, c->classifier_dropout, LAYER_HEAD, SITE_HEAD_OUT);
+    dropout(acts, acts->head_out, bh, c->classifier_dropout, LAYER_HEAD, SITE_HEAD_OUT,
+            acts->first_row * H);
     fc_linear_forward(logits, acts->head_out, w->classifier_w, w->classifier_b, B, H, num_labels);
     return 0;
 }

@@ -39,6 +39,9 @@ typedef struct fc_bert_acts {
     // step; the backward regenerates the masks from the same seed).
     int training;
     uint64_t seed;
+    // Where this batch starts in a larger one it is a share of (data-parallel training): the
+    // masks are those of the larger batch at these tokens and rows. 0 for a whole batch.
+    uint64_t first_token, first_row;
     float *arena;
     float *emb_sum;             // [T, H] word + position + token-type embeddings
     fc_bert_layer_acts *layers; // [num_layers]
