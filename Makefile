@@ -4,20 +4,39 @@ CC      ?= cc
 ifeq ($(CUDA),1)
 BUILD   ?= build-cuda
 endif
+ifeq ($(MPI),1)
+BUILD   ?= build-mpi
+endif
 BUILD   ?= build
 OPT     ?= -O2 -mtune=native
 CFLAGS  ?= $(OPT) -g
 # x86-64-v3 (AVX2, FMA, F16C) in every build, sanitized ones too: the AVX2 kernels need it.
 CFLAGS  += -std=c17 -march=x86-64-v3 -Wall -Wextra -Wno-unused-parameter -fopenmp -D_GNU_SOURCE -Iinclude -Isrc
-LDLIBS  += -lcjson -lpcre2-8 -lutf8proc -lmicrohttpd -ldnnl -lpthread -lm -fopenmp
+# Every object is position-independent, so that one set of objects makes the static library, the
+# shared one and the programs. -fno-semantic-interposition keeps calls inside the library direct
+# and inlinable, as in the (PIE) objects without -fPIC: the version script below makes every
+# internal symbol local, so none can be interposed anyway.
+CFLAGS  += -fPIC -fno-semantic-interposition
+LDLIBS  += -lcjson -lpcre2-8 -lutf8proc -lmicrohttpd -ldnnl -lcurl -lcrypto -lpthread -lm -fopenmp
 
 # Sources that need the CUDA toolkit (src/kernels/cuda/, *_cuda.c) build only with CUDA=1:
 # `make CUDA=1` builds the optional NVIDIA GPU path (ModernBERT inference) in build-cuda, for
 # sm_90 (H100, H200) with compute_90 PTX that newer GPUs compile at load.
 CUDA_ONLY := src/kernels/cuda/% %_cuda.c
 CU_SRC    :=
+
+# `make MPI=1` builds the data-parallel version (src/dist/dist_mpi.c: training, curate score and
+# teacher, eval and predict across `mpirun` ranks) with mpicc in build-mpi; the default build
+# uses src/dist/dist_none.c (one rank) and needs no MPI library.
+ifeq ($(MPI),1)
+CC        := mpicc
+DIST_SKIP := %_none.c
+else
+DIST_SKIP := %_mpi.c
+endif
 ifeq ($(CUDA),1)
 CUDA_HOME ?= /usr/local/cuda
+NVCC_PIC  := -Xcompiler -fPIC
 NVCC      ?= $(CUDA_HOME)/bin/nvcc
 CUDA_ARCH ?= -gencode arch=compute_90,code=sm_90 -gencode arch=compute_90,code=compute_90
 CFLAGS    += -DFC_WITH_CUDA -I$(CUDA_HOME)/include
@@ -26,9 +45,9 @@ CUDA_ONLY :=
 CU_SRC    := $(shell find src/kernels/cuda -name '*.cu' | sort)
 endif
 
-LIB_SRC  := $(filter-out $(CUDA_ONLY),$(shell find src -name '*.c' ! -path 'src/cli/*' | sort))
+LIB_SRC  := $(filter-out $(CUDA_ONLY) $(DIST_SKIP),$(shell find src -name '*.c' ! -path 'src/cli/*' | sort))
 CLI_SRC  := $(shell find src/cli -name '*.c' | sort)
-TEST_SRC := $(filter-out $(CUDA_ONLY),$(shell find tests -maxdepth 1 -name '*.c' | sort))
+TEST_SRC := $(filter-out $(CUDA_ONLY) $(DIST_SKIP),$(shell find tests -maxdepth 1 -name '*.c' | sort))
 
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(CU_SRC:%.cu=$(BUILD)/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
@@ -36,16 +55,110 @@ TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 
 # Debian packages: OpenMP (with gcc), cJSON, PCRE2 (the tokenizer's
 # Unicode regex), utf8proc (NFC), libmicrohttpd (the server), oneDNN (the fp32 and int8 GEMMs), curl
-# (server tests), jq (recipe/ship.sh and the README's examples).
+# (server tests), jq (recipe/ship.sh and the README's examples), help2man (the man pages, made
+# from the --help texts), Python with venv, pip, numpy, pytest, setuptools and wheel (the Python
+# package under python/ and its tests, installed offline into a venv), libcurl and OpenSSL's
+# libcrypto (`finecat pull`: downloads from the Hugging Face hub, sha256 of what came),
+# OpenMPI (`make MPI=1`, test-mpi).
 DEBIAN_PACKAGES := build-essential pkg-config libcjson-dev libpcre2-dev \
-                   libutf8proc-dev libmicrohttpd-dev libdnnl-dev curl jq
+                   libutf8proc-dev libmicrohttpd-dev libdnnl-dev curl jq help2man \
+                   python3-venv python3-pip python3-numpy python3-pytest python3-setuptools \
+                   python3-wheel libcurl4-openssl-dev libssl-dev libopenmpi-dev openmpi-bin
 
-.PHONY: all test asan clean deps model
-all: $(BUILD)/finecat $(BUILD)/finecat_tests
+# The version lives in include/finecat.h only; the shared library's soname follows the major.
+VERSION_PART = $(shell awk '$$2 == "FC_VERSION_$(1)" { print $$3 }' include/finecat.h)
+VERSION  := $(call VERSION_PART,MAJOR).$(call VERSION_PART,MINOR).$(call VERSION_PART,PATCH)
+SONAME   := libfinecat.so.$(call VERSION_PART,MAJOR)
+SHARED   := $(BUILD)/libfinecat.so.$(VERSION)
+
+# `make install PREFIX=/usr/local DESTDIR=/staging`: the program, both libraries, the header,
+# finecat.pc, the man pages and the shipped model (where the installed program looks for it).
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+LIBDIR     ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+DATADIR    ?= $(PREFIX)/share
+MANDIR     ?= $(DATADIR)/man
+MODEL_NAME := finecat-nli-minilm
+MODEL_DIR  := $(DATADIR)/finecat/models/$(MODEL_NAME)
+MODEL_FILES := $(sort $(wildcard models/$(MODEL_NAME)/*))
+# One man page for the program and one per subcommand (src/cli/cmd_NAME.c is `finecat NAME`).
+MAN_PAGES  := finecat.1 $(patsubst src/cli/cmd_%.c,finecat-%.1,$(sort $(wildcard src/cli/cmd_*.c)))
+
+.PHONY: all test test-mpi asan clean deps model shared man install uninstall python-test FORCE
+all: $(BUILD)/finecat $(BUILD)/finecat_tests shared
 
 $(BUILD)/libfinecat.a: $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(AR) rcs $@ $^
+
+# The shared library exports the functions include/finecat.h declares and nothing else: the
+# version script lists them (read from the header, so a new public function is exported without
+# a second list to keep) and makes every other symbol local.
+$(BUILD)/libfinecat.map: include/finecat.h
+	@mkdir -p $(dir $@)
+	{ echo '{ global:'; sed 's://.*::' $< | grep -oE '\bfc_[a-z0-9_]+\(' | tr -d '(' | sort -u | \
+	  sed 's/.*/    &;/'; echo 'local: *; };'; } > $@
+
+$(SHARED): $(LIB_OBJ) $(BUILD)/libfinecat.map
+	$(CC) $(CFLAGS) -shared -Wl,-soname,$(SONAME) -Wl,--version-script=$(BUILD)/libfinecat.map \
+	    -Wl,--no-undefined -o $@ $(LIB_OBJ) $(LDFLAGS) $(LDLIBS)
+
+$(BUILD)/$(SONAME): $(SHARED)
+	ln -sf $(notdir $<) $@
+
+$(BUILD)/libfinecat.so: $(BUILD)/$(SONAME)
+	ln -sf $(SONAME) $@
+
+shared: $(BUILD)/libfinecat.so
+
+# Man pages from the --help texts by help2man, so that they cannot drift from the program.
+man: $(addprefix $(BUILD)/man/,$(MAN_PAGES))
+
+$(BUILD)/man/%.1: $(BUILD)/finecat tools/man_page.sh
+	@mkdir -p $(dir $@)
+	tools/man_page.sh $(BUILD)/finecat $* $(VERSION) $@
+
+# Written again by every install: it holds PREFIX, which can differ from one install to the next.
+$(BUILD)/finecat.pc: FORCE
+	@mkdir -p $(dir $@)
+	{ echo 'prefix=$(PREFIX)'; \
+	  echo 'libdir=$(patsubst $(PREFIX)%,$${prefix}%,$(LIBDIR))'; \
+	  echo 'includedir=$(patsubst $(PREFIX)%,$${prefix}%,$(INCLUDEDIR))'; \
+	  echo 'modeldir=$(patsubst $(PREFIX)%,$${prefix}%,$(MODEL_DIR))'; \
+	  echo; \
+	  echo 'Name: finecat'; \
+	  echo 'Description: NLI cross-encoders (ModernBERT, DeBERTa-v3, BERT, RoBERTa) in C'; \
+	  echo 'Version: $(VERSION)'; \
+	  echo 'Cflags: -I$${includedir}'; \
+	  echo 'Libs: -L$${libdir} -lfinecat'; \
+	  echo 'Libs.private: $(LDLIBS)'; } > $@
+
+install: $(BUILD)/finecat shared man $(BUILD)/finecat.pc
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR) \
+	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MODEL_DIR)
+	install -m 755 $(BUILD)/finecat $(DESTDIR)$(BINDIR)/finecat
+	install -m 755 $(SHARED) $(DESTDIR)$(LIBDIR)/
+	ln -sf $(notdir $(SHARED)) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libfinecat.so
+	install -m 644 $(BUILD)/libfinecat.a $(DESTDIR)$(LIBDIR)/
+	install -m 644 include/finecat.h $(DESTDIR)$(INCLUDEDIR)/
+	install -m 644 $(BUILD)/finecat.pc $(DESTDIR)$(LIBDIR)/pkgconfig/
+	install -m 644 $(addprefix $(BUILD)/man/,$(MAN_PAGES)) $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 $(MODEL_FILES) $(DESTDIR)$(MODEL_DIR)/
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then ldconfig; fi
+
+# Removes the files `make install` puts there (same PREFIX and DESTDIR) and the folders that are
+# finecat's own; the shared ones (bin, lib, man1) stay.
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/finecat $(DESTDIR)$(LIBDIR)/libfinecat.so.$(VERSION) \
+	    $(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/libfinecat.so \
+	    $(DESTDIR)$(LIBDIR)/libfinecat.a $(DESTDIR)$(INCLUDEDIR)/finecat.h \
+	    $(DESTDIR)$(LIBDIR)/pkgconfig/finecat.pc $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(MAN_PAGES)) \
+	    $(addprefix $(DESTDIR)$(MODEL_DIR)/,$(notdir $(MODEL_FILES)))
+	rmdir --ignore-fail-on-non-empty $(DESTDIR)$(MODEL_DIR) $(DESTDIR)$(DATADIR)/finecat/models \
+	    $(DESTDIR)$(DATADIR)/finecat 2>/dev/null || true
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then ldconfig; fi
 
 $(BUILD)/finecat: $(CLI_OBJ) $(BUILD)/libfinecat.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS)
@@ -59,10 +172,19 @@ $(BUILD)/%.o: %.c
 
 $(BUILD)/%.o: %.cu
 	@mkdir -p $(dir $@)
-	$(NVCC) -O3 -std=c++17 $(CUDA_ARCH) -Iinclude -Isrc -MMD -MP -c -o $@ $<
+	$(NVCC) -O3 -std=c++17 $(CUDA_ARCH) $(NVCC_PIC) -Iinclude -Isrc -MMD -MP -c -o $@ $<
 
+# tests/install_test.sh first (make install into a temporary DESTDIR, about 5 s), so that the
+# suites' "N passed, N failed" stays the last line.
 test: all
+	MAKE="$(MAKE)" CC="$(CC)" LDFLAGS="$(LDFLAGS)" tests/install_test.sh $(BUILD)
 	FINECAT_BIN=$(BUILD)/finecat ./$(BUILD)/finecat_tests
+
+# The MPI build's tests (tests/mpi/run.sh): `mpirun -np 1, 2, 3` on this machine with the tiny
+# fixture models; two to three minutes on a loaded 2-core machine (mostly mpirun start-up).
+test-mpi:
+	$(MAKE) MPI=1 all
+	FINECAT_BIN=build-mpi/finecat tests/mpi/run.sh
 
 asan:
 	$(MAKE) BUILD=build-asan OPT="-O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
@@ -75,6 +197,15 @@ model: all
 	recipe/run.sh
 	recipe/ship.sh
 
+# The Python package (python/) installed into a venv that uses Debian's numpy and pytest
+# (offline: no index, no build isolation), tested against this build's library and CLI.
+PYTHON ?= /usr/bin/python3
+python-test: all
+	test -x $(BUILD)/venv/bin/python || $(PYTHON) -m venv --system-site-packages $(BUILD)/venv
+	$(BUILD)/venv/bin/python -m pip install --quiet --no-index --no-build-isolation ./python
+	FINECAT_LIB=$(abspath $(BUILD)/$(SONAME)) FINECAT_BIN=$(abspath $(BUILD)/finecat) \
+	    $(BUILD)/venv/bin/python -m pytest -q python/tests
+
 deps:
 	@if dpkg -s $(filter-out build-essential,$(DEBIAN_PACKAGES)) >/dev/null 2>&1; then \
 	    echo "deps: all Debian packages present"; \
@@ -83,6 +214,6 @@ deps:
 	fi
 
 clean:
-	rm -rf build build-asan build-cuda
+	rm -rf build build-asan build-cuda build-mpi python/build python/finecat.egg-info
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d)

@@ -14,11 +14,24 @@
 extern "C" {
 #endif
 
-#define FINECAT_VERSION "0.1.0"
+// The version of this header. fc_version() gives the version of the library actually loaded,
+// which can differ when a program built against one header runs with another libfinecat.so.0.
+// The shared library's soname changes with FC_VERSION_MAJOR (libfinecat.so.0).
+#define FC_VERSION_MAJOR 0
+#define FC_VERSION_MINOR 1
+#define FC_VERSION_PATCH 0
+#define FC_VERSION_STRING "0.1.0"
+#define FINECAT_VERSION FC_VERSION_STRING // the older name, kept for existing code
+
+// The functions declared in this header are the whole interface of libfinecat.so: the Makefile
+// exports exactly them (a version script made from this file), and nothing else.
 
 typedef struct fc_error {
     char message[1024];
 } fc_error;
+
+// "MAJOR.MINOR.PATCH" of the library as built (FC_VERSION_STRING when it was compiled).
+const char *fc_version(void);
 
 typedef enum fc_label {
     FC_LABEL_ENTAILMENT = 0,
@@ -96,7 +109,8 @@ const char *fc_tokenizer_id_to_token(const fc_tokenizer *tok, int32_t id);
 
 typedef struct fc_model fc_model;
 
-// Loads config.json, model.safetensors (or the sharded index) and the tokenizer files.
+// Loads config.json, model.safetensors (or the sharded index) and the tokenizer files. dir may
+// also be a hub id, "org/name[@revision]", that names no folder: see fc_model_path_resolve.
 int fc_model_load(const char *dir, fc_model **out, fc_error *err);
 
 // How the large weight matrices are kept in memory (the math is fp32 except for INT8):
@@ -148,6 +162,38 @@ int fc_model_forward(fc_model *model, const int32_t *ids, const int32_t *offsets
 // The entailment label id as transformers' zero-shot pipeline finds it: the first label2id name
 // (in file order) that starts with "entail", case-insensitively; -1 when there is none.
 int fc_model_entailment_id(const fc_model *model);
+
+// ---------------------------------------------------------------------------------------------
+// Models from the Hugging Face hub: "org/name" or "org/name@revision" (a branch, tag or commit),
+// kept in the cache layout of huggingface_hub ($HF_HUB_CACHE, default $HF_HOME/hub, default
+// ~/.cache/huggingface/hub), which transformers shares. $HF_ENDPOINT, $HF_TOKEN (or the file
+// $HF_HOME/token) and $HF_HUB_OFFLINE=1 are honoured as huggingface_hub honours them.
+
+typedef enum fc_hub_progress_mode {
+    FC_HUB_PROGRESS_AUTO = 0, // a bar on stderr when it is a terminal, plain lines otherwise,
+                              // nothing when $HF_HUB_DISABLE_PROGRESS_BARS is 1
+    FC_HUB_PROGRESS_BAR,
+    FC_HUB_PROGRESS_LINES,
+    FC_HUB_PROGRESS_QUIET,
+} fc_hub_progress_mode;
+
+// Downloads the files a model needs (config.json, the safetensors weights or their index and
+// shards, the tokenizer files) at the revision, checks each against the hub's etag (sha256
+// for LFS files) and sets *snapshot_dir (free() it) to the cache's snapshot folder, which
+// fc_model_load reads. Files already in the cache are not downloaded again; a partial
+// download is resumed. Offline, the snapshot comes from the cache or the call fails.
+// Progress goes to stderr as the mode says.
+int fc_hub_pull(const char *model_id, fc_hub_progress_mode progress, char **snapshot_dir, fc_error *err);
+
+// The folder a --model argument names: name itself when it is a folder; else, when name looks
+// like a hub id, its snapshot in the cache, pulled first when the cache does not hold it (and
+// $HF_HUB_OFFLINE is not set). *dir is to be free()d. fc_model_load does this itself.
+int fc_model_path_resolve(const char *name, char **dir, fc_error *err);
+
+// How the pulls that fc_model_path_resolve (and so fc_model_load) starts show progress:
+// FC_HUB_PROGRESS_QUIET by default, as the library prints nothing unasked; the finecat
+// program sets FC_HUB_PROGRESS_AUTO. Set it once, before loading models from threads.
+void fc_hub_set_progress(fc_hub_progress_mode mode);
 
 // ---------------------------------------------------------------------------------------------
 // NLI over text pairs.
@@ -260,6 +306,16 @@ void fc_check_result_free(fc_check_result *result);
 // The sentence splitter the check uses, on its own: spans of the sentences of text[0..len),
 // trimmed of surrounding whitespace (rules in src/tasks/sentences.c). Free *spans with free().
 size_t fc_split_sentences(const char *text, size_t len, fc_span **spans);
+
+// fc_check with the result as the JSON object `finecat check --json` prints (the fields are
+// listed in src/tasks/result_json.h): for bindings that read JSON more easily than the structs
+// above. options may be NULL. On success *json is a NUL-terminated string; free it with fc_free.
+int fc_check_json(fc_model *model, const char *context, const char *answer,
+                  const fc_check_options *options, char **json, fc_error *err);
+
+// Frees memory the library returned (fc_check_json's text; any pointer the comments above say
+// to free() may go here too), for callers such as Python's ctypes that have no free() at hand.
+void fc_free(void *ptr);
 
 #ifdef __cplusplus
 }

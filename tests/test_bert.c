@@ -10,6 +10,7 @@
 
 #include "finecat.h"
 #include "harness.h"
+#include "kernels/cpu/linear_lowp.h"
 #include "io/json_fields.h"
 #include "io/safetensors.h"
 #include "model/bert/bert.h"
@@ -358,7 +359,8 @@ void suite_bert(void) {
     if (tiny) {
         check_storage("bert-tiny", tiny, FC_WEIGHTS_BF16, 0.05);
         check_storage("bert-tiny", tiny, FC_WEIGHTS_F16, 0.01);
-        check_storage("bert-tiny", tiny, FC_WEIGHTS_INT8, 0.25);
+        // 7-bit activations (CPUs without VNNI) about double the int8 error of 8-bit ones.
+        check_storage("bert-tiny", tiny, FC_WEIGHTS_INT8, fc_int8_activation_bits() == 8 ? 0.25 : 0.4);
     }
     test_bad_batches();
     test_bad_configs();

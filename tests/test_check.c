@@ -377,6 +377,20 @@ static void test_json(fc_model *model) {
               cJSON_GetObjectItem(summary, "contradicted")->valueint == 4);
     CHECK(cJSON_GetArraySize(cJSON_GetObjectItem(json, "windows")) == 1);
     cJSON_Delete(json);
+
+    // fc_check_json (the bindings' entry point) gives the same text, NULL options meaning the
+    // defaults; on failure no text and the error of fc_check.
+    char *text = NULL;
+    CHECK(fc_check_json(model, short_context, answer_text, NULL, &text, &err) == 0);
+    CHECK(text != NULL && strcmp(text, out.data) == 0);
+    fc_free(text);
+    options.support_threshold = 0.99f;
+    CHECK(fc_check_json(model, short_context, answer_text, &options, &text, &err) == 0);
+    CHECK(text != NULL && strstr(text, "\"support_threshold\":0.99,") != NULL);
+    fc_free(text);
+    text = (char *)"not touched";
+    CHECK(fc_check_json(model, short_context, "Bad \xC3(.", NULL, &text, &err) == -1);
+    CHECK(text == NULL && strstr(err.message, "UTF-8") != NULL);
     fc_textbuf_free(&out);
     fc_check_result_free(&result);
 }

@@ -72,7 +72,7 @@ typedef struct fixture {
     int num_labels;
 } fixture;
 
-static int fixture_open(fixture *f, const char *name) {
+static int fixture_open_stored(fixture *f, const char *name, fc_weight_dtype storage) {
     memset(f, 0, sizeof *f);
     snprintf(f->dir, sizeof f->dir, "%s/deberta/%s", fc_test_fixtures_dir(), name);
     f->config_path = fc_path_join(f->dir, "config.json");
@@ -84,11 +84,15 @@ static int fixture_open(fixture *f, const char *name) {
         f->num_labels = labels.count;
         fc_label_map_free(&labels);
         ok = fc_safetensors_open_dir(f->dir, &f->st, &err) == 0 &&
-             fc_deberta_load(f->config, f->config_path, f->st, f->dir, f->num_labels, &f->model,
-                             &err) == 0;
+             fc_deberta_load_stored(f->config, f->config_path, f->st, f->dir, f->num_labels,
+                                    storage, &f->model, &err) == 0;
     }
     if (!ok) fprintf(stderr, "%s: %s\n", name, err.message);
     return ok ? 0 : -1;
+}
+
+static int fixture_open(fixture *f, const char *name) {
+    return fixture_open_stored(f, name, FC_WEIGHTS_F32);
 }
 
 static void fixture_close(fixture *f) {
@@ -378,6 +382,53 @@ static void test_bad_batches(void) {
     fixture_close(&f);
 }
 
+// Low-precision storage (issue 15): the six matrices of every layer in bf16, f16 or int8,
+// against transformers' fp32 logits. The tiny fixtures (hidden size 32) leave little
+// averaging of rounding errors, so the bounds are loose; a wrong layout, scale or shared
+// position projection gives errors of order 1 and breaks the argmax agreement.
+static void check_storage(const char *name, const cJSON *ref, fc_weight_dtype storage,
+                          double tolerance, double min_agreement) {
+    fixture f;
+    int opened = fixture_open_stored(&f, name, storage) == 0;
+    CHECK(opened);
+    if (opened) {
+        int L = f.num_labels;
+        const cJSON *rows = cJSON_GetObjectItem(ref, "rows");
+        int n = cJSON_GetArraySize(rows), agree = 0;
+        ref_seq *seqs = fc_calloc((size_t)n, sizeof *seqs);
+        for (int i = 0; i < n; i++) {
+            const cJSON *row = cJSON_GetArrayItem(rows, i);
+            const cJSON *ids = cJSON_GetObjectItem(row, "input_ids");
+            seqs[i].n = cJSON_GetArraySize(ids);
+            seqs[i].ids = fc_malloc((size_t)seqs[i].n * sizeof(int32_t));
+            for (int t = 0; t < seqs[i].n; t++)
+                seqs[i].ids[t] = (int32_t)cJSON_GetArrayItem(ids, t)->valueint;
+            read_floats(cJSON_GetObjectItem(row, "logits"), seqs[i].logits, L);
+        }
+        float *logits = fc_malloc((size_t)n * L * sizeof(float));
+        CHECK(forward_packed(f.model, seqs, NULL, n, logits, NULL) == 0);
+        double worst = 0.0;
+        for (int i = 0; i < n; i++) {
+            double d = max_abs_diff(logits + (size_t)L * i, seqs[i].logits, L);
+            if (!(d <= worst)) worst = d;
+            int a = 0, b = 0;
+            for (int k = 1; k < L; k++) {
+                if (logits[(size_t)L * i + k] > logits[(size_t)L * i + a]) a = k;
+                if (seqs[i].logits[k] > seqs[i].logits[b]) b = k;
+            }
+            agree += a == b;
+        }
+        CHECK_CLOSE(worst, 0.0, tolerance);
+        CHECK((double)agree / n >= min_agreement);
+        printf("  %-12s as %-4s max |logit diff| %.2e, argmax agreement %d/%d\n", name,
+               fc_weight_dtype_name(storage), worst, agree, n);
+        for (int i = 0; i < n; i++) free(seqs[i].ids);
+        free(seqs);
+        free(logits);
+    }
+    fixture_close(&f);
+}
+
 void suite_deberta(void) {
     char *path = fc_path_join(fc_test_fixtures_dir(), "deberta/reference.json");
     cJSON *ref = NULL;
@@ -397,6 +448,13 @@ void suite_deberta(void) {
         count++;
     }
     CHECK(count == 5);
+    const char *stored[2] = {"v3-tiny", "noshare-bf16"};
+    for (int i = 0; i < 2; i++) {
+        const cJSON *r = cJSON_GetObjectItem(models, stored[i]);
+        check_storage(stored[i], r, FC_WEIGHTS_BF16, 0.15, 0.96);
+        check_storage(stored[i], r, FC_WEIGHTS_F16, 0.02, 0.96);
+        check_storage(stored[i], r, FC_WEIGHTS_INT8, 0.6, 0.96);
+    }
     test_weight_errors();
     test_bad_batches();
     cJSON_Delete(ref);

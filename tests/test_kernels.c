@@ -96,10 +96,10 @@ static void test_linear_lowp(void) {
     }
 
     fc_linear_forward(want, x, w, bias, T, K, N);
-    fc_int8_weights q = {0};
-    fc_int8_scratch scratch = {0};
-    fc_int8_weights_quantize(&q, w, N, K);
-    fc_linear_forward_int8(got, x, &q, bias, T, &scratch);
+    fc_lowp_linear q;
+    fc_lowp_scratch scratch = {0};
+    CHECK(fc_lowp_linear_prepare(&q, FC_LOWP_INT8, w, N, K) == 0);
+    CHECK(fc_lowp_linear_forward(got, x, &q, bias, NULL, T, &scratch) == 0);
     // Error bound: 7- or 8-bit activations and 8-bit weights; relative to the output's scale.
     double worst = 0.0, scale = 0.0;
     for (size_t i = 0; i < (size_t)T * N; i++) {
@@ -108,14 +108,14 @@ static void test_linear_lowp(void) {
     }
     CHECK(worst < 0.03 * scale);
     CHECK(worst > 0.0); // it really is quantized
-    // A row of zeros stays exactly the bias.
+    // A row of zeros stays exactly the bias: the zero point's share cancels exactly.
     memset(x, 0, (size_t)K * sizeof(float));
-    fc_linear_forward_int8(got, x, &q, bias, 1, &scratch);
+    CHECK(fc_lowp_linear_forward(got, x, &q, bias, NULL, 1, &scratch) == 0);
     int exact = 1;
     for (int n = 0; n < N; n++) exact &= got[n] == bias[n];
     CHECK(exact);
-    fc_int8_weights_free(&q);
-    fc_int8_scratch_free(&scratch);
+    fc_lowp_linear_free(&q);
+    fc_lowp_scratch_free(&scratch);
     free(x);
     free(w);
     free(bias);
@@ -124,6 +124,118 @@ static void test_linear_lowp(void) {
     free(want);
     free(got);
     free(panel);
+}
+
+// The matrix-engine paths (oneDNN matmul) against the same arithmetic done here in double:
+// int8 against the exact integer sums of the same quantized values, bf16 against fp32 math on
+// bf16-rounded weights and activations; at row counts around the bucket size (padding rows),
+// with the GELU and in-place residual epilogues. Whichever ISA oneDNN dispatches to
+// (ONEDNN_MAX_CPU_ISA forces lower ones) must give these.
+// Weights as the library quantizes them: symmetric per row, to nearest even (ties do occur:
+// w·inv lands on .5 about once in 2^18 values near 64).
+static double quantize_weights(const float *w, int K, int32_t *q) {
+    float max = 0.0f;
+    for (int k = 0; k < K; k++) max = fmaxf(max, fabsf(w[k]));
+    float scale = max > 0.0f ? max / 127.0f : 1.0f, inv = 1.0f / scale;
+    for (int k = 0; k < K; k++) q[k] = (int32_t)lrintf(w[k] * inv);
+    return scale;
+}
+
+// Activations as the library quantizes them: asymmetric per token onto [0, top], returned
+// with the zero point taken out (q − zero).
+static double quantize_activations(const float *x, int K, int top, int32_t *q) {
+    float lo = 0.0f, hi = 0.0f;
+    for (int k = 0; k < K; k++) {
+        lo = fminf(lo, x[k]);
+        hi = fmaxf(hi, x[k]);
+    }
+    float scale = hi > lo ? (hi - lo) / (float)top : 1.0f, inv = 1.0f / scale;
+    int zero = (int)lrintf(-lo * inv);
+    for (int k = 0; k < K; k++) {
+        int code = (int)(x[k] * inv + (float)zero + 0.5f);
+        q[k] = (code < 0 ? 0 : code > top ? top : code) - zero;
+    }
+    return scale;
+}
+
+static void check_engine(fc_lowp_format format, int T, int K, int N, int epilogue_kind,
+                         int extreme) {
+    uint32_t state = 11u + (uint32_t)(T * 7 + K + N + epilogue_kind);
+    float *x = fc_malloc((size_t)T * K * sizeof(float));
+    float *w = fc_malloc((size_t)N * K * sizeof(float));
+    float *bias = fc_malloc((size_t)N * sizeof(float));
+    float *out = fc_malloc((size_t)T * N * sizeof(float));
+    float *residual = fc_malloc((size_t)T * N * sizeof(float));
+    double *want = fc_malloc((size_t)T * N * sizeof(double));
+    for (size_t i = 0; i < (size_t)T * K; i++) x[i] = uniform(&state) * 2.0f;
+    for (size_t i = 0; i < (size_t)N * K; i++) w[i] = uniform(&state) * 0.1f;
+    for (int i = 0; i < N; i++) bias[i] = uniform(&state);
+    for (size_t i = 0; i < (size_t)T * N; i++) residual[i] = uniform(&state);
+    // Every code at its extreme: where pairs of u8·s8 products are summed into saturating
+    // 16-bit lanes (AVX2), 8-bit activations would overflow and break the equality below.
+    if (extreme) {
+        for (size_t i = 0; i < (size_t)T * K; i++) x[i] = (i / K) % 2 ? -1.0f : 1.0f;
+        for (size_t i = 0; i < (size_t)N * K; i++) w[i] = (i / K) % 3 ? 0.05f : -0.05f;
+    }
+    int32_t *qx = fc_malloc((size_t)K * sizeof(int32_t)), *qw = fc_malloc((size_t)K * sizeof(int32_t));
+    int top = fc_int8_activation_bits() == 8 ? 255 : 127;
+    int engine = fc_matmul_available(FC_MATMUL_BF16);
+    for (int t = 0; t < T; t++) {
+        double sx = format == FC_LOWP_INT8 ? quantize_activations(x + (size_t)t * K, K, top, qx) : 0.0;
+        for (int n = 0; n < N; n++) {
+            double acc = 0.0;
+            if (format == FC_LOWP_INT8) {
+                double sw = quantize_weights(w + (size_t)n * K, K, qw);
+                long long sum = 0;
+                for (int k = 0; k < K; k++) sum += (long long)qx[k] * qw[k];
+                acc = (double)sum * sx * sw;
+            } else {
+                // Activations are rounded on the matrix engine, kept fp32 when widened.
+                for (int k = 0; k < K; k++) {
+                    float a = x[(size_t)t * K + k];
+                    if (engine) a = fc_bf16_to_f32(fc_f32_to_bf16(a));
+                    acc += (double)a * fc_bf16_to_f32(fc_f32_to_bf16(w[(size_t)n * K + k]));
+                }
+            }
+            acc += bias[n];
+            if (epilogue_kind == 1) acc = fc_gelu((float)acc);
+            if (epilogue_kind == 2) acc += residual[(size_t)t * N + n];
+            want[(size_t)t * N + n] = acc;
+        }
+    }
+    fc_lowp_linear layer;
+    fc_lowp_scratch scratch = {0};
+    CHECK(fc_lowp_linear_prepare(&layer, format, w, N, K) == 0);
+    fc_linear_epilogue gelu = {.gelu = 1}, add = {.residual = out};
+    if (epilogue_kind == 2) memcpy(out, residual, (size_t)T * N * sizeof(float)); // in place
+    const fc_linear_epilogue *e = epilogue_kind == 1 ? &gelu : epilogue_kind == 2 ? &add : NULL;
+    CHECK(fc_lowp_linear_forward(out, x, &layer, bias, e, T, &scratch) == 0);
+    double worst = 0.0, scale = 0.0;
+    for (size_t i = 0; i < (size_t)T * N; i++) {
+        worst = fmax(worst, fabs(out[i] - want[i]));
+        scale = fmax(scale, fabs(want[i]));
+    }
+    if (!(worst <= 1e-5 * scale))
+        fprintf(stderr, "  %s T=%d K=%d N=%d epilogue %d: worst %.3g of %.3g\n",
+                format == FC_LOWP_INT8 ? "int8" : "bf16", T, K, N, epilogue_kind, worst, scale);
+    CHECK(worst <= 1e-5 * scale);
+    fc_lowp_linear_free(&layer);
+    fc_lowp_scratch_free(&scratch);
+    free(x), free(w), free(bias), free(out), free(residual), free(want), free(qx), free(qw);
+}
+
+static void test_linear_engines(void) {
+    const int rows[] = {1, 31, 33, 64, 100};
+    for (int i = 0; i < 5; i++) {
+        check_engine(FC_LOWP_INT8, rows[i], 300, 530, i % 3, 0);
+        check_engine(FC_LOWP_BF16, rows[i], 300, 530, i % 3, 0);
+    }
+    check_engine(FC_LOWP_INT8, 40, 64, 48, 2, 0);
+    check_engine(FC_LOWP_BF16, 40, 64, 48, 1, 0);
+    check_engine(FC_LOWP_INT8, 8, 256, 64, 0, 1);
+    printf("  matmul kernels: bf16 %s, int8 %s (%d-bit activations)\n",
+           fc_lowp_kernel_name(FC_LOWP_BF16, 300, 530), fc_lowp_kernel_name(FC_LOWP_INT8, 300, 530),
+           fc_int8_activation_bits());
 }
 
 // The blocked attention against the reference kernel, on packed sequences of mixed lengths,
@@ -162,4 +274,5 @@ void suite_kernels(void) {
     test_rope_table();
     test_layernorm();
     test_linear_lowp();
+    test_linear_engines();
 }

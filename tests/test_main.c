@@ -76,7 +76,10 @@ void suite_zeroshot(void);
 void suite_check(void);
 void suite_serve(void);
 void suite_curate(void);
+void suite_hub(void);
+void suite_dist(void);
 void suite_long_work(void);
+void suite_isa(void); // last: reruns suites under forced ISAs
 #ifdef FC_WITH_CUDA
 void suite_cuda(void);
 #endif
@@ -104,7 +107,10 @@ static const suite suites[] = {
     {"check", suite_check},
     {"serve", suite_serve},
     {"curate", suite_curate},
+    {"hub", suite_hub},
+    {"dist", suite_dist},
     {"long_work", suite_long_work},
+    {"isa", suite_isa},
 #ifdef FC_WITH_CUDA
     {"cuda", suite_cuda},
 #endif

@@ -8,6 +8,7 @@
 
 #include "finecat.h"
 #include "harness.h"
+#include "kernels/cpu/matmul.h"
 #include "io/json_fields.h"
 #include "io/safetensors.h"
 #include "model/modernbert/modernbert.h"
@@ -257,7 +258,13 @@ void suite_modernbert(void) {
     }
     CHECK(count == 3);
     const cJSON *mean = cJSON_GetObjectItem(models, "tiny-mean");
-    check_storage("tiny-bf16", cJSON_GetObjectItem(models, "tiny-bf16"), FC_WEIGHTS_BF16, LOGIT_TOL, 1.0);
+    // A bf16 checkpoint kept as bf16 is the fp32 math on the same values where the weights are
+    // widened (CPUs without AVX-512); on the matrix engines the activations are rounded to
+    // bf16 too, so it is as close as a converted one.
+    if (fc_matmul_available(FC_MATMUL_BF16))
+        check_storage("tiny-bf16", cJSON_GetObjectItem(models, "tiny-bf16"), FC_WEIGHTS_BF16, 0.3, 0.96);
+    else
+        check_storage("tiny-bf16", cJSON_GetObjectItem(models, "tiny-bf16"), FC_WEIGHTS_BF16, LOGIT_TOL, 1.0);
     check_storage("tiny-cls", cJSON_GetObjectItem(models, "tiny-cls"), FC_WEIGHTS_F16, LOGIT_TOL, 1.0);
     // Converted from fp32: hidden size 16 leaves no averaging of rounding errors, so these
     // bounds are loose; a wrong scale or layout gives errors of order 1 and fails them.

@@ -83,8 +83,9 @@ static void fixture_batch_load(fixture_batch *fb, const cJSON *ref, const fc_tra
         for (int c = 0; fb->has_teacher[s] && c < 3; c++)
             fb->teacher[s * 3 + m->model_label[c]] = (float)cJSON_GetArrayItem(t, c)->valuedouble;
     }
-    fb->batch = (fc_train_batch){fb->n, fb->ids, fb->offsets, fb->labels, fb->teacher,
-                                 fb->has_teacher};
+    fb->batch = (fc_train_batch){.n_seqs = fb->n, .ids = fb->ids, .offsets = fb->offsets,
+                                 .labels = fb->labels, .teacher = fb->teacher,
+                                 .has_teacher = fb->has_teacher};
 }
 
 static void fixture_batch_free(fixture_batch *fb) {

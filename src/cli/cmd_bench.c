@@ -12,6 +12,7 @@
 #include "bench/random_checkpoint.h"
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/default_model.h"
 #include "data/dataset.h"
 #include "eval/peak_memory.h"
 #include "finecat.h"
@@ -222,6 +223,7 @@ static int run(int argc, char **argv) {
         return fc_args_usage_error("bench", "give either --model DIR or --config FILE");
     if (config && !random_weights)
         return fc_args_usage_error("bench", "--config needs --random-weights");
+    if (model_dir && !(model_dir = fc_cli_hub_model("bench", model_dir))) return FC_EXIT_FAILURE;
     // The probe measures the CPU's GEMM, no yardstick for a forward on the GPU.
     if (no_probe || device == FC_DEVICE_CUDA) options.gemm_tokens = 0;
     options.progress = quiet ? NULL : stderr;

@@ -4,6 +4,7 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/default_model.h"
 #include "finecat.h"
 #include "io/convert.h"
 
@@ -44,6 +45,7 @@ static int run_convert(int argc, char **argv) {
     if (strcmp(model, out) == 0)
         return fc_args_usage_error("convert", "--out must be another folder than --model");
     static const fc_dtype targets[] = {FC_DTYPE_F16, FC_DTYPE_BF16, FC_DTYPE_F32};
+    if (!(model = fc_cli_hub_model("convert", model))) return FC_EXIT_FAILURE;
     fc_error err;
     if (fc_checkpoint_convert(model, out, targets[dtype], &err) != 0) {
         fprintf(stderr, "finecat convert: %s\n", err.message);

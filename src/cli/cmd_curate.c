@@ -8,6 +8,7 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/default_model.h"
 #include "curate/dedupe.h"
 #include "curate/flag.h"
 #include "curate/histogram.h"
@@ -16,6 +17,7 @@
 #include "curate/pipeline.h"
 #include "curate/score.h"
 #include "curate/select.h"
+#include "dist/dist.h"
 #include "util/alloc.h"
 
 static const char usage[] =
@@ -136,7 +138,11 @@ static const char pass_options_usage[] =
     "last complete shard and ends with the same bytes as an uninterrupted run. WORK holds a\n"
     "manifest (input hash, model fingerprint, settings, BLAS and OpenMP thread counts, which\n"
     "change the logits' last bits): other settings are refused, not mixed. Prints the\n"
-    "model's throughput in samples/s (forward passes only).\n";
+    "model's throughput in samples/s (forward passes only).\n"
+    "\n"
+    "Under mpirun (a `make MPI=1` build), rank r computes the shards s with s % ranks == r\n"
+    "and rank 0 joins them: the output has the same bytes for any rank count, and a killed\n"
+    "run resumes with any count. WORK must be on a filesystem every rank sees.\n";
 
 static const char score_usage_head[] =
     "Usage: finecat curate score --input FILE --output FILE --model PILOT [OPTIONS]\n"
@@ -518,6 +524,7 @@ static int run_model_stage(const char *command, const char *usage_head, model_st
     if (parsed != 0) return status;
     if (!input || !output || !model)
         return fc_args_usage_error(command, "needs --input, --output and --model");
+    if (!(model = fc_cli_hub_model(command, model))) return FC_EXIT_FAILURE;
     options.shard_size = (size_t)shard_size;
     options.progress = quiet ? NULL : stderr;
     fc_model_pass_stats stats;
@@ -525,6 +532,11 @@ static int run_model_stage(const char *command, const char *usage_head, model_st
     if (stage(input, output, model, &options, &stats, &err) != 0) {
         fc_model_pass_stats_free(&stats);
         return fail(&err);
+    }
+    if (fc_dist_rank() != 0) { // under mpirun: rank 0 reports for all
+        status = stats.stopped ? FC_EXIT_FAILURE : FC_EXIT_OK;
+        fc_model_pass_stats_free(&stats);
+        return status;
     }
     fc_count_table_print(stdout, &stats.by_source, "source", FC_TABLE_TEXT, 1);
     printf("\nmodel: %.1f samples/s (forward passes, %.1f s); tokenization %.1f s; %zu shards "
@@ -711,6 +723,9 @@ static int run_pipeline(int argc, char **argv) {
               &status) != 0)
         return status;
     if (!config_path) return fc_args_usage_error(command, "needs --config FILE");
+    if (fc_dist_size() > 1) // every rank would run every stage on the same files
+        return fc_args_usage_error(command, "runs as one process; under mpirun, run its model "
+                                            "stages as 'curate score' and 'curate teacher'");
     options.progress = quiet ? NULL : stderr;
     fc_pipeline_config config;
     fc_error err;

@@ -13,6 +13,7 @@
 #include "cli/default_model.h"
 #include "cli/nli_result.h"
 #include "cli/predict_native.h"
+#include "dist/dist.h"
 #include "finecat.h"
 #include "tasks/nli.h"
 #include "util/alloc.h"
@@ -89,6 +90,10 @@ static const char usage[] =
     "                     each tenth of a file and at least every 10 s)\n"
     "  -h, --help         show this help\n"
     "\n"
+    "Under mpirun (a `make MPI=1` build) the ranks take turns over chunks of\n"
+    "records (--input FILE is then required); rank 0 writes the same output\n"
+    "as one process and shows the progress.\n"
+    "\n"
     "Examples:\n"
     "  finecat predict --model models/finecat-nli-l \\\n"
     "      --input dev.jsonl --output dev.predictions.jsonl\n"
@@ -107,26 +112,34 @@ typedef struct pending_record {
     size_t line_number;
 } pending_record;
 
+// Chunks are read in rounds of one per rank (one chunk without MPI): rank r classifies the
+// round's chunk r, whole, as one process would, the logits are gathered, and rank 0 writes
+// the round in input order. Every rank reads (and tokenizes) every record, so that all agree
+// on which records are good and where the chunks end.
 typedef struct predict_run {
     fc_model *model;
     fc_nli_options nli;
     int skip_bad_records;
     fc_line_reader reader;
-    FILE *out;
+    FILE *out;               // rank 0's; NULL on the other ranks
     size_t chunk_size;
-    pending_record *records; // [chunk_size]
-    fc_ids *encoded;         // [chunk_size], kept across chunks so their storage is reused
-    float *logits;           // [chunk_size, num_labels]
+    int rank, ranks;
+    pending_record *records; // [ranks, chunk_size]
+    fc_ids *encoded;         // [ranks, chunk_size], kept across rounds so their storage is reused
+    float *logits;           // [chunk_size, num_labels]: this rank's chunk
+    float *gathered;         // [ranks, chunk_size, num_labels]: every rank's
     size_t n_classified;
     size_t n_skipped;
+    // Progress, drawn by rank 0 (bar.out is NULL on the others).
     fc_progress bar;
     long input_size;                 // bytes, 0 when the input is no regular file
-    uint64_t chunk_start, chunk_end; // input offsets around the chunk being classified
-    size_t chunk_n;
+    uint64_t chunk_start, chunk_end; // input offsets around the round being classified
+    size_t chunk_n;                  // records of rank 0's chunk of the round
 } predict_run;
 
-// Input bytes are interpolated over the chunk by the pairs done, so the bar does not run a
-// whole chunk ahead of the work.
+// Input bytes are interpolated over the round by rank 0's pairs done (the ranks classify side
+// by side), so the bar does not run a whole round ahead of the work; the count is the records
+// of earlier rounds plus rank 0's.
 static void report_batch(void *context, size_t done) {
     predict_run *run = context;
     uint64_t span = run->chunk_end - run->chunk_start;
@@ -191,7 +204,9 @@ static int prepare_record(predict_run *run, const char *line, size_t length, cJS
 
 // Reads records until the chunk is full or the input ends; *n_read counts the good ones.
 // Returns -1 on a read error, or on a bad record unless bad records are skipped.
-static int read_chunk(predict_run *run, size_t *n_read, fc_error *err) {
+static int read_chunk(predict_run *run, size_t chunk, size_t *n_read, fc_error *err) {
+    pending_record *records = run->records + chunk * run->chunk_size;
+    fc_ids *encoded = run->encoded + chunk * run->chunk_size;
     *n_read = 0;
     while (*n_read < run->chunk_size) {
         char *line;
@@ -202,14 +217,14 @@ static int read_chunk(predict_run *run, size_t *n_read, fc_error *err) {
         if (is_blank(line, length)) continue;
         size_t slot = *n_read;
         cJSON *parsed;
-        if (prepare_record(run, line, length, &parsed, &run->encoded[slot], err) != 0) {
+        if (prepare_record(run, line, length, &parsed, &encoded[slot], err) != 0) {
             fc_fail_prefix(err, "%s:%zu", run->reader.name, run->reader.line_number);
             if (!run->skip_bad_records) return -1;
-            fprintf(stderr, "finecat: %s (skipped)\n", err->message);
+            if (run->rank == 0) fprintf(stderr, "finecat: %s (skipped)\n", err->message);
             run->n_skipped++;
             continue;
         }
-        run->records[slot] = (pending_record){
+        records[slot] = (pending_record){
             .line = fc_strndup(line, length),
             .length = length,
             .parsed = parsed,
@@ -220,43 +235,76 @@ static int read_chunk(predict_run *run, size_t *n_read, fc_error *err) {
     return 0;
 }
 
-static void free_chunk(predict_run *run, size_t n) {
+static void free_chunk(pending_record *records, size_t n) {
     for (size_t i = 0; i < n; i++) {
-        free(run->records[i].line);
-        cJSON_Delete(run->records[i].parsed);
+        free(records[i].line);
+        cJSON_Delete(records[i].parsed);
     }
 }
 
-static int classify_chunk(predict_run *run, size_t n, fc_error *err) {
+// Classifies chunk `chunk` of the round (n records) into run->logits.
+static int classify_chunk(predict_run *run, size_t chunk, size_t n, fc_error *err) {
+    const pending_record *records = run->records + chunk * run->chunk_size;
+    if (fc_nli_logits_encoded_progress(run->model, run->encoded + chunk * run->chunk_size, n,
+                                       run->nli.batch_size, run->logits,
+                                       run->bar.out ? report_batch : NULL, run, err) != 0)
+        return fc_fail_prefix(err, "%s:%zu..%zu", run->reader.name, records[0].line_number,
+                              records[n - 1].line_number);
+    return 0;
+}
+
+// One round: reads up to one chunk per rank, classifies this rank's, gathers, and rank 0
+// writes the chunks in order. *ended: the input ended in this round. A bad record stops the
+// round's reading as it stops one process's: the chunks before it are still written.
+static int predict_round(predict_run *run, int *ended, fc_error *err) {
+    size_t ranks = (size_t)run->ranks, n[ranks], chunks = 0;
+    int read_status = 0;
+    *ended = 0;
+    while (chunks < ranks && !*ended) {
+        read_status = read_chunk(run, chunks, &n[chunks], err);
+        if (read_status != 0) {
+            free_chunk(run->records + chunks * run->chunk_size, n[chunks]);
+            break;
+        }
+        *ended = n[chunks] < run->chunk_size;
+        chunks++;
+    }
     run->chunk_start = run->chunk_end;
     if (run->input_size > 0) {
         long at = ftell(run->reader.file);
         if (at >= 0) run->chunk_end = (uint64_t)at;
     }
-    run->chunk_n = n;
-    if (fc_nli_logits_encoded_progress(run->model, run->encoded, n, run->nli.batch_size,
-                                       run->logits, run->bar.out ? report_batch : NULL, run,
-                                       err) != 0)
-        return fc_fail_prefix(err, "%s:%zu..%zu", run->reader.name, run->records[0].line_number,
-                              run->records[n - 1].line_number);
+    run->chunk_n = chunks > 0 ? n[0] : 0; // rank 0's, which draws the progress
+    int status = 0;
+    fc_error model_err;
+    if ((size_t)run->rank < chunks && n[run->rank] > 0)
+        status = classify_chunk(run, (size_t)run->rank, n[run->rank], &model_err);
     size_t num_labels = (size_t)fc_model_num_labels(run->model);
-    for (size_t i = 0; i < n; i++) {
-        const pending_record *record = &run->records[i];
-        fc_result_write_record(run->out, record->line, record->length, record->parsed,
-                               run->model, run->logits + i * num_labels);
+    if (fc_dist_agree(status, &model_err) == 0) {
+        fc_dist_all_gather(run->logits, run->chunk_size * num_labels * sizeof *run->logits,
+                           run->gathered);
+        for (size_t k = 0; k < chunks; k++) {
+            const pending_record *records = run->records + k * run->chunk_size;
+            const float *logits = run->gathered + k * run->chunk_size * num_labels;
+            for (size_t i = 0; run->out && i < n[k]; i++)
+                fc_result_write_record(run->out, records[i].line, records[i].length,
+                                       records[i].parsed, run->model, logits + i * num_labels);
+            run->n_classified += n[k];
+        }
+        fc_progress_update(&run->bar, run->chunk_end, run->n_classified);
+    } else {
+        status = -1;
+        *err = model_err;
     }
-    run->n_classified += n;
-    return 0;
+    for (size_t k = 0; k < chunks; k++) free_chunk(run->records + k * run->chunk_size, n[k]);
+    return status != 0 ? -1 : read_status;
 }
 
 static int predict_all(predict_run *run, fc_error *err) {
     for (;;) {
-        size_t n = 0;
-        int status = read_chunk(run, &n, err);
-        if (status == 0 && n > 0) status = classify_chunk(run, n, err);
-        free_chunk(run, n);
-        if (status != 0) return -1;
-        if (n < run->chunk_size) return 0; // the input ended inside this chunk
+        int ended;
+        if (predict_round(run, &ended, err) != 0) return -1;
+        if (ended) return 0;
     }
 }
 
@@ -403,7 +451,8 @@ static int run_predict(int argc, char **argv) {
                                               "file: give it with --input FILE");
     if (!native && !from_stdin) native = !first_record_is_pair(input_path);
     reader_options.on_error = on_error == ON_ERROR_SKIP ? FC_ON_ERROR_SKIP : FC_ON_ERROR_FAIL;
-    reader_options.warn = print_warning;
+    int rank = fc_dist_rank(), ranks = fc_dist_size();
+    reader_options.warn = rank == 0 ? print_warning : NULL; // every rank reads every row
 
     // Open the files before loading the model, so a mistyped path fails at once.
     fc_error err;
@@ -417,8 +466,10 @@ static int run_predict(int argc, char **argv) {
         }
         input_name = input_path;
     }
-    output_target output;
-    if (open_output(output_path, &output, &err) != 0) {
+    if (ranks > 1 && input == stdin) // mpirun hands standard input to rank 0 alone
+        return fc_args_usage_error("predict", "under mpirun, read the records with --input FILE");
+    output_target output = {.file = NULL};
+    if (rank == 0 && open_output(output_path, &output, &err) != 0) {
         fprintf(stderr, "finecat: %s\n", err.message);
         if (input != stdin) fclose(input);
         return FC_EXIT_FAILURE;
@@ -429,6 +480,8 @@ static int run_predict(int argc, char **argv) {
         .skip_bad_records = on_error == ON_ERROR_SKIP,
         .out = output.file,
         .chunk_size = (size_t)chunk_size,
+        .rank = rank,
+        .ranks = ranks,
     };
     run.nli.batch_size = batch_size;
     run.nli.max_length = max_length;
@@ -447,29 +500,33 @@ static int run_predict(int argc, char **argv) {
         struct stat st;
         if (!from_stdin && fstat(fileno(input), &st) == 0 && S_ISREG(st.st_mode))
             run.input_size = (long)st.st_size;
-        fc_progress_start(&run.bar, progress_out, "predict", (uint64_t)run.input_size);
+        fc_progress_start(&run.bar, rank == 0 ? progress_out : NULL, "predict",
+                          (uint64_t)run.input_size);
         fc_progress_set_unit(&run.bar, "records");
         size_t num_labels = (size_t)fc_model_num_labels(run.model);
         fc_line_reader_init(&run.reader, input, input_name);
-        run.records = fc_calloc(run.chunk_size, sizeof *run.records);
-        run.encoded = fc_calloc(run.chunk_size, sizeof *run.encoded);
-        run.logits = fc_malloc(run.chunk_size * num_labels * sizeof *run.logits);
+        size_t slots = (size_t)ranks * run.chunk_size;
+        run.records = fc_calloc(slots, sizeof *run.records);
+        run.encoded = fc_calloc(slots, sizeof *run.encoded);
+        run.logits = fc_calloc(run.chunk_size * num_labels, sizeof *run.logits);
+        run.gathered = fc_malloc(slots * num_labels * sizeof *run.gathered);
         succeeded = predict_all(&run, &err) == 0;
         if (succeeded) fc_progress_end(&run.bar, run.n_classified);
-        for (size_t i = 0; i < run.chunk_size; i++) fc_ids_free(&run.encoded[i]);
+        for (size_t i = 0; i < slots; i++) fc_ids_free(&run.encoded[i]);
         free(run.encoded);
         free(run.records);
         free(run.logits);
+        free(run.gathered);
         fc_line_reader_free(&run.reader);
         fc_model_free(run.model);
     }
     if (!succeeded) fprintf(stderr, "finecat: %s\n", err.message);
-    if (close_output(&output, succeeded, &err) != 0) {
+    if (output.file && close_output(&output, succeeded, &err) != 0) {
         fprintf(stderr, "finecat: %s\n", err.message);
         succeeded = 0;
     }
     if (input != stdin) fclose(input);
-    if (succeeded && native) {
+    if (succeeded && native && rank == 0) {
         size_t skipped = fc_reader_counts_skipped(&counts);
         if (skipped) {
             fprintf(stderr, "finecat: %zu records, %zu rows skipped by the reader:", run.n_classified,
@@ -480,7 +537,7 @@ static int run_predict(int argc, char **argv) {
                             fc_skip_reason_name((fc_skip_reason)r));
             fputc('\n', stderr);
         }
-    } else if (succeeded && run.skip_bad_records) {
+    } else if (succeeded && run.skip_bad_records && rank == 0) {
         fprintf(stderr, "finecat: %zu records, %zu skipped\n", run.n_classified, run.n_skipped);
     }
     return succeeded ? FC_EXIT_OK : FC_EXIT_FAILURE;

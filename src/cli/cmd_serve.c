@@ -30,13 +30,23 @@ static const char usage[] =
     "  POST /check      {\"context\": \"...\", \"answer\": \"...\",\n"
     "                   \"support_threshold\": 0.5, \"contradiction_threshold\":\n"
     "                   0.5} -> the JSON of 'finecat check'\n"
-    "  GET /health, GET /info (model, labels, max length, version),\n"
-    "  GET /metrics (Prometheus text)\n"
+    "  POST /rerank     {\"query\": \"...\", \"texts\": [...], \"raw_scores\": false,\n"
+    "                   \"return_text\": false, \"truncate\": false} ->\n"
+    "                   [{\"index\", \"score\"}, ...] by descending score; the\n"
+    "                   score is the entailment probability of (premise = text,\n"
+    "                   hypothesis = query) (text-embeddings-inference shape)\n"
+    "  POST /tokenize   {\"inputs\": \"text\" or [...], \"add_special_tokens\":\n"
+    "                   true} -> per input [{\"id\", \"text\", \"special\", \"start\",\n"
+    "                   \"stop\"}, ...]\n"
+    "  GET /health, GET /info (model id, type, labels, dtype, max length,\n"
+    "  version, limits), GET /openapi.json (every route), GET /metrics\n"
+    "  (Prometheus text)\n"
     "Pairs of concurrent requests are batched into shared forward passes.\n"
     "Errors are JSON {\"error\", \"error_type\"}: 400 body not UTF-8 or not JSON,\n"
     "404 unknown route, 405 wrong method, 413 body too large, too many pairs\n"
-    "or an input over the max length, 422 wrong fields, types or empty lists,\n"
-    "429 too many requests in flight.\n"
+    "or an input over the max length, 422 unknown fields (named), wrong\n"
+    "fields, types or empty lists, 429 too many requests in flight, 503 out\n"
+    "of memory or a connection past --max-connections.\n"
     "\n"
     "Options:\n"
     "  --model DIR                    model folder (default: models/finecat-nli-minilm,\n"
@@ -54,6 +64,28 @@ static const char usage[] =
     "                                 request (default: 32)\n"
     "  --threads N                    compute threads of the inference\n"
     "                                 worker (default: OpenMP's default)\n"
+    "  --http-threads N               event-loop threads that read requests,\n"
+    "                                 parse, tokenize and write replies; a long\n"
+    "                                 body being tokenized holds up only the\n"
+    "                                 sockets of its thread (default: 4)\n"
+    "  --max-connections N            open connections; one opened past it\n"
+    "                                 is answered 503 and closed (default: 4096)\n"
+    "  --max-connections-per-ip N     open connections from one client address;\n"
+    "                                 past it refused at accept; 0: no cap\n"
+    "                                 (default: 1024, a quarter of the default\n"
+    "                                 --max-connections: no one host can take\n"
+    "                                 every slot, while a reverse proxy or load\n"
+    "                                 generator, whose clients all share its\n"
+    "                                 address, keeps room for its pool)\n"
+    "  --request-deadline SECONDS     time a connection has to send a complete\n"
+    "                                 request after opening or after its last\n"
+    "                                 reply, however it trickles bytes; idle\n"
+    "                                 keep-alive connections close then too\n"
+    "                                 (default: 30)\n"
+    "  --log-format text|json         one line per request on standard error:\n"
+    "                                 time, method, route, status, milliseconds\n"
+    "                                 (default: text)\n"
+    "  --quiet                        no request log\n"
     "  -h, --help                     show this help\n"
     "\n"
     "The line 'finecat serve: listening on http://HOST:PORT' goes to standard\n"
@@ -97,6 +129,9 @@ int cmd_serve(int argc, char **argv) {
     fc_server_options options = fc_server_default_options();
     const char *model_dir = NULL;
     int max_body_bytes = (int)options.max_body_bytes;
+    int request_deadline = (int)options.request_deadline;
+    int log_format = options.log_format, quiet = 0;
+    static const char *const log_formats[] = {"text", "json", NULL};
     const fc_arg_option arg_options[] = {
         {.name = "--model", .kind = FC_ARG_STRING, .target = &model_dir},
         {.name = "--host", .kind = FC_ARG_STRING, .target = &options.host},
@@ -110,6 +145,17 @@ int cmd_serve(int argc, char **argv) {
         {.name = "--max-client-batch-size", .kind = FC_ARG_INT,
          .target = &options.max_client_batch_size, .min_value = 1},
         {.name = "--threads", .kind = FC_ARG_INT, .target = &options.threads, .min_value = 1},
+        {.name = "--http-threads", .kind = FC_ARG_INT, .target = &options.http_threads,
+         .min_value = 1},
+        {.name = "--max-connections", .kind = FC_ARG_INT, .target = &options.max_connections,
+         .min_value = 1},
+        {.name = "--max-connections-per-ip", .kind = FC_ARG_INT,
+         .target = &options.max_connections_per_ip, .min_value = 0},
+        {.name = "--request-deadline", .kind = FC_ARG_INT, .target = &request_deadline,
+         .min_value = 1},
+        {.name = "--log-format", .kind = FC_ARG_CHOICE, .target = &log_format,
+         .choices = log_formats},
+        {.name = "--quiet", .kind = FC_ARG_FLAG, .target = &quiet},
     };
     int n_positional = 0;
     switch (fc_args_parse("serve", argc, argv, arg_options,
@@ -123,7 +169,12 @@ int cmd_serve(int argc, char **argv) {
     if (n_positional != 0) return fc_args_usage_error("serve", "unexpected argument '%s'", argv[1]);
     if (options.port > 65535)
         return fc_args_usage_error("serve", "--port: %d is not a port (0..65535)", options.port);
+    if (options.http_threads > 64)
+        return fc_args_usage_error("serve", "--http-threads: %d is more than 64",
+                                   options.http_threads);
     options.max_body_bytes = (size_t)max_body_bytes;
+    options.request_deadline = request_deadline;
+    options.log_format = quiet ? FC_LOG_NONE : (fc_log_format)log_format;
     options.model_dir = model_dir;
 
     if (install_stop_handlers() != 0) {

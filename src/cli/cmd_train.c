@@ -10,6 +10,8 @@
 #include "kernels/cpu/gemm.h"
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/default_model.h"
+#include "dist/dist.h"
 #include "finecat.h"
 #include "train/train.h"
 #include "util/alloc.h"
@@ -67,7 +69,9 @@ static const char usage[] =
     "  --lr X                peak learning rate (default 5e-5)\n"
     "  --weight-decay X      decoupled weight decay, not on norms and biases (default 0.01)\n"
     "  --max-grad-norm X     clip the global gradient norm; 0 disables (default 1.0)\n"
-    "  --batch-size N        pairs per micro-batch (default 32)\n"
+    "  --batch-size N        pairs per micro-batch (default 32); under mpirun, of all ranks\n"
+    "                        together: each rank computes its share of every batch, so any\n"
+    "                        rank count trains the same model (and resumes any checkpoint)\n"
     "  --grad-accum N        micro-batches per optimizer step (default 1)\n"
     "  --epochs X            passes over the data (default 1; ignored with --steps)\n"
     "  --steps N             optimizer steps\n"
@@ -197,6 +201,7 @@ static int parse_options(int argc, char **argv, fc_train_options *o, int *thread
     if (!o->data) return fc_args_usage_error("train", "missing --data FILE");
     if (!o->out) return fc_args_usage_error("train", "missing --out DIR");
     if (!o->init && !o->resume) return fc_args_usage_error("train", "missing --init PATH (or --resume)");
+    if (o->init && !(o->init = fc_cli_hub_model("train", o->init))) return FC_EXIT_FAILURE;
     return FC_EXIT_OK;
 }
 
@@ -218,7 +223,7 @@ int cmd_train(int argc, char **argv) {
         if (fc_train_run(&o, &summary, &err) != 0) {
             fprintf(stderr, "finecat train: %s\n", err.message);
             status = FC_EXIT_FAILURE;
-        } else if (o.log) {
+        } else if (o.log && fc_dist_rank() == 0) {
             fprintf(stderr, "done: %ld steps in %.1f s, last loss %.4f\n", summary.steps,
                     summary.seconds, summary.last_loss);
         }

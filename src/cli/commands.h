@@ -20,5 +20,6 @@ extern const fc_command fc_command_bench;
 extern const fc_command fc_command_train;
 extern const fc_command fc_command_curate;
 extern const fc_command fc_command_convert;
+extern const fc_command fc_command_pull;
 
 #endif

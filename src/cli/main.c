@@ -5,6 +5,7 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "dist/dist.h"
 #include "finecat.h"
 
 static const fc_command *const commands[] = {
@@ -19,6 +20,7 @@ static const fc_command *const commands[] = {
     &fc_command_train,
     &fc_command_curate,
     &fc_command_convert,
+    &fc_command_pull,
 };
 enum { N_COMMANDS = sizeof commands / sizeof commands[0] };
 
@@ -67,6 +69,8 @@ static int run_help(int argc, char **argv) {
 }
 
 int main(int argc, char **argv) {
+    // A --model given as a hub id may download: show it (a bar on a terminal, lines otherwise).
+    fc_hub_set_progress(FC_HUB_PROGRESS_AUTO);
     if (argc < 2) {
         print_usage(stderr);
         return FC_EXIT_USAGE;
@@ -88,5 +92,7 @@ int main(int argc, char **argv) {
     }
     const fc_command *command = find_command(name);
     if (!command) return unknown_command(name);
-    return command->run(argc - 1, argv + 1);
+    // Commands that run across MPI ranks (train, curate score/teacher, eval, predict) start MPI
+    // on first use; it ends here, with an abort when this rank failed alone.
+    return fc_dist_finish(command->run(argc - 1, argv + 1));
 }

@@ -20,6 +20,8 @@ typedef struct fc_predict_native_options {
 
 // Classifies every record of path (format as fc_reader_open takes it) and writes the results
 // to out. *n_classified counts the records written; *counts receives the reader's counts.
+// Under mpirun every rank calls it with the same file: the ranks share the chunks, rank 0
+// writes (out is NULL on the others) and draws the progress.
 int fc_predict_native(fc_model *model, const char *path, fc_dataset_format format,
                       const fc_reader_options *reader_options,
                       const fc_predict_native_options *options, FILE *out, size_t *n_classified,

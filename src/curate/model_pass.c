@@ -12,6 +12,7 @@
 
 #include "curate/fingerprint.h"
 #include "curate/output_file.h"
+#include "dist/dist.h"
 #include "util/progress.h"
 #include "tasks/nli.h"
 #include "util/alloc.h"
@@ -95,9 +96,19 @@ typedef struct pass_run {
     float *logits;
     size_t n_rows;
     // Progress over the input's bytes, rows counted; shard_start/end are the input offsets
-    // around the shard being computed (the reader is a shard ahead of the forwards).
+    // around the shard being computed (the reader is a shard ahead of the forwards). Only
+    // rank 0 draws it (bar.out is NULL on the others); its rows count every rank's shards as
+    // rank 0 reads past them, and a computed shard's bytes span the other ranks' shards read
+    // since rank 0's last one, which the other ranks compute meanwhile.
     fc_progress bar;
     uint64_t shard_start, shard_end, rows_before;
+    // Across MPI ranks (src/dist): rank r computes the shards s with s % ranks == r; every rank
+    // reads every row (to find the shards' rows). done_at_start[s]: shard s was complete when
+    // the run started (its rows count as resumed, the others' as computed, on every rank).
+    int rank, ranks;
+    unsigned char *done_at_start;
+    size_t n_done_at_start;
+    size_t computed_here; // shards this rank computed (--stop-after-shards counts these)
 } pass_run;
 
 // Bytes interpolated over the shard by the pairs done.
@@ -223,6 +234,33 @@ static int prepare_work_dir(pass_run *run, fc_error *err) {
     return status;
 }
 
+// Which shards were complete before this run computed any: read once, before the ranks start
+// writing, so that every rank sees the same set.
+static void scan_done_shards(pass_run *run) {
+    DIR *folder = opendir(run->work_dir);
+    if (!folder) return;
+    struct dirent *entry;
+    while ((entry = readdir(folder)) != NULL) {
+        const char *name = entry->d_name; // exactly shard-NNNNNN.jsonl (not a .part file)
+        if (strlen(name) != strlen("shard-000000.jsonl") || strncmp(name, "shard-", 6) != 0 ||
+            strcmp(name + 12, ".jsonl") != 0 || strspn(name + 6, "0123456789") != 6)
+            continue;
+        size_t shard = (size_t)strtoul(name + 6, NULL, 10);
+        if (shard >= run->n_done_at_start) {
+            size_t n = 2 * shard + 16;
+            run->done_at_start = fc_realloc(run->done_at_start, n);
+            memset(run->done_at_start + run->n_done_at_start, 0, n - run->n_done_at_start);
+            run->n_done_at_start = n;
+        }
+        run->done_at_start[shard] = 1;
+    }
+    closedir(folder);
+}
+
+static int shard_done_at_start(const pass_run *run, size_t shard) {
+    return shard < run->n_done_at_start && run->done_at_start[shard];
+}
+
 static void write_progress_file(const pass_run *run, size_t shards_done, uint64_t rows_done) {
     cJSON *progress = cJSON_CreateObject();
     cJSON_AddStringToObject(progress, "stage", run->stage->name);
@@ -292,14 +330,15 @@ static int read_shard(pass_run *run, size_t *n, fc_error *err) {
     return got < 0 ? -1 : 0;
 }
 
-// Skips the rows of a shard an earlier run completed, counting them.
-static int skip_shard(pass_run *run, size_t *n, fc_error *err) {
+// Skips the rows of a shard that an earlier run completed (column FC_PASS_RESUMED) or another
+// rank computes (FC_PASS_COMPUTED), counting them.
+static int skip_shard(pass_run *run, int column, size_t *n, fc_error *err) {
     fc_record record;
     int got = 1;
     *n = 0;
     while (*n < run->options->shard_size &&
            (got = fc_curate_reader_next(&run->reader, &record, err)) == 1) {
-        count_row(run, &record, FC_PASS_RESUMED);
+        count_row(run, &record, column);
         (*n)++;
     }
     return got < 0 ? -1 : 0;
@@ -354,8 +393,10 @@ static void report_resumed_shard(pass_run *run, size_t shard, size_t n) {
     run->shard_end = input_offset(run);
     fc_progress_update(&run->bar, run->shard_end, run->stats->rows);
     if (!out) return;
-    fprintf(out, "%s%s: shard %zu already done (%zu rows), %llu rows so far\n",
-            isatty(fileno(out)) ? "\r\033[K" : "", run->stage->name, shard, n,
+    char who[32] = "";
+    if (run->ranks > 1) snprintf(who, sizeof who, " (rank %d)", run->rank);
+    fprintf(out, "%s%s%s: shard %zu already done (%zu rows), %llu rows so far\n",
+            isatty(fileno(out)) ? "\r\033[K" : "", run->stage->name, who, shard, n,
             (unsigned long long)run->stats->rows);
     fflush(out);
 }
@@ -363,23 +404,25 @@ static void report_resumed_shard(pass_run *run, size_t shard, size_t n) {
 static int run_shards(pass_run *run, fc_error *err) {
     size_t shard = 0;
     for (;; shard++) {
-        char *path = shard_path(run, shard);
-        int done = fc_file_exists(path);
-        free(path);
         size_t n;
-        if (done) {
-            if (skip_shard(run, &n, err) != 0) return -1;
+        if (shard_done_at_start(run, shard)) {
+            if (skip_shard(run, FC_PASS_RESUMED, &n, err) != 0) return -1;
             if (n == 0) break; // a shard file past the end: cannot be, the input hash matched
             run->stats->shards_resumed++;
-            report_resumed_shard(run, shard, n);
+            if (run->rank == 0) report_resumed_shard(run, shard, n);
+        } else if (shard % (size_t)run->ranks != (size_t)run->rank) { // another rank's
+            if (skip_shard(run, FC_PASS_COMPUTED, &n, err) != 0) return -1;
+            if (n == 0) break;
+            run->stats->shards_computed++;
         } else {
             if (read_shard(run, &n, err) != 0) return -1;
             if (n == 0) break;
             if (compute_shard(run, shard, err) != 0) return -1;
             run->stats->shards_computed++;
-            write_progress_file(run, shard + 1, run->stats->rows);
+            run->computed_here++;
+            if (run->rank == 0) write_progress_file(run, shard + 1, run->stats->rows);
             if (run->options->stop_after_shards > 0 &&
-                run->stats->shards_computed >= (size_t)run->options->stop_after_shards &&
+                run->computed_here >= (size_t)run->options->stop_after_shards &&
                 n == run->options->shard_size) {
                 run->stats->stopped = 1;
                 run->stats->shards = shard + 1;
@@ -393,6 +436,29 @@ static int run_shards(pass_run *run, fc_error *err) {
     }
     run->stats->shards = shard;
     return 0;
+}
+
+// The manifest members that must match (manifest_keys) on every rank, as one string.
+static int check_ranks_agree(const pass_run *run, fc_error *err) {
+    if (run->ranks == 1) return 0;
+    cJSON *manifest = build_manifest(run, err);
+    int status = manifest ? 0 : -1;
+    if (fc_dist_agree(status, err) != 0) {
+        cJSON_Delete(manifest);
+        return -1;
+    }
+    cJSON *keys = cJSON_CreateObject();
+    for (size_t i = 0; i < sizeof manifest_keys / sizeof manifest_keys[0]; i++)
+        cJSON_AddItemToObject(keys, manifest_keys[i], cJSON_Duplicate(
+            cJSON_GetObjectItemCaseSensitive(manifest, manifest_keys[i]), 1));
+    char *text = cJSON_PrintUnformatted(keys);
+    status = fc_dist_check_same("options, input or model (stage, input hash, model fingerprint, "
+                                "shard and batch size, max length, threads)", text, strlen(text),
+                                err);
+    cJSON_free(text);
+    cJSON_Delete(keys);
+    cJSON_Delete(manifest);
+    return status;
 }
 
 static int concatenate_shards(pass_run *run, const char *output, fc_error *err) {
@@ -460,14 +526,21 @@ int fc_curate_model_pass(const char *input, const char *output, const char *mode
         snprintf(run.work_dir, size, "%s.shards", output);
     }
 
-    int status = prepare_work_dir(&run, err);
+    // Rank 0 makes (or checks) the work folder; the others start once it is there, so that
+    // every rank sees the same completed shards.
+    run.rank = fc_dist_rank();
+    run.ranks = fc_dist_size();
+    int status = run.rank == 0 ? prepare_work_dir(&run, err) : 0;
+    status = fc_dist_agree(status, err);
+    if (status == 0) status = check_ranks_agree(&run, err);
+    if (status == 0) scan_done_shards(&run);
     if (status == 0) status = fc_model_load(model_dir, &run.model, err);
     if (status == 0) status = fc_model_canonical_order(run.model, model_dir, run.canonical_of, err);
     if (status == 0) status = fc_curate_reader_open(&run.reader, input, err);
     if (status == 0) {
         uint64_t done, total;
         fc_reader_progress(run.reader.reader, &done, &total);
-        fc_progress_start(&run.bar, options->progress, stage->name, total);
+        fc_progress_start(&run.bar, run.rank == 0 ? options->progress : NULL, stage->name, total);
         run.shard_end = done;
         size_t n = effective.shard_size;
         run.records = fc_calloc(n, sizeof *run.records);
@@ -475,7 +548,7 @@ int fc_curate_model_pass(const char *input, const char *output, const char *mode
         run.lengths = fc_calloc(n, sizeof *run.lengths);
         run.encoded = fc_calloc(n, sizeof *run.encoded);
         run.logits = fc_malloc(n * FC_LABEL_COUNT * sizeof *run.logits);
-        status = run_shards(&run, err);
+        int shards_status = run_shards(&run, err);
         free_shard_rows(&run);
         for (size_t i = 0; i < n; i++) fc_ids_free(&run.encoded[i]);
         free(run.records);
@@ -484,14 +557,26 @@ int fc_curate_model_pass(const char *input, const char *output, const char *mode
         free(run.encoded);
         free(run.logits);
         fc_curate_reader_close(&run.reader);
+        status = shards_status;
+    }
+    // Every rank's shards are complete (or one failed, or stopped) before rank 0 joins them.
+    status = fc_dist_agree(status, err);
+    if (status == 0 && run.ranks > 1) {
+        double flags[3] = {stats->stopped, stats->model_seconds, stats->tokenize_seconds};
+        fc_dist_sum_doubles(flags, 1);
+        fc_dist_max_doubles(flags + 1, 2); // the ranks ran side by side: the slowest one's
+        stats->stopped = flags[0] > 0;
+        stats->model_seconds = flags[1];
+        stats->tokenize_seconds = flags[2];
     }
     if (status == 0) fc_progress_end(&run.bar, stats->rows);
-    if (status == 0 && !stats->stopped) {
+    if (status == 0 && !stats->stopped && run.rank == 0) {
         status = concatenate_shards(&run, output, err);
         if (status == 0) clear_work_dir(&run, 1);
     }
     if (run.model) fc_model_free(run.model);
     free(run.work_dir);
+    free(run.done_at_start);
     stats->seconds = fc_progress_now() - start;
     return status;
 }

@@ -4,12 +4,16 @@
 #include <string.h>
 #include <time.h>
 
+#include "dist/dist.h"
 #include "tasks/nli.h"
 #include "util/alloc.h"
 #include "util/error.h"
 
 // Records are classified a chunk at a time: enough pairs that sorting them by length (inside
 // fc_nli_logits_encoded) groups similar lengths, few enough that memory stays small on any file.
+// Under mpirun (src/dist) the chunks are read in rounds of one per rank; rank r classifies the
+// round's chunk r, whole, and every rank counts every chunk's predictions: the same batches
+// and so the same predictions as one process.
 enum { EVAL_CHUNK = 1024 };
 
 fc_eval_options fc_eval_default_options(void) {
@@ -105,8 +109,9 @@ static void keep_prediction(fc_eval_result *result, int gold, int predicted) {
     result->predicted[result->evaluated] = predicted;
 }
 
-// Progress between the forwards of a chunk: records of this file evaluated before the chunk
-// plus the chunk's pairs done.
+// Progress between the forwards of a chunk: records of this file evaluated before the chunk's
+// round plus the chunk's pairs done. Only rank 0 reports (its chunk is the round's first), so a
+// round shows rank 0's pairs as they finish and, once gathered, every rank's.
 typedef struct chunk_progress {
     const fc_eval_options *options;
     const fc_reader *reader;
@@ -118,16 +123,16 @@ static void report_batch(void *context, size_t done) {
     p->options->progress(p->options->progress_context, p->reader, p->before + done);
 }
 
+// The canonical predictions of the chunk's records into predicted[count]; progress (NULL for
+// none) hears of its pairs as their batches finish.
 static int classify_chunk(fc_model *model, const char *path, const fc_eval_options *options,
-                          const int *canonical_of_id, eval_chunk *chunk, fc_eval_result *result,
+                          const int *canonical_of_id, eval_chunk *chunk, int *predicted,
                           const chunk_progress *progress, fc_error *err) {
     int num_labels = fc_model_num_labels(model);
     for (size_t i = 0; i < chunk->count; i++) {
         chunk->pairs[i].premise = chunk->text + chunk->premise[i];
         chunk->pairs[i].hypothesis = chunk->text + chunk->hypothesis[i];
     }
-    // Timed: tokenization and the forward passes, what CrossEncoder.predict does.
-    double start = now_seconds();
     for (size_t i = 0; i < chunk->count; i++) {
         if (fc_nli_encode_pair(model, &chunk->pairs[i], &options->nli, &chunk->encoded[i], err) !=
             0)
@@ -135,20 +140,48 @@ static int classify_chunk(fc_model *model, const char *path, const fc_eval_optio
     }
     if (fc_nli_logits_encoded_progress(model, chunk->encoded, chunk->count,
                                        options->nli.batch_size, chunk->logits,
-                                       options->progress ? report_batch : NULL,
-                                       (void *)progress, err) != 0)
+                                       progress ? report_batch : NULL, (void *)progress,
+                                       err) != 0)
         return fc_fail_prefix(err, "%s", path);
-    result->seconds += now_seconds() - start;
+    for (size_t i = 0; i < chunk->count; i++)
+        predicted[i] = fc_eval_predict(chunk->logits + i * (size_t)num_labels, num_labels,
+                                       canonical_of_id);
+    return 0;
+}
 
-    for (size_t i = 0; i < chunk->count; i++) {
-        int predicted = fc_eval_predict(chunk->logits + i * (size_t)num_labels, num_labels,
-                                        canonical_of_id);
-        fc_metrics_add(&result->metrics, chunk->gold[i], predicted);
-        if (options->keep_predictions) keep_prediction(result, chunk->gold[i], predicted);
-        result->evaluated++;
+// Classifies a round of n chunks (this rank's one of them) and counts all of them. progress
+// (rank 0's, NULL on the others and for none) is told of the pairs done.
+static int classify_round(fc_model *model, const char *path, const fc_eval_options *options,
+                          const int *canonical_of_id, eval_chunk **chunks, size_t n,
+                          int *mine, int *predicted, const chunk_progress *progress,
+                          fc_eval_result *result, fc_error *err) {
+    size_t rank = (size_t)fc_dist_rank();
+    // Timed: tokenization and the forward passes, what CrossEncoder.predict does; with several
+    // ranks, the slowest one's (they run side by side).
+    double start = now_seconds();
+    int status = 0;
+    if (rank < n)
+        status = classify_chunk(model, path, options, canonical_of_id, chunks[rank], mine,
+                                progress, err);
+    double seconds = now_seconds() - start;
+    if (fc_dist_agree(status, err) != 0) return -1;
+    fc_dist_max_doubles(&seconds, 1);
+    result->seconds += seconds;
+    fc_dist_all_gather(mine, EVAL_CHUNK * sizeof *mine, predicted);
+    size_t counted = 0;
+    for (size_t k = 0; k < n; k++) {
+        eval_chunk *chunk = chunks[k];
+        for (size_t i = 0; i < chunk->count; i++) {
+            int p = predicted[k * EVAL_CHUNK + i];
+            fc_metrics_add(&result->metrics, chunk->gold[i], p);
+            if (options->keep_predictions) keep_prediction(result, chunk->gold[i], p);
+            result->evaluated++;
+        }
+        counted += chunk->count;
+        chunk->count = 0;
+        chunk->text_length = 0;
     }
-    chunk->count = 0;
-    chunk->text_length = 0;
+    if (progress) report_batch((void *)progress, counted); // every rank's pairs, gathered
     return 0;
 }
 
@@ -175,10 +208,17 @@ int fc_eval_file(fc_model *model, const char *path, fc_dataset_format format,
         free(canonical_of_id);
         return -1;
     }
-    eval_chunk *chunk = fc_calloc(1, sizeof *chunk);
-    chunk->logits = fc_malloc((size_t)EVAL_CHUNK * (size_t)num_labels * sizeof *chunk->logits);
+    size_t ranks = (size_t)fc_dist_size();
+    eval_chunk **chunks = fc_calloc(ranks, sizeof *chunks);
+    for (size_t k = 0; k < ranks; k++) {
+        chunks[k] = fc_calloc(1, sizeof **chunks);
+        chunks[k]->logits =
+            fc_malloc((size_t)EVAL_CHUNK * (size_t)num_labels * sizeof *chunks[k]->logits);
+    }
+    int *mine = fc_calloc(EVAL_CHUNK, sizeof *mine);
+    int *predicted = fc_malloc(ranks * EVAL_CHUNK * sizeof *predicted);
 
-    size_t evaluated_before = result->evaluated, taken = 0;
+    size_t evaluated_before = result->evaluated, taken = 0, filled = 0; // full chunks
     int status = 0;
     fc_record record;
     for (;;) {
@@ -189,6 +229,7 @@ int fc_eval_file(fc_model *model, const char *path, fc_dataset_format format,
             break;
         }
         if (got == 1 && record.label < 0) continue; // nothing to score it against
+        eval_chunk *chunk = chunks[filled];
         if (got == 1) {
             chunk->premise[chunk->count] = copy_text(chunk, record.premise);
             chunk->hypothesis[chunk->count] = copy_text(chunk, record.hypothesis);
@@ -196,18 +237,25 @@ int fc_eval_file(fc_model *model, const char *path, fc_dataset_format format,
             chunk->gold[chunk->count] = record.label;
             chunk->count++;
             taken++;
+            if (chunk->count == EVAL_CHUNK) filled++;
         }
-        if (chunk->count == EVAL_CHUNK || (got == 0 && chunk->count > 0)) {
+        size_t n = filled + (got == 0 && filled < ranks && chunks[filled]->count > 0);
+        if (filled == ranks || (got == 0 && n > 0)) {
             chunk_progress progress = {options, reader, result->evaluated - evaluated_before};
-            status = classify_chunk(model, path, options, canonical_of_id, chunk, result,
-                                    &progress, err);
+            int reports = options->progress && fc_dist_rank() == 0;
+            status = classify_round(model, path, options, canonical_of_id, chunks, n, mine,
+                                    predicted, reports ? &progress : NULL, result, err);
+            filled = 0;
             if (status != 0) break;
         }
         if (got == 0) break;
     }
     fc_reader_counts_add(&result->counts, fc_reader_counts_of(reader));
     fc_reader_close(reader);
-    free_chunk(chunk);
+    for (size_t k = 0; k < ranks; k++) free_chunk(chunks[k]);
+    free(chunks);
+    free(mine);
+    free(predicted);
     free(canonical_of_id);
     return status;
 }

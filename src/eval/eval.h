@@ -10,8 +10,10 @@
 #include "eval/metrics.h"
 #include "finecat.h"
 
-// Called after each chunk of records is classified: the reader (for fc_reader_progress) and the
-// records evaluated so far in this file.
+// Called as records are classified (after each batch of forwards, and after each chunk): the
+// reader (for fc_reader_progress) and the records evaluated so far in this file. Under mpirun
+// only rank 0 calls it: between rounds with every rank's records, within a round with those of
+// rank 0's chunk.
 typedef void (*fc_eval_progress_fn)(void *context, const fc_reader *reader, size_t evaluated);
 
 typedef struct fc_eval_options {

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include "finecat.h"
+#include "hub/hub_id.h"
 #include "io/json_fields.h"
 #include "io/safetensors.h"
 #include "model/bert/bert.h"
@@ -73,13 +74,9 @@ static int load_architecture(fc_model *m, const cJSON *config, const char *confi
         if (m->options.device == FC_DEVICE_CUDA)
             return fc_fail(err, "%s: the CUDA device runs modernbert only; load deberta-v2 "
                                 "models on the CPU", config_path);
-        if (m->options.weights != FC_WEIGHTS_F32)
-            return fc_fail(err, "%s: %s weights are implemented for modernbert only; load "
-                                "deberta-v2 models as f32", config_path,
-                           fc_weight_dtype_name(m->options.weights));
         if (fc_safetensors_open_dir(dir, &m->weights, err) != 0) return -1;
-        if (fc_deberta_load(config, config_path, m->weights, dir, m->labels.count, &m->deberta,
-                            err) != 0)
+        if (fc_deberta_load_stored(config, config_path, m->weights, dir, m->labels.count,
+                                   m->options.weights, &m->deberta, err) != 0)
             return -1;
         positions = fc_deberta_get_config(m->deberta)->max_position_embeddings;
     } else if (strcmp(model_type, "bert") == 0 || strcmp(model_type, "roberta") == 0) {
@@ -137,8 +134,15 @@ int fc_model_load_with(const char *dir, const fc_model_options *options, fc_mode
         return fc_fail(err, "finecat was built without CUDA (make CUDA=1)");
 #endif
     struct stat st;
-    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
-        return fc_fail(err, "%s: not a model folder (no such directory)", dir);
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        // "org/name[@revision]": the model's snapshot in the hub cache, pulled when absent.
+        if (!fc_hub_id_looks_like(dir)) return fc_fail(err, "%s: not a model folder (no such directory)", dir);
+        char *snapshot = NULL;
+        if (fc_model_path_resolve(dir, &snapshot, err) != 0) return -1;
+        int rc = fc_model_load_with(snapshot, options, out, err);
+        free(snapshot);
+        return rc;
+    }
     char *config_path = fc_path_join(dir, "config.json");
     cJSON *config = NULL;
     fc_model *m = fc_calloc(1, sizeof *m);

@@ -8,55 +8,75 @@
 #include "tasks/result_json.h"
 #include "util/alloc.h"
 
-// Plans, runs and writes the check; the request is admitted.
-static void run_check(const fc_serve_context *ctx, const fc_check_request *request,
-                      fc_reply *reply) {
-    fc_error err;
+typedef struct check_inference {
+    fc_inference base; // first: the server hands back this pointer
+    fc_check_request request;
     fc_check_plan plan;
-    if (fc_check_options_validate(&request->options, &err) != 0) {
-        fc_reply_error(reply, 422, "validation", "%s", err.message);
+    float *logits;
+} check_inference;
+
+static void finish_check(const fc_serve_context *ctx, fc_inference *inference, fc_reply *reply) {
+    check_inference *c = (check_inference *)inference;
+    if (c->base.job.failed) {
+        fc_reply_inference_failed(reply, &c->base.job.err);
         return;
     }
-    if (fc_check_plan_build(ctx->model, request->context, request->answer, &plan, &err) != 0) {
-        fc_reply_error(reply, 422, "tokenizer", "%s", err.message);
-        return;
-    }
-    size_t max_sentences = (size_t)ctx->options->max_client_batch_size;
-    if (plan.n_sentences == 0) {
-        fc_reply_error(reply, 422, "validation", "\"answer\" holds no sentence");
-    } else if (plan.n_sentences > max_sentences) {
-        fc_reply_error(reply, 413, "validation", "the answer has %zu sentences > maximum allowed "
-                       "batch size %zu", plan.n_sentences, max_sentences);
-    } else {
-        float *logits = fc_malloc(plan.n_pairs * (size_t)fc_model_num_labels(ctx->model) *
-                                  sizeof *logits);
-        if (fc_scheduler_run(ctx->scheduler, plan.pairs, plan.n_pairs, logits, &err) != 0) {
-            fc_reply_error(reply, 500, "backend", "inference failed: %s", err.message);
-        } else {
-            fc_check_result result;
-            fc_check_plan_finish(ctx->model, &plan, logits, &request->options, &result);
-            reply->body.len = 0;
-            fc_check_result_json(&reply->body, request->answer, &result, &request->options);
-            fc_reply_json_ok(reply);
-            fc_check_result_free(&result);
-        }
-        free(logits);
-    }
-    fc_check_plan_free(&plan);
+    fc_check_result result;
+    fc_check_plan_finish(ctx->model, &c->plan, c->logits, &c->request.options, &result);
+    reply->body.len = 0;
+    fc_check_result_json(&reply->body, c->request.answer, &result, &c->request.options);
+    fc_reply_json_ok(reply);
+    fc_check_result_free(&result);
 }
 
-void fc_handle_check(const fc_serve_context *ctx, const char *body, size_t len, fc_reply *reply) {
-    fc_check_request request;
-    if (fc_parse_check(body, len, &request, reply) != 0) {
-        fc_check_request_free(&request);
-        return;
+static void free_check(fc_inference *inference) {
+    check_inference *c = (check_inference *)inference;
+    fc_check_plan_free(&c->plan);
+    free(c->logits);
+    fc_check_request_free(&c->request);
+    free(c);
+}
+
+// Validates and plans the check: 0, or -1 with the reply written.
+static int plan_check(const fc_serve_context *ctx, check_inference *c, fc_reply *reply) {
+    fc_error err;
+    if (fc_check_options_validate(&c->request.options, &err) != 0)
+        return fc_reply_error(reply, 422, "validation", "%s", err.message);
+    if (fc_check_plan_build(ctx->model, c->request.context, c->request.answer, &c->plan,
+                            &err) != 0)
+        return fc_reply_error(reply, 422, "tokenizer", "%s", err.message);
+    size_t max_sentences = (size_t)ctx->options->max_client_batch_size;
+    if (c->plan.n_sentences == 0)
+        return fc_reply_error(reply, 422, "validation", "\"answer\" holds no sentence");
+    if (c->plan.n_sentences > max_sentences)
+        return fc_reply_error(reply, 413, "validation", "the answer has %zu sentences > maximum "
+                              "allowed batch size %zu", c->plan.n_sentences, max_sentences);
+    return 0;
+}
+
+fc_inference *fc_handle_check(const fc_serve_context *ctx, const char *body, size_t len,
+                              fc_reply *reply) {
+    check_inference *c = fc_calloc(1, sizeof *c);
+    c->base.finish = finish_check;
+    c->base.free = free_check;
+    if (fc_parse_check(body, len, &c->request, reply) != 0) {
+        free_check(&c->base);
+        return NULL;
     }
     if (!fc_scheduler_admit(ctx->scheduler)) {
-        fc_reply_error(reply, 429, "overloaded", "the server is busy (%d requests in flight); "
-                       "retry later", ctx->options->max_concurrent_requests);
-    } else {
-        run_check(ctx, &request, reply);
-        fc_scheduler_leave(ctx->scheduler);
+        fc_reply_overloaded(ctx, reply);
+        free_check(&c->base);
+        return NULL;
     }
-    fc_check_request_free(&request);
+    if (plan_check(ctx, c, reply) != 0) {
+        fc_scheduler_leave(ctx->scheduler);
+        free_check(&c->base);
+        return NULL;
+    }
+    c->logits = fc_malloc((c->plan.n_pairs ? c->plan.n_pairs : 1) *
+                          (size_t)fc_model_num_labels(ctx->model) * sizeof *c->logits);
+    c->base.job.seqs = c->plan.pairs;
+    c->base.job.n = c->plan.n_pairs;
+    c->base.job.logits = c->logits;
+    return &c->base;
 }

@@ -72,41 +72,66 @@ static int encode_pairs(const fc_serve_context *ctx, const fc_predict_request *r
     return 0;
 }
 
-void fc_handle_predict(const fc_serve_context *ctx, const char *body, size_t len, fc_reply *reply) {
+typedef struct predict_inference {
+    fc_inference base; // first: the server hands back this pointer
     fc_predict_request request;
-    if (fc_parse_predict(body, len, (size_t)ctx->options->max_client_batch_size, &request,
-                         reply) != 0) {
-        fc_predict_request_free(&request);
+    fc_ids *encoded;
+    float *logits;
+} predict_inference;
+
+static void finish_predict(const fc_serve_context *ctx, fc_inference *inference, fc_reply *reply) {
+    predict_inference *p = (predict_inference *)inference;
+    if (p->base.job.failed) {
+        fc_reply_inference_failed(reply, &p->base.job.err);
         return;
+    }
+    size_t n = p->request.n_pairs, num_labels = (size_t)fc_model_num_labels(ctx->model);
+    reply->body.len = 0;
+    if (!p->request.single) fc_textbuf_append(&reply->body, "[", 1);
+    for (size_t i = 0; i < n; i++) {
+        if (i) fc_textbuf_append(&reply->body, ",", 1);
+        write_pair_scores(&reply->body, ctx->model, p->logits + i * num_labels,
+                          p->request.raw_scores);
+    }
+    if (!p->request.single) fc_textbuf_append(&reply->body, "]", 1);
+    fc_reply_json_ok(reply);
+}
+
+static void free_predict(fc_inference *inference) {
+    predict_inference *p = (predict_inference *)inference;
+    if (p->encoded)
+        for (size_t i = 0; i < p->request.n_pairs; i++) fc_ids_free(&p->encoded[i]);
+    free(p->encoded);
+    free(p->logits);
+    fc_predict_request_free(&p->request);
+    free(p);
+}
+
+fc_inference *fc_handle_predict(const fc_serve_context *ctx, const char *body, size_t len,
+                                fc_reply *reply) {
+    predict_inference *p = fc_calloc(1, sizeof *p);
+    p->base.finish = finish_predict;
+    p->base.free = free_predict;
+    if (fc_parse_predict(body, len, (size_t)ctx->options->max_client_batch_size, &p->request,
+                         reply) != 0) {
+        free_predict(&p->base);
+        return NULL;
     }
     if (!fc_scheduler_admit(ctx->scheduler)) {
-        fc_reply_error(reply, 429, "overloaded", "the server is busy (%d requests in flight); "
-                       "retry later", ctx->options->max_concurrent_requests);
-        fc_predict_request_free(&request);
-        return;
+        fc_reply_overloaded(ctx, reply);
+        free_predict(&p->base);
+        return NULL;
     }
-    size_t n = request.n_pairs, num_labels = (size_t)fc_model_num_labels(ctx->model);
-    fc_ids *encoded = fc_calloc(n, sizeof *encoded);
-    float *logits = fc_malloc(n * num_labels * sizeof *logits);
-    fc_error err;
-    if (encode_pairs(ctx, &request, encoded, reply) == 0) {
-        if (fc_scheduler_run(ctx->scheduler, encoded, n, logits, &err) != 0) {
-            fc_reply_error(reply, 500, "backend", "inference failed: %s", err.message);
-        } else {
-            reply->body.len = 0;
-            if (!request.single) fc_textbuf_append(&reply->body, "[", 1);
-            for (size_t i = 0; i < n; i++) {
-                if (i) fc_textbuf_append(&reply->body, ",", 1);
-                write_pair_scores(&reply->body, ctx->model, logits + i * num_labels,
-                                  request.raw_scores);
-            }
-            if (!request.single) fc_textbuf_append(&reply->body, "]", 1);
-            fc_reply_json_ok(reply);
-        }
+    size_t n = p->request.n_pairs, num_labels = (size_t)fc_model_num_labels(ctx->model);
+    p->encoded = fc_calloc(n, sizeof *p->encoded);
+    p->logits = fc_malloc(n * num_labels * sizeof *p->logits);
+    if (encode_pairs(ctx, &p->request, p->encoded, reply) != 0) {
+        fc_scheduler_leave(ctx->scheduler);
+        free_predict(&p->base);
+        return NULL;
     }
-    fc_scheduler_leave(ctx->scheduler);
-    for (size_t i = 0; i < n; i++) fc_ids_free(&encoded[i]);
-    free(encoded);
-    free(logits);
-    fc_predict_request_free(&request);
+    p->base.job.seqs = p->encoded;
+    p->base.job.n = n;
+    p->base.job.logits = p->logits;
+    return &p->base;
 }

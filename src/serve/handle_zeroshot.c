@@ -39,46 +39,74 @@ static int check_lengths(const fc_serve_context *ctx, const fc_zeroshot_request 
     return 0;
 }
 
-void fc_handle_zeroshot(const fc_serve_context *ctx, const char *body, size_t len, fc_reply *reply) {
+typedef struct zeroshot_inference {
+    fc_inference base; // first: the server hands back this pointer
     fc_zeroshot_request request;
-    if (fc_parse_zeroshot(body, len, (size_t)ctx->options->max_client_batch_size, &request,
-                          reply) != 0) {
-        fc_zeroshot_request_free(&request);
+    fc_ids *pairs;
+    float *logits;
+} zeroshot_inference;
+
+static void finish_zeroshot(const fc_serve_context *ctx, fc_inference *inference,
+                            fc_reply *reply) {
+    zeroshot_inference *z = (zeroshot_inference *)inference;
+    if (z->base.job.failed) {
+        fc_reply_inference_failed(reply, &z->base.job.err);
         return;
     }
-    if (!fc_scheduler_admit(ctx->scheduler)) {
-        fc_reply_error(reply, 429, "overloaded", "the server is busy (%d requests in flight); "
-                       "retry later", ctx->options->max_concurrent_requests);
-        fc_zeroshot_request_free(&request);
-        return;
-    }
-    size_t n_pairs = request.n_texts * request.n_labels;
-    size_t num_labels = (size_t)fc_model_num_labels(ctx->model);
-    fc_ids *pairs = fc_calloc(n_pairs, sizeof *pairs);
-    float *logits = fc_malloc(n_pairs * num_labels * sizeof *logits);
+    size_t n_pairs = z->request.n_texts * z->request.n_labels;
     size_t *ranks = fc_malloc(n_pairs * sizeof *ranks);
     float *scores = fc_malloc(n_pairs * sizeof *scores);
-    fc_error err;
-    if (fc_zeroshot_encode(ctx->model, request.texts, request.n_texts,
-                           (const char *const *)request.labels, request.n_labels,
-                           request.hypothesis_template, pairs, &err) != 0) {
-        fc_reply_error(reply, 422, "tokenizer", "%s", err.message);
-    } else if (check_lengths(ctx, &request, pairs, reply) == 0) {
-        if (fc_scheduler_run(ctx->scheduler, pairs, n_pairs, logits, &err) != 0) {
-            fc_reply_error(reply, 500, "backend", "inference failed: %s", err.message);
-        } else {
-            fc_zeroshot_scores(ctx->model, logits, request.n_texts, request.n_labels,
-                               request.multi_label, ranks, scores);
-            reply->body.len = 0;
-            write_results(&reply->body, &request, ranks, scores);
-            fc_reply_json_ok(reply);
-        }
-    }
-    fc_scheduler_leave(ctx->scheduler);
-    for (size_t i = 0; i < n_pairs; i++) fc_ids_free(&pairs[i]);
-    free(pairs);
-    free(logits);
+    fc_zeroshot_scores(ctx->model, z->logits, z->request.n_texts, z->request.n_labels,
+                       z->request.multi_label, ranks, scores);
+    reply->body.len = 0;
+    write_results(&reply->body, &z->request, ranks, scores);
+    fc_reply_json_ok(reply);
     free(ranks);
     free(scores);
-    fc_zeroshot_request_free(&request);
+}
+
+static void free_zeroshot(fc_inference *inference) {
+    zeroshot_inference *z = (zeroshot_inference *)inference;
+    if (z->pairs)
+        for (size_t i = 0; i < z->request.n_texts * z->request.n_labels; i++)
+            fc_ids_free(&z->pairs[i]);
+    free(z->pairs);
+    free(z->logits);
+    fc_zeroshot_request_free(&z->request);
+    free(z);
+}
+
+fc_inference *fc_handle_zeroshot(const fc_serve_context *ctx, const char *body, size_t len,
+                                 fc_reply *reply) {
+    zeroshot_inference *z = fc_calloc(1, sizeof *z);
+    z->base.finish = finish_zeroshot;
+    z->base.free = free_zeroshot;
+    if (fc_parse_zeroshot(body, len, (size_t)ctx->options->max_client_batch_size, &z->request,
+                          reply) != 0) {
+        free_zeroshot(&z->base);
+        return NULL;
+    }
+    if (!fc_scheduler_admit(ctx->scheduler)) {
+        fc_reply_overloaded(ctx, reply);
+        free_zeroshot(&z->base);
+        return NULL;
+    }
+    size_t n_pairs = z->request.n_texts * z->request.n_labels;
+    size_t num_labels = (size_t)fc_model_num_labels(ctx->model);
+    z->pairs = fc_calloc(n_pairs, sizeof *z->pairs);
+    z->logits = fc_malloc(n_pairs * num_labels * sizeof *z->logits);
+    fc_error err;
+    int status = fc_zeroshot_encode(ctx->model, z->request.texts, z->request.n_texts,
+                                    (const char *const *)z->request.labels, z->request.n_labels,
+                                    z->request.hypothesis_template, z->pairs, &err);
+    if (status != 0) fc_reply_error(reply, 422, "tokenizer", "%s", err.message);
+    if (status != 0 || check_lengths(ctx, &z->request, z->pairs, reply) != 0) {
+        fc_scheduler_leave(ctx->scheduler);
+        free_zeroshot(&z->base);
+        return NULL;
+    }
+    z->base.job.seqs = z->pairs;
+    z->base.job.n = n_pairs;
+    z->base.job.logits = z->logits;
+    return &z->base;
 }

@@ -16,6 +16,7 @@ enum { N_STATUSES = sizeof known_statuses / sizeof known_statuses[0] + 1 };
 static const char *const error_types[] = {
     "invalid_json", "invalid_utf8", "validation", "payload_too_large", "tokenizer",
     "overloaded",   "backend",      "not_found",  "method_not_allowed", "unavailable",
+    "out_of_memory",
 };
 enum { N_ERROR_TYPES = sizeof error_types / sizeof error_types[0] + 1 };
 
@@ -43,7 +44,8 @@ struct fc_metrics {
 };
 
 static const char *const endpoint_paths[FC_ENDPOINT_COUNT] = {
-    "/predict", "/zero-shot", "/check", "/health", "/info", "/metrics", "other",
+    "/predict", "/zero-shot", "/check",        "/rerank", "/tokenize",
+    "/health",  "/info",      "/openapi.json", "/metrics", "other",
 };
 
 const char *fc_endpoint_path(fc_endpoint endpoint) {

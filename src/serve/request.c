@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "tokenizer/utf8.h"
 #include "util/alloc.h"
@@ -60,6 +61,26 @@ static cJSON *parse_object(const char *body, size_t len, fc_reply *reply) {
     return json;
 }
 
+// Every member of object must be one of allowed (NULL-terminated): a client that misspells
+// "raw_scores" should hear so, not get an answer computed without it. where prefixes the name
+// in the message ("parameters." for a nested object).
+static int reject_unknown_fields(const cJSON *object, const char *const *allowed,
+                                 const char *where, fc_reply *reply) {
+    for (const cJSON *item = object->child; item; item = item->next) {
+        size_t k = 0;
+        while (allowed[k] && strcmp(allowed[k], item->string) != 0) k++;
+        if (allowed[k]) continue;
+        char known[256] = "";
+        for (k = 0; allowed[k]; k++)
+            snprintf(known + strlen(known), sizeof known - strlen(known), "%s\"%s\"",
+                     k ? ", " : "", allowed[k]);
+        return fc_reply_error(reply, HTTP_UNPROCESSABLE, "validation",
+                              "unknown field \"%s%s\" (known fields: %s)", where, item->string,
+                              known);
+    }
+    return 0;
+}
+
 // An optional boolean field: absent or null keeps *out.
 static int optional_bool(const cJSON *object, const char *name, int *out, fc_reply *reply) {
     const cJSON *item = cJSON_GetObjectItemCaseSensitive(object, name);
@@ -102,6 +123,8 @@ int fc_parse_predict(const char *body, size_t len, size_t max_pairs, fc_predict_
     memset(out, 0, sizeof *out);
     out->json = parse_object(body, len, reply);
     if (!out->json) return -1;
+    static const char *const fields[] = {"inputs", "raw_scores", "truncate", NULL};
+    if (reject_unknown_fields(out->json, fields, "", reply) != 0) return -1;
     const cJSON *inputs = cJSON_GetObjectItemCaseSensitive(out->json, "inputs");
     if (!inputs)
         return fc_reply_error(reply, HTTP_UNPROCESSABLE, "validation", "missing field \"inputs\"");
@@ -206,6 +229,10 @@ int fc_parse_zeroshot(const char *body, size_t len, size_t max_pairs, fc_zerosho
     out->hypothesis_template = FC_ZEROSHOT_DEFAULT_TEMPLATE;
     out->json = parse_object(body, len, reply);
     if (!out->json) return -1;
+    static const char *const fields[] = {"inputs", "parameters", NULL};
+    static const char *const parameter_fields[] = {"candidate_labels", "multi_label",
+                                                   "hypothesis_template", NULL};
+    if (reject_unknown_fields(out->json, fields, "", reply) != 0) return -1;
     if (parse_texts(cJSON_GetObjectItemCaseSensitive(out->json, "inputs"), out, reply) != 0)
         return -1;
     const cJSON *parameters = cJSON_GetObjectItemCaseSensitive(out->json, "parameters");
@@ -215,6 +242,7 @@ int fc_parse_zeroshot(const char *body, size_t len, size_t max_pairs, fc_zerosho
     if (!cJSON_IsObject(parameters))
         return fc_reply_error(reply, HTTP_UNPROCESSABLE, "validation",
                               "\"parameters\" must be an object, not %s", type_name(parameters));
+    if (reject_unknown_fields(parameters, parameter_fields, "parameters.", reply) != 0) return -1;
     if (parse_labels(cJSON_GetObjectItemCaseSensitive(parameters, "candidate_labels"), out,
                      reply) != 0)
         return -1;
@@ -269,6 +297,9 @@ int fc_parse_check(const char *body, size_t len, fc_check_request *out, fc_reply
     out->options = fc_check_default_options();
     out->json = parse_object(body, len, reply);
     if (!out->json) return -1;
+    static const char *const fields[] = {"context", "answer", "support_threshold",
+                                         "contradiction_threshold", NULL};
+    if (reject_unknown_fields(out->json, fields, "", reply) != 0) return -1;
     if (required_string(out->json, "context", &out->context, reply) != 0) return -1;
     if (required_string(out->json, "answer", &out->answer, reply) != 0) return -1;
     if (optional_threshold(out->json, "support_threshold", &out->options.support_threshold,
@@ -280,5 +311,106 @@ int fc_parse_check(const char *body, size_t len, fc_check_request *out, fc_reply
 
 void fc_check_request_free(fc_check_request *request) {
     cJSON_Delete(request->json);
+    memset(request, 0, sizeof *request);
+}
+
+// ---------------------------------------------------------------------------------------------
+// /rerank
+
+// A list of strings (non-empty, at most max_items); name is the field's name in messages.
+static int string_list(const cJSON *item, const char *name, size_t max_items, const char ***out,
+                       size_t *n_out, fc_reply *reply) {
+    if (!item)
+        return fc_reply_error(reply, HTTP_UNPROCESSABLE, "validation", "missing field \"%s\"",
+                              name);
+    if (!cJSON_IsArray(item))
+        return fc_reply_error(reply, HTTP_UNPROCESSABLE, "validation",
+                              "\"%s\" must be a list of strings, not %s", name, type_name(item));
+    size_t n = (size_t)cJSON_GetArraySize(item);
+    if (n == 0)
+        return fc_reply_error(reply, HTTP_UNPROCESSABLE, "validation", "\"%s\" must not be empty",
+                              name);
+    if (n > max_items)
+        return fc_reply_error(reply, HTTP_TOO_LARGE, "validation",
+                              "batch size %zu > maximum allowed batch size %zu", n, max_items);
+    *out = fc_malloc(n * sizeof **out);
+    size_t i = 0;
+    for (const cJSON *entry = item->child; entry; entry = entry->next, i++) {
+        if (!cJSON_IsString(entry))
+            return fc_reply_error(reply, HTTP_UNPROCESSABLE, "validation",
+                                  "%s[%zu] must be a string, not %s", name, i, type_name(entry));
+        (*out)[i] = entry->valuestring;
+    }
+    *n_out = n;
+    return 0;
+}
+
+int fc_parse_rerank(const char *body, size_t len, size_t max_texts, fc_rerank_request *out,
+                    fc_reply *reply) {
+    memset(out, 0, sizeof *out);
+    out->json = parse_object(body, len, reply);
+    if (!out->json) return -1;
+    static const char *const fields[] = {"query", "texts", "raw_scores", "return_text",
+                                         "truncate", "truncation_direction", NULL};
+    if (reject_unknown_fields(out->json, fields, "", reply) != 0) return -1;
+    if (required_string(out->json, "query", &out->query, reply) != 0) return -1;
+    if (string_list(cJSON_GetObjectItemCaseSensitive(out->json, "texts"), "texts", max_texts,
+                    &out->texts, &out->n_texts, reply) != 0)
+        return -1;
+    if (optional_bool(out->json, "raw_scores", &out->raw_scores, reply) != 0) return -1;
+    if (optional_bool(out->json, "return_text", &out->return_text, reply) != 0) return -1;
+    if (optional_bool(out->json, "truncate", &out->truncate, reply) != 0) return -1;
+    const cJSON *direction = cJSON_GetObjectItemCaseSensitive(out->json, "truncation_direction");
+    if (direction && !cJSON_IsNull(direction)) {
+        // text-embeddings-inference cuts one text from its right (default) or its left; a
+        // pair here is cut longest first from the right, as CrossEncoder does.
+        if (!cJSON_IsString(direction))
+            return fc_reply_error(reply, HTTP_UNPROCESSABLE, "validation",
+                                  "\"truncation_direction\" must be a string, not %s",
+                                  type_name(direction));
+        if (strcasecmp(direction->valuestring, "right") != 0)
+            return fc_reply_error(reply, HTTP_UNPROCESSABLE, "validation",
+                                  "\"truncation_direction\" must be \"Right\": pairs are cut "
+                                  "longest first from the right");
+    }
+    return 0;
+}
+
+void fc_rerank_request_free(fc_rerank_request *request) {
+    cJSON_Delete(request->json);
+    free(request->texts);
+    memset(request, 0, sizeof *request);
+}
+
+// ---------------------------------------------------------------------------------------------
+// /tokenize
+
+int fc_parse_tokenize(const char *body, size_t len, size_t max_inputs, fc_tokenize_request *out,
+                      fc_reply *reply) {
+    memset(out, 0, sizeof *out);
+    out->add_special_tokens = 1;
+    out->json = parse_object(body, len, reply);
+    if (!out->json) return -1;
+    static const char *const fields[] = {"inputs", "add_special_tokens", NULL};
+    if (reject_unknown_fields(out->json, fields, "", reply) != 0) return -1;
+    const cJSON *inputs = cJSON_GetObjectItemCaseSensitive(out->json, "inputs");
+    if (cJSON_IsString(inputs)) {
+        out->n_inputs = 1;
+        out->inputs = fc_malloc(sizeof *out->inputs);
+        out->inputs[0] = inputs->valuestring;
+    } else if (!inputs || cJSON_IsArray(inputs)) {
+        if (string_list(inputs, "inputs", max_inputs, &out->inputs, &out->n_inputs, reply) != 0)
+            return -1;
+    } else {
+        return fc_reply_error(reply, HTTP_UNPROCESSABLE, "validation",
+                              "\"inputs\" must be a string or a list of strings, not %s",
+                              type_name(inputs));
+    }
+    return optional_bool(out->json, "add_special_tokens", &out->add_special_tokens, reply);
+}
+
+void fc_tokenize_request_free(fc_tokenize_request *request) {
+    cJSON_Delete(request->json);
+    free(request->inputs);
     memset(request, 0, sizeof *request);
 }

@@ -1,7 +1,8 @@
 // Parsing and validation of the JSON bodies of the POST endpoints. Each parser fills a typed
 // request or an error reply: 400 for a body that is not UTF-8 or not JSON, 422 for a wrong
-// shape (missing fields, wrong types, empty lists), 413 for more pairs than the server takes
-// in one request (as text-embeddings-inference answers batch-size errors).
+// shape (unknown fields, named; missing fields, wrong types, empty lists), 413 for more pairs
+// than the server takes in one request (as text-embeddings-inference answers batch-size
+// errors).
 #ifndef FC_SERVE_REQUEST_H
 #define FC_SERVE_REQUEST_H
 
@@ -57,5 +58,35 @@ typedef struct fc_check_request {
 
 int fc_parse_check(const char *body, size_t len, fc_check_request *out, fc_reply *reply);
 void fc_check_request_free(fc_check_request *request);
+
+// POST /rerank, the text-embeddings-inference shape:
+// {"query": "...", "texts": ["...", ...], "raw_scores": false, "return_text": false,
+//  "truncate": false, "truncation_direction": "Right"}
+typedef struct fc_rerank_request {
+    cJSON *json;
+    const char *query;
+    const char **texts;
+    size_t n_texts;
+    int raw_scores;  // the entailment logit instead of its probability
+    int return_text; // echo each text in its result
+    int truncate;
+} fc_rerank_request;
+
+int fc_parse_rerank(const char *body, size_t len, size_t max_texts, fc_rerank_request *out,
+                    fc_reply *reply);
+void fc_rerank_request_free(fc_rerank_request *request);
+
+// POST /tokenize, the text-embeddings-inference shape:
+// {"inputs": "text" or ["text", ...], "add_special_tokens": true}
+typedef struct fc_tokenize_request {
+    cJSON *json;
+    const char **inputs;
+    size_t n_inputs;
+    int add_special_tokens;
+} fc_tokenize_request;
+
+int fc_parse_tokenize(const char *body, size_t len, size_t max_inputs, fc_tokenize_request *out,
+                      fc_reply *reply);
+void fc_tokenize_request_free(fc_tokenize_request *request);
 
 #endif

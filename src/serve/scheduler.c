@@ -11,18 +11,7 @@
 #include "util/alloc.h"
 #include "util/error.h"
 
-// A request's pairs in the queue. Lives on the submitting thread's stack until done == n.
-typedef struct job {
-    const fc_ids *seqs;
-    size_t n;
-    float *logits;
-    size_t next_to_take; // sequences [0, next_to_take) are taken by the worker
-    size_t done;         // sequences whose logits are written
-    int failed;
-    fc_error err;
-    double enqueued_at;
-    struct job *next;
-} job;
+typedef fc_scheduler_job job;
 
 // One sequence of the forward being run.
 typedef struct batch_item {
@@ -40,11 +29,11 @@ struct fc_scheduler {
 
     pthread_mutex_t lock;
     pthread_cond_t work;     // the worker waits here for jobs or the stop
-    pthread_cond_t finished; // submitters wait here for their job
     job *head, *tail;        // jobs with sequences not yet taken
     int queued;              // jobs in the list
     int in_flight;
     int stopping;
+    int worker_running;
     pthread_t worker;
 
     // The worker's reused buffers.
@@ -54,6 +43,7 @@ struct fc_scheduler {
     size_t ids_capacity;
     int32_t *offsets;
     float *logits;
+    job **finished; // the jobs a forward completed, called back once the lock is released
 };
 
 static double now_seconds(void) {
@@ -128,6 +118,8 @@ static void *worker_main(void *arg) {
         pthread_mutex_unlock(&s->lock);
         fc_error err;
         int status = run_batch(s, count, total, &err);
+        s->finished = fc_realloc(s->finished, count * sizeof *s->finished);
+        size_t n_finished = 0;
         pthread_mutex_lock(&s->lock);
         for (size_t k = 0; k < count; k++) {
             job *j = s->items[k].owner;
@@ -138,9 +130,12 @@ static void *worker_main(void *arg) {
                 j->failed = 1;
                 j->err = err;
             }
-            j->done++;
+            if (++j->done == j->n) s->finished[n_finished++] = j;
         }
-        pthread_cond_broadcast(&s->finished);
+        pthread_mutex_unlock(&s->lock);
+        // Without the lock: a callback may take other locks (the server's, libmicrohttpd's).
+        for (size_t k = 0; k < n_finished; k++) s->finished[k]->on_done(s->finished[k]->cls);
+        pthread_mutex_lock(&s->lock);
     }
     pthread_mutex_unlock(&s->lock);
     return NULL;
@@ -157,32 +152,37 @@ int fc_scheduler_start(fc_model *model, int max_batch_tokens, int max_in_flight,
     s->num_labels = (size_t)fc_model_num_labels(model);
     pthread_mutex_init(&s->lock, NULL);
     pthread_cond_init(&s->work, NULL);
-    pthread_cond_init(&s->finished, NULL);
     if (pthread_create(&s->worker, NULL, worker_main, s) != 0) {
-        pthread_cond_destroy(&s->finished);
         pthread_cond_destroy(&s->work);
         pthread_mutex_destroy(&s->lock);
         free(s);
         return fc_fail(err, "cannot start the inference thread");
     }
+    s->worker_running = 1;
     *out = s;
     return 0;
 }
 
 void fc_scheduler_stop(fc_scheduler *s) {
-    if (!s) return;
+    if (!s || !s->worker_running) return;
     pthread_mutex_lock(&s->lock);
     s->stopping = 1;
     pthread_cond_signal(&s->work);
     pthread_mutex_unlock(&s->lock);
     pthread_join(s->worker, NULL);
-    pthread_cond_destroy(&s->finished);
+    s->worker_running = 0;
+}
+
+void fc_scheduler_free(fc_scheduler *s) {
+    if (!s) return;
+    fc_scheduler_stop(s);
     pthread_cond_destroy(&s->work);
     pthread_mutex_destroy(&s->lock);
     free(s->items);
     free(s->ids);
     free(s->offsets);
     free(s->logits);
+    free(s->finished);
     free(s);
 }
 
@@ -200,24 +200,24 @@ void fc_scheduler_leave(fc_scheduler *s) {
     pthread_mutex_unlock(&s->lock);
 }
 
-int fc_scheduler_run(fc_scheduler *s, const fc_ids *seqs, size_t n, float *logits, fc_error *err) {
-    if (n == 0) return 0;
-    job j = {.seqs = seqs, .n = n, .logits = logits, .enqueued_at = now_seconds()};
+void fc_scheduler_submit(fc_scheduler *s, job *j) {
+    j->next_to_take = j->done = 0;
+    j->failed = 0;
+    j->next = NULL;
+    if (j->n == 0) {
+        j->on_done(j->cls);
+        return;
+    }
+    j->enqueued_at = now_seconds();
     pthread_mutex_lock(&s->lock);
     if (s->tail)
-        s->tail->next = &j;
+        s->tail->next = j;
     else
-        s->head = &j;
-    s->tail = &j;
+        s->head = j;
+    s->tail = j;
     s->queued++;
     pthread_cond_signal(&s->work);
-    while (j.done < j.n) pthread_cond_wait(&s->finished, &s->lock);
     pthread_mutex_unlock(&s->lock);
-    if (j.failed) {
-        if (err) *err = j.err;
-        return -1;
-    }
-    return 0;
 }
 
 void fc_scheduler_counts(fc_scheduler *s, int *in_flight, int *queued) {

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dist/dist.h"
 #include "train/checkpoint.h"
 #include "train/run.h"
 #include "train/run_folder.h"
@@ -48,7 +49,7 @@ fc_train_options fc_train_default_options(void) {
 }
 
 void fc_run_note(const fc_run *r, const char *fmt, ...) {
-    if (!r->o->log) return;
+    if (!r->o->log || r->rank != 0) return;
     // On a terminal the step line is a bar redrawn in place: a note takes its line.
     if (isatty(fileno(r->o->log))) fputs("\r\033[K", r->o->log);
     va_list ap;
@@ -242,22 +243,34 @@ static int train_step(fc_run *r, fc_log_row *row, fc_error *err) {
     double start = now_seconds();
     memset(p->grads, 0, p->count * sizeof *p->grads);
     double scale = 1.0 / o->grad_accum, mse_batches = 0;
-    for (int a = 0; a < o->grad_accum; a++) {
+    // This rank's terms of the step's loss, ce and mse means (summed over ranks below).
+    double terms[3] = {0, 0, 0};
+    int rc = 0;
+    for (int a = 0; a < o->grad_accum && rc == 0; a++) {
         long k = r->step * o->grad_accum + a;
         fc_train_batch b = fc_run_micro_batch(r, k);
         // Dropout masks: a function of the seed and the micro-batch alone, so a resumed run
-        // draws the masks the uninterrupted one would have.
+        // draws the masks the uninterrupted one would have (and each rank those of its rows).
         r->trainer.dropout_seed = o->seed ^ ((uint64_t)k * 0x9e3779b97f4a7c15ULL) ^ DROPOUT_STREAM;
         fc_loss_parts parts;
-        if (fc_trainer_accumulate(&r->trainer, &b, scale, &parts, err) != 0) return -1;
-        row->loss += parts.loss * scale;
-        row->ce += parts.ce * scale;
-        row->mse += parts.mse;
-        mse_batches += parts.teacher_rows > 0;
-        row->rows += parts.rows;
-        row->teacher_rows += parts.teacher_rows;
+        rc = fc_trainer_accumulate(&r->trainer, &b, scale, &parts, err);
+        terms[0] += parts.loss * scale;
+        terms[1] += parts.ce * scale;
+        terms[2] += parts.mse;
+        mse_batches += b.total_teacher_rows > 0;
+        row->rows += b.total_rows;
+        row->teacher_rows += b.total_teacher_rows;
     }
-    row->mse = mse_batches > 0 ? row->mse / mse_batches : 0.0;
+    // The ranks' gradients add up to the whole batch's (the loss divides by the whole batch's
+    // counts): one all-reduce per optimizer step, after every micro-batch of it. Only the order
+    // of the float sums differs from one process's (per-rank GEMMs over fewer tokens, then the
+    // all-reduce), which is why N ranks match one process to rounding, not bit for bit.
+    if (fc_dist_agree(rc, err) != 0) return -1;
+    fc_dist_sum_doubles(terms, 3);
+    fc_dist_sum_floats(p->grads, p->count);
+    row->loss = terms[0];
+    row->ce = terms[1];
+    row->mse = mse_batches > 0 ? terms[2] / mse_batches : 0.0;
     row->grad_norm = fc_clip_grad_norm(p->grads, p->count, o->max_grad_norm);
     row->lr = o->lr * fc_schedule_factor(o->schedule, r->step, r->warmup, r->total_steps);
     fc_adamw_begin_step(&r->opt);
@@ -280,7 +293,7 @@ static int train_step(fc_run *r, fc_log_row *row, fc_error *err) {
 // the time left at this run's pace so far.
 static void show_step(const fc_run *r, const fc_log_row *row, double loop_start, long first_step) {
     FILE *log = r->o->log;
-    if (!log) return;
+    if (!log || r->rank != 0) return; // the ranks run in step: rank 0 speaks for them
     double elapsed = now_seconds() - loop_start;
     long done = r->step - first_step;
     char eta[32];
@@ -326,11 +339,14 @@ static int run_loop(fc_run *r, fc_train_summary *summary, fc_error *err) {
         }
         row.eval_accuracy = acc;
         fc_train_log_add(&r->log, &row);
-        char *line = fc_train_log_csv_row(&r->log, &row);
-        fputs(line, r->csv);
-        fflush(r->csv);
-        free(line);
-        if (rc == 0 && (last || (o->save_every > 0 && r->step % o->save_every == 0)))
+        if (r->csv) { // rank 0's
+            char *line = fc_train_log_csv_row(&r->log, &row);
+            fputs(line, r->csv);
+            fflush(r->csv);
+            free(line);
+        }
+        if (rc == 0 && r->rank == 0 &&
+            (last || (o->save_every > 0 && r->step % o->save_every == 0)))
             rc = fc_run_save_checkpoint(r, err);
         summary->last_loss = row.loss;
         summary->last_ce = row.ce;
@@ -339,8 +355,37 @@ static int run_loop(fc_run *r, fc_train_summary *summary, fc_error *err) {
             if (!isnan(acc[k])) summary->eval_accuracy[k] = acc[k];
     }
     free(acc);
-    if (o->log && isatty(fileno(o->log))) fputc('\n', o->log);
+    if (o->log && r->rank == 0 && isatty(fileno(o->log))) fputc('\n', o->log);
     summary->steps = r->step;
+    return rc;
+}
+
+// Ranks started with other options, data, model or checkpoint would train different models
+// and mix their gradients: compare everything that decides the trajectory with rank 0's.
+static int check_ranks_agree(fc_run *r, fc_error *err) {
+    if (r->ranks == 1) return 0;
+    const fc_train_options *o = r->o;
+    cJSON *j = fc_run_trajectory_options(r);
+    cJSON_AddNumberToObject(j, "step", (double)r->step);
+    cJSON_AddNumberToObject(j, "parameters", (double)r->model.set.count);
+    cJSON_AddStringToObject(j, "init", o->init ? o->init : "");
+    cJSON_AddStringToObject(j, "resume", o->resume ? o->resume : "");
+    cJSON_AddStringToObject(j, "keep_layers", o->keep_layers ? o->keep_layers : "");
+    cJSON_AddStringToObject(j, "out", o->out);
+    cJSON_AddNumberToObject(j, "eval_every", (double)o->eval_every);
+    cJSON_AddNumberToObject(j, "save_every", (double)o->save_every);
+    cJSON_AddNumberToObject(j, "eval_batch_size", o->eval_batch_size);
+    for (int k = 0; k < o->n_evals; k++) {
+        char fingerprint[32];
+        snprintf(fingerprint, sizeof fingerprint, "%016llx",
+                 (unsigned long long)r->evals[k].fingerprint);
+        cJSON_AddStringToObject(j, o->evals[k].name, fingerprint);
+    }
+    char *text = cJSON_PrintUnformatted(j);
+    int rc = fc_dist_check_same("training options, data, model or checkpoint", text,
+                                strlen(text), err);
+    cJSON_free(text);
+    cJSON_Delete(j);
     return rc;
 }
 
@@ -370,7 +415,7 @@ int fc_train_run(const fc_train_options *o, fc_train_summary *summary, fc_error 
     if (check_options(o, err) != 0) return -1;
     if (fc_run_folder_check(o, err) != 0) return -1;
     double start = now_seconds();
-    fc_run r = {.o = o, .plan_epoch = -1};
+    fc_run r = {.o = o, .plan_epoch = -1, .rank = fc_dist_rank(), .ranks = fc_dist_size()};
     fc_rng_seed(&r.rng, o->seed ^ DATA_STREAM);
     int rc = 0;
     char *resume_dir = NULL;
@@ -398,19 +443,26 @@ int fc_train_run(const fc_train_options *o, fc_train_summary *summary, fc_error 
         for (int k = 0; k < o->n_evals; k++) names[k] = o->evals[k].name;
         fc_train_log_init(&r.log, o->n_evals, names);
         free(names);
-        rc = fc_run_folder_clear(o, err);
+        // Rank 0 owns the files: the others must not delete what it is about to write.
+        if (r.rank == 0) rc = fc_run_folder_clear(o, err);
         if (rc == 0) rc = make_dirs(o->out, err);
     }
     if (rc == 0 && resume_dir) rc = fc_run_restore(&r, resume_dir, err);
-    if (rc == 0) rc = fc_run_open_csv(&r, err);
+    if (rc == 0 && r.rank == 0) rc = fc_run_open_csv(&r, err);
+    // Every rank must be ready, and on the same trajectory, before the first all-reduce.
+    rc = fc_dist_agree(rc, err);
+    if (rc == 0) rc = check_ranks_agree(&r, err);
+    if (rc == 0 && r.ranks > 1)
+        fc_run_note(&r, "data parallel: %d ranks, each computes its share of every batch of %d "
+                        "pairs (%s)", r.ranks, o->batch_size, fc_dist_backend());
     if (rc == 0) rc = run_loop(&r, summary, err);
-    if (rc == 0) {
+    if (rc == 0 && r.rank == 0) {
         char *dir = fc_path_join(o->out, "model");
         rc = fc_checkpoint_save(dir, &r.model, r.tokenizer_dir, NULL, err);
         if (rc == 0) fc_run_note(&r, "saved the final model to %s", dir);
         free(dir);
     }
-    if (rc == 0) {
+    if (rc == 0 && r.rank == 0) {
         char *svg = fc_path_join(o->out, "train_plot.svg");
         char title[512];
         snprintf(title, sizeof title, "finecat train: %s (alpha %g, beta %g, lr %g, %ld steps)",

@@ -9,10 +9,20 @@
 void fc_distill_loss(const float *logits, const int *labels, const float *teacher,
                      const unsigned char *has_teacher, int B, int L, double alpha, double beta,
                      double scale, float *dlogits, fc_loss_parts *parts) {
+    int n_teacher = 0;
+    for (int b = 0; b < B; b++) n_teacher += has_teacher && has_teacher[b];
+    fc_distill_loss_share(logits, labels, teacher, has_teacher, B, L, alpha, beta, scale, B,
+                          n_teacher, dlogits, parts);
+}
+
+void fc_distill_loss_share(const float *logits, const int *labels, const float *teacher,
+                           const unsigned char *has_teacher, int B, int L, double alpha,
+                           double beta, double scale, int total_rows, int total_teacher_rows,
+                           float *dlogits, fc_loss_parts *parts) {
     memset(parts, 0, sizeof *parts);
     parts->rows = B;
     for (int b = 0; b < B; b++) parts->teacher_rows += has_teacher && has_teacher[b];
-    int n_teacher = parts->teacher_rows;
+    int n_teacher = total_teacher_rows;
     double ce_sum = 0.0, se_sum = 0.0;
     for (int b = 0; b < B; b++) {
         const float *z = logits + (size_t)b * L;
@@ -29,7 +39,7 @@ void fc_distill_loss(const float *logits, const int *labels, const float *teache
         const float *t = with_teacher ? teacher + (size_t)b * L : NULL;
         for (int j = 0; j < L; j++) {
             double p = exp(z[j] - log_sum);
-            double d = alpha * (p - (j == labels[b])) / B;
+            double d = alpha * (p - (j == labels[b])) / total_rows;
             if (with_teacher) {
                 double diff = (double)z[j] - t[j];
                 se_sum += diff * diff;
@@ -38,7 +48,7 @@ void fc_distill_loss(const float *logits, const int *labels, const float *teache
             dz[j] = (float)(scale * d);
         }
     }
-    parts->ce = ce_sum / B;
+    parts->ce = ce_sum / total_rows;
     parts->mse = n_teacher ? se_sum / ((double)n_teacher * L) : 0.0;
     parts->loss = alpha * parts->ce + beta * parts->mse;
 }

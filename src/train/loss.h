@@ -26,4 +26,15 @@ void fc_distill_loss(const float *logits, const int *labels, const float *teache
                      const unsigned char *has_teacher, int B, int L, double alpha, double beta,
                      double scale, float *dlogits, fc_loss_parts *parts);
 
+// The same for the B rows one rank holds of a batch of total_rows rows, total_teacher_rows of
+// them with teacher logits (data-parallel training): the means and their gradients divide by
+// the whole batch's counts, so the parts of all ranks add up to the whole batch's loss parts
+// (ce and mse are this share's terms of the whole batch's means; rows and teacher_rows count
+// this share) and the gradients to its gradient. With total_rows = B and every teacher row
+// here, this is fc_distill_loss.
+void fc_distill_loss_share(const float *logits, const int *labels, const float *teacher,
+                           const unsigned char *has_teacher, int B, int L, double alpha,
+                           double beta, double scale, int total_rows, int total_teacher_rows,
+                           float *dlogits, fc_loss_parts *parts);
+
 #endif

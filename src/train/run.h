@@ -20,6 +20,9 @@
 typedef struct fc_run {
     const fc_train_options *o;
     double alpha; // o->alpha, or the data's choice when it is FC_TRAIN_ALPHA_AUTO
+    // Data-parallel training (src/dist): every rank holds the data and the plan, computes its
+    // share of each micro-batch, and the gradients are summed; rank 0 writes the files.
+    int rank, ranks;
     fc_train_model model;
     char *tokenizer_dir;
     fc_tokenizer *tok;
@@ -50,9 +53,11 @@ void fc_run_note(const fc_run *r, const char *fmt, ...) __attribute__((format(pr
 
 // run_data.c: packed batches, labels and teacher logits in the model's label order.
 fc_train_batch fc_run_pack(fc_run *r, const fc_train_set *set, const size_t *rows, size_t n);
-// Micro-batch k of the endless stream of epochs (each epoch's plan made from the generator).
+// This rank's share of micro-batch k of the endless stream of epochs (each epoch's plan made
+// from the generator): a contiguous slice of its rows, the whole batch with one rank.
 fc_train_batch fc_run_micro_batch(fc_run *r, long k);
-// Accuracy of the current weights on an eval set (argmax mapped to canonical labels).
+// Accuracy of the current weights on an eval set (argmax mapped to canonical labels); the
+// ranks take turns over its batches.
 int fc_run_evaluate(fc_run *r, const fc_train_set *set, double *accuracy, fc_error *err);
 
 // run_state.c: what a checkpoint saves besides the model, and resume.

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dist/dist.h"
 #include "train/run.h"
 #include "util/alloc.h"
 
@@ -38,7 +39,9 @@ fc_train_batch fc_run_pack(fc_run *r, const fc_train_set *set, const size_t *row
         for (int j = 0; j < FC_LABEL_COUNT; j++)
             r->teacher[i * FC_LABEL_COUNT + j] = row->teacher[m->labels.canonical[j]];
     }
-    return (fc_train_batch){(int)n, r->ids, r->offsets, r->labels, r->teacher, r->has_teacher};
+    return (fc_train_batch){.n_seqs = (int)n, .ids = r->ids, .offsets = r->offsets,
+                            .labels = r->labels, .teacher = r->teacher,
+                            .has_teacher = r->has_teacher};
 }
 
 // Micro-batch k of the endless stream of epochs.
@@ -51,8 +54,25 @@ fc_train_batch fc_run_micro_batch(fc_run *r, long k) {
         fc_epoch_plan_make(&r->plan, &r->train, r->o->batch_size, &r->rng);
         r->plan_epoch = epoch;
     }
-    size_t first = r->plan.batch_start[position];
-    return fc_run_pack(r, &r->train, r->plan.order + first, r->plan.batch_start[position + 1] - first);
+    const size_t *rows = r->plan.order + r->plan.batch_start[position];
+    size_t n = r->plan.batch_start[position + 1] - r->plan.batch_start[position];
+    // Rows [lo, hi) are this rank's; the counts of the whole batch come from the plan, which
+    // every rank has, so no message is needed to divide the loss.
+    size_t lo = n * (size_t)r->rank / (size_t)r->ranks;
+    size_t hi = n * (size_t)(r->rank + 1) / (size_t)r->ranks;
+    size_t first_token = 0;
+    int teacher_rows = 0;
+    for (size_t i = 0; i < n; i++) {
+        const fc_train_row *row = &r->train.rows[rows[i]];
+        if (i < lo) first_token += (size_t)row->length;
+        teacher_rows += row->has_teacher != 0;
+    }
+    fc_train_batch b = fc_run_pack(r, &r->train, rows + lo, hi - lo);
+    b.total_rows = (int)n;
+    b.total_teacher_rows = teacher_rows;
+    b.first_row = lo;
+    b.first_token = first_token;
+    return b;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -79,6 +99,7 @@ int fc_run_evaluate(fc_run *r, const fc_train_set *set, double *accuracy, fc_err
     int rc = 0;
     size_t step = (size_t)r->o->eval_batch_size;
     for (size_t start = 0; start < n && rc == 0; start += step) {
+        if ((start / step) % (size_t)r->ranks != (size_t)r->rank) continue;
         size_t count = n - start < step ? n - start : step;
         fc_train_batch b = fc_run_pack(r, set, rows + start, count);
         rc = fc_trainer_logits(&r->trainer, b.ids, b.offsets, b.n_seqs, r->eval_logits, err);
@@ -92,7 +113,10 @@ int fc_run_evaluate(fc_run *r, const fc_train_set *set, double *accuracy, fc_err
     }
     free(order);
     free(rows);
-    *accuracy = (double)correct / (double)n;
-    return rc;
+    if (fc_dist_agree(rc, err) != 0) return -1;
+    double total = (double)correct;
+    fc_dist_sum_doubles(&total, 1);
+    *accuracy = total / (double)n;
+    return 0;
 }
 

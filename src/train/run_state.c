@@ -101,6 +101,9 @@ static cJSON *training_state(fc_run *r) {
     // rounding: a resumed run is bit-identical only with the same counts.
     cJSON_AddNumberToObject(s, "omp_threads", omp_get_max_threads());
     cJSON_AddNumberToObject(s, "blas_threads", fc_get_threads());
+    // Data-parallel ranks: any count resumes (the batches are the same), but the gradient sums
+    // then run in another order.
+    cJSON_AddNumberToObject(s, "ranks", r->ranks);
     return s;
 }
 
@@ -163,6 +166,13 @@ int fc_run_restore(fc_run *r, const char *dir, fc_error *err) {
             fc_run_note(r, "note: the checkpoint was written with %d threads, this run has %d: "
                            "the loss curve will match to float rounding, not bit for bit",
                         cJSON_IsNumber(omp) ? omp->valueint : 0, omp_get_max_threads());
+        const cJSON *ranks = cJSON_GetObjectItemCaseSensitive(state, "ranks");
+        int saved_ranks = cJSON_IsNumber(ranks) ? ranks->valueint : 1;
+        if (saved_ranks != r->ranks)
+            fc_run_note(r, "note: the checkpoint was written by %d rank%s, this run has %d: the "
+                           "same batches, with the gradient sums in another order (the loss "
+                           "curve matches to float rounding)", saved_ranks,
+                        saved_ranks == 1 ? "" : "s", r->ranks);
     }
     cJSON_Delete(state);
     free(csv);

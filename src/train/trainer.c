@@ -57,15 +57,32 @@ static int bert_forward(fc_trainer *t, const int32_t *ids, const int32_t *offset
                                 t->types, offsets, n_seqs, logits, err);
 }
 
-int fc_trainer_accumulate(fc_trainer *t, const fc_train_batch *b, double scale,
-                          fc_loss_parts *parts, fc_error *err) {
-    reserve_logits(t, b->n_seqs);
+// The loss of a whole batch or of a share of one (fc_train_batch.total_rows).
+static void batch_loss(fc_trainer *t, const fc_train_batch *b, double scale, fc_loss_parts *parts) {
     int L = num_labels(t);
-    if (t->model->arch == FC_TRAIN_BERT) {
-        fc_bert_params *p = &t->model->bert;
-        if (bert_forward(t, b->ids, b->offsets, b->n_seqs, 1, t->logits, err) != 0) return -1;
+    if (b->total_rows == 0)
         fc_distill_loss(t->logits, b->labels, b->teacher, b->has_teacher, b->n_seqs, L, t->alpha,
                         t->beta, scale, t->dlogits, parts);
+    else
+        fc_distill_loss_share(t->logits, b->labels, b->teacher, b->has_teacher, b->n_seqs, L,
+                              t->alpha, t->beta, scale, b->total_rows, b->total_teacher_rows,
+                              t->dlogits, parts);
+}
+
+int fc_trainer_accumulate(fc_trainer *t, const fc_train_batch *b, double scale,
+                          fc_loss_parts *parts, fc_error *err) {
+    if (b->n_seqs == 0) { // a rank's empty share of a batch smaller than the rank count
+        memset(parts, 0, sizeof *parts);
+        return 0;
+    }
+    reserve_logits(t, b->n_seqs);
+    if (t->model->arch == FC_TRAIN_BERT) {
+        fc_bert_params *p = &t->model->bert;
+        // The forward and the backward draw the dropout masks of these rows in the whole batch.
+        t->bert_acts.first_token = b->first_token;
+        t->bert_acts.first_row = b->first_row;
+        if (bert_forward(t, b->ids, b->offsets, b->n_seqs, 1, t->logits, err) != 0) return -1;
+        batch_loss(t, b, scale, parts);
         return fc_bert_backward(&p->config, &p->weights, p->num_labels, &t->bert_acts,
                                 &t->bert_grad_acts, b->ids, b->offsets, b->n_seqs, t->dlogits,
                                 &p->named_grads, err);
@@ -74,8 +91,7 @@ int fc_trainer_accumulate(fc_trainer *t, const fc_train_batch *b, double scale,
     if (fc_modernbert_forward_acts(&p->config, &p->weights, p->num_labels, &t->acts, b->ids,
                                    b->offsets, b->n_seqs, t->logits, err) != 0)
         return -1;
-    fc_distill_loss(t->logits, b->labels, b->teacher, b->has_teacher, b->n_seqs, L, t->alpha,
-                    t->beta, scale, t->dlogits, parts);
+    batch_loss(t, b, scale, parts);
     return fc_modernbert_backward(&p->config, &p->weights, p->num_labels, &t->acts, &t->grad_acts,
                                   b->ids, b->offsets, b->n_seqs, t->dlogits, &p->named_grads, err);
 }

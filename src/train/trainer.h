@@ -21,6 +21,12 @@ typedef struct fc_train_batch {
     const int *labels;      // [n_seqs]
     const float *teacher;   // [n_seqs, num_labels], rows with has_teacher only
     const unsigned char *has_teacher; // [n_seqs]
+    // Data-parallel training: this batch is one rank's share of a whole batch of total_rows
+    // rows (total_teacher_rows with teacher logits), starting at first_row and first_token of
+    // it. The loss divides by the whole batch's counts and dropout draws its masks there, so
+    // the shares' gradients add up to the whole batch's. total_rows 0: the batch is whole.
+    int total_rows, total_teacher_rows;
+    size_t first_row, first_token;
 } fc_train_batch;
 
 typedef struct fc_trainer {
@@ -45,7 +51,8 @@ void fc_trainer_init(fc_trainer *t, fc_train_model *model, double alpha, double 
 void fc_trainer_free(fc_trainer *t);
 
 // Forward, loss and backward of one micro-batch: adds scale · ∂L/∂θ to the model's gradient
-// buffer (scale = 1 / grad-accumulation steps) and returns the loss parts of this batch.
+// buffer (scale = 1 / grad-accumulation steps) and returns the loss parts of this batch (of a
+// share: its terms of the whole batch's, fc_distill_loss_share). An empty share adds nothing.
 int fc_trainer_accumulate(fc_trainer *t, const fc_train_batch *batch, double scale,
                           fc_loss_parts *parts, fc_error *err);
 

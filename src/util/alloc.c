@@ -1,5 +1,7 @@
 #include "util/alloc.h"
 
+#include "finecat.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,4 +38,10 @@ char *fc_strndup_at(const char *s, size_t n, const char *file, int line) {
     memcpy(p, s, n);
     p[n] = '\0';
     return p;
+}
+
+// The public fc_free (finecat.h): memory the library hands out, released by the same C library
+// that allocated it, for callers (ctypes bindings) that have no free() of their own at hand.
+void fc_free(void *ptr) {
+    free(ptr);
 }

@@ -8,12 +8,15 @@ static uint64_t mix(uint64_t z) {
     return z ^ (z >> 31);
 }
 
+// The golden-ratio step between consecutive indices of one mask.
+#define INDEX_STEP 0x9e3779b97f4a7c15ULL
+
 static uint32_t drop_threshold(float p) {
     return (uint32_t)((double)p * 16777216.0 + 0.5); // buckets of 2^-24 that are dropped
 }
 
 int fc_dropout_keep(uint64_t seed, uint64_t index, float p) {
-    uint64_t h = mix(seed + index * 0x9e3779b97f4a7c15ULL);
+    uint64_t h = mix(seed + index * INDEX_STEP);
     return (uint32_t)(h >> 40) >= drop_threshold(p);
 }
 
@@ -23,7 +26,7 @@ static void apply_mask(float *x, size_t n, float p, uint64_t seed) {
     float scale = 1.0f / (1.0f - p);
 #pragma omp parallel for schedule(static)
     for (size_t i = 0; i < n; i++) {
-        uint64_t h = mix(seed + (uint64_t)i * 0x9e3779b97f4a7c15ULL);
+        uint64_t h = mix(seed + (uint64_t)i * INDEX_STEP);
         x[i] = (uint32_t)(h >> 40) >= threshold ? x[i] * scale : 0.0f;
     }
 }
@@ -38,4 +41,8 @@ void fc_dropout_backward(float *dx, size_t n, float p, uint64_t seed) {
 
 uint64_t fc_dropout_site_seed(uint64_t step_seed, int layer, int site) {
     return mix(step_seed ^ mix(((uint64_t)(uint32_t)layer << 8) + (uint64_t)(uint32_t)site + 1));
+}
+
+uint64_t fc_dropout_seed_at(uint64_t seed, uint64_t first) {
+    return seed + first * INDEX_STEP;
 }

@@ -24,4 +24,9 @@ void fc_dropout_backward(float *dx, size_t n, float p, uint64_t seed);
 // so that sites draw unrelated masks.
 uint64_t fc_dropout_site_seed(uint64_t step_seed, int layer, int site);
 
+// The seed whose mask at index i is seed's mask at index first + i (the hash takes
+// seed + index · constant, so shifting the seed shifts the index). A share of a batch (one
+// rank's rows in data-parallel training) thus draws the masks the whole batch draws there.
+uint64_t fc_dropout_seed_at(uint64_t seed, uint64_t first);
+
 #endif

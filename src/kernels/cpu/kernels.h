@@ -20,6 +20,8 @@ void fc_layernorm_forward(float *out, const float *in, const float *weight, cons
 // Exact GELU, 0.5·x·(1 + erf(x/√2)): every "gelu" in the target checkpoints (P5).
 float fc_gelu(float x);
 void fc_gelu_forward(float *x, int n);
+// The same on one row, on the calling thread (epilogues of GEMMs that run rows in parallel).
+void fc_gelu_row(float *x, int n);
 
 // GeGLU: in is [T, 2·intermediate]; out[t, i] = gelu(in[t, i]) · in[t, intermediate + i] (the first half is
 // activated, the second is the gate: P4).

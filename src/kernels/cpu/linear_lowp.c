@@ -1,19 +1,19 @@
 #include "kernels/cpu/linear_lowp.h"
 
-#include <dnnl.h>
-#include <cpuid.h>
 #include <immintrin.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "io/dtype.h"
-#include "kernels/cpu/gemm.h"
 #include "kernels/cpu/kernels.h"
 #include "util/alloc.h"
 
-// Widens a 16-bit matrix into fp32, rows split across threads. bf16 is the top half of a
-// float32; f16 goes through F16C's vcvtph2ps (part of x86-64-v3).
+// ---------------------------------------------------------------------------------------------
+// The widened path: 16-bit weights → fp32 panel → the fp32 GEMM.
+
+// Rows split across threads. bf16 is the top half of a float32; f16 goes through F16C's
+// vcvtph2ps (part of x86-64-v3).
 static void widen(float *dst, const uint16_t *src, size_t rows, size_t cols, fc_half_kind kind) {
 #pragma omp parallel for schedule(static)
     for (size_t r = 0; r < rows; r++) {
@@ -40,11 +40,25 @@ void fc_linear_forward_half(float *out, const float *in, const uint16_t *weight,
     fc_linear_forward(out, in, panel, bias, T, in_dim, out_dim);
 }
 
-void fc_int8_weights_quantize(fc_int8_weights *w, const float *weight, int out_dim, int in_dim) {
-    w->in_dim = in_dim;
-    w->out_dim = out_dim;
-    w->q = fc_malloc((size_t)out_dim * in_dim);
-    w->scale = fc_malloc((size_t)out_dim * sizeof(float));
+// ---------------------------------------------------------------------------------------------
+// Preparing the weights
+
+int fc_int8_activation_bits(void) {
+    static int bits = 0; // decided once; neither the CPU nor ONEDNN_MAX_CPU_ISA changes
+    if (bits == 0) bits = fc_matmul_int8_exact_8bit() ? 8 : 7;
+    return bits;
+}
+
+// Per output channel: the largest |W[n, :]| maps to 127.
+static int prepare_int8(fc_lowp_linear *w, const float *weight, int out_dim, int in_dim) {
+    size_t count = (size_t)out_dim * in_dim;
+    int8_t *q = malloc(count);
+    w->channel_scale = malloc((size_t)out_dim * sizeof(float));
+    w->channel_sum = malloc((size_t)out_dim * sizeof(int32_t));
+    if (!q || !w->channel_scale || !w->channel_sum) {
+        free(q);
+        return -1;
+    }
 #pragma omp parallel for schedule(static)
     for (int n = 0; n < out_dim; n++) {
         const float *row = weight + (size_t)n * in_dim;
@@ -52,106 +66,229 @@ void fc_int8_weights_quantize(fc_int8_weights *w, const float *weight, int out_d
         for (int k = 0; k < in_dim; k++) max = fmaxf(max, fabsf(row[k]));
         float scale = max > 0.0f ? max / 127.0f : 1.0f;
         float inv = 1.0f / scale;
-        int8_t *q = w->q + (size_t)n * in_dim;
-        for (int k = 0; k < in_dim; k++) q[k] = (int8_t)lrintf(row[k] * inv);
-        w->scale[n] = scale;
+        int8_t *qn = q + (size_t)n * in_dim;
+        int32_t sum = 0;
+        for (int k = 0; k < in_dim; k++) {
+            qn[k] = (int8_t)lrintf(row[k] * inv);
+            sum += qn[k];
+        }
+        w->channel_scale[n] = scale;
+        w->channel_sum[n] = sum;
     }
+    int rc = fc_matmul_weights_pack(&w->engine, FC_MATMUL_INT8, q, out_dim, in_dim);
+    free(q);
+    return rc;
 }
 
-void fc_int8_weights_free(fc_int8_weights *w) {
-    free(w->q);
-    free(w->scale);
+int fc_lowp_linear_prepare(fc_lowp_linear *w, fc_lowp_format format, const float *weight,
+                           int out_dim, int in_dim) {
     memset(w, 0, sizeof *w);
-}
-
-void fc_int8_scratch_free(fc_int8_scratch *s) {
-    free(s->activations);
-    free(s->row_scale);
-    free(s->acc);
-    memset(s, 0, sizeof *s);
-}
-
-static void reserve(void **buf, size_t *capacity, size_t bytes) {
-    if (bytes > *capacity) {
-        *buf = fc_realloc(*buf, bytes);
-        *capacity = bytes;
+    w->format = format;
+    w->in_dim = in_dim;
+    w->out_dim = out_dim;
+    if (format == FC_LOWP_INT8) {
+        if (prepare_int8(w, weight, out_dim, in_dim) == 0) return 0;
+        fc_lowp_linear_free(w);
+        return -1;
     }
+    size_t count = (size_t)out_dim * in_dim;
+    uint16_t *half = malloc(count * sizeof *half);
+    if (!half) return -1;
+    for (size_t i = 0; i < count; i++)
+        half[i] = format == FC_LOWP_BF16 ? fc_f32_to_bf16(weight[i]) : fc_f32_to_f16(weight[i]);
+    int rc = fc_lowp_linear_prepare_half(w, format, half, out_dim, in_dim);
+    if (rc == 0 && w->half == half)
+        w->half_owned = half; // the widened path keeps it
+    else
+        free(half);
+    return rc;
 }
 
-// AVX-VNNI (the VEX form, on CPUs without AVX-512): CPUID leaf 7 subleaf 1, EAX bit 4. Read
-// directly because clang 14's __builtin_cpu_supports does not know "avxvnni" (issue 14).
-static int has_avx_vnni(void) {
-    unsigned eax, ebx, ecx, edx;
-    if (!__get_cpuid_count(7, 1, &eax, &ebx, &ecx, &edx)) return 0;
-    return (eax >> 4) & 1;
-}
-
-int fc_int8_activation_bits(void) {
-    static int bits = 0; // decided once; a CPU does not change
-    if (bits == 0)
-        bits = __builtin_cpu_supports("avx512vnni") || has_avx_vnni() ? 8 : 7;
-    return bits;
-}
-
-void fc_linear_forward_int8(float *out, const float *in, const fc_int8_weights *w,
-                            const float *bias, int T, fc_int8_scratch *s) {
-    if (T <= 0) return;
-    int K = w->in_dim, N = w->out_dim;
-    reserve((void **)&s->activations, &s->activation_capacity, (size_t)T * K);
-    reserve((void **)&s->row_scale, &s->row_capacity, (size_t)T * sizeof(float));
-    reserve((void **)&s->acc, &s->acc_capacity, (size_t)T * N * sizeof(int32_t));
-    // Symmetric q ∈ [-max_q, max_q] stored as q + zero_point, so that u8 holds it.
-    int max_q = fc_int8_activation_bits() == 8 ? 127 : 63, zero_point = max_q + 1;
-#pragma omp parallel for schedule(static)
-    for (int t = 0; t < T; t++) {
-        const float *x = in + (size_t)t * K;
-        float max = 0.0f;
-        for (int k = 0; k < K; k++) max = fmaxf(max, fabsf(x[k]));
-        float scale = max > 0.0f ? max / (float)max_q : 1.0f;
-        float inv = 1.0f / scale;
-        uint8_t *q = s->activations + (size_t)t * K;
-        for (int k = 0; k < K; k++) {
-            float v = x[k] * inv; // |v| <= max_q; round half away from zero (vectorizes)
-            q[k] = (uint8_t)((int)(v + (v >= 0.0f ? 0.5f : -0.5f)) + zero_point);
-        }
-        s->row_scale[t] = scale;
-    }
-    const int32_t no_offset = 0;
-    // acc = (A − zero_point) · Bᵀ, row-major; 'F' = one fixed C offset (zero).
-    dnnl_gemm_u8s8s32('N', 'T', 'F', T, N, K, 1.0f, s->activations, K, (uint8_t)zero_point,
-                      w->q, K, 0, 0.0f, s->acc, N, &no_offset);
-#pragma omp parallel for schedule(static)
-    for (int t = 0; t < T; t++) {
-        const int32_t *acc = s->acc + (size_t)t * N;
-        float *y = out + (size_t)t * N;
-        float row = s->row_scale[t];
-        for (int n = 0; n < N; n++) {
-            float v = (float)acc[n] * row * w->scale[n];
-            y[n] = bias ? v + bias[n] : v;
-        }
-    }
-}
-
-void fc_lowp_linear_forward(float *out, const float *in, const fc_lowp_linear *w,
-                            const float *bias, int T, fc_lowp_scratch *s) {
-    if (w->format == FC_LOWP_INT8) {
-        fc_linear_forward_int8(out, in, &w->int8, bias, T, &s->int8);
-        return;
-    }
-    size_t floats = (size_t)w->out_dim * (size_t)w->in_dim;
-    reserve((void **)&s->panel, &s->panel_bytes, floats * sizeof(float));
-    fc_linear_forward_half(out, in, w->half, w->format == FC_LOWP_BF16 ? FC_HALF_BF16 : FC_HALF_F16,
-                           bias, T, w->in_dim, w->out_dim, s->panel);
+int fc_lowp_linear_prepare_half(fc_lowp_linear *w, fc_lowp_format format, const uint16_t *weight,
+                                int out_dim, int in_dim) {
+    memset(w, 0, sizeof *w);
+    w->format = format;
+    w->in_dim = in_dim;
+    w->out_dim = out_dim;
+    if (format == FC_LOWP_BF16 && fc_matmul_available(FC_MATMUL_BF16))
+        return fc_matmul_weights_pack(&w->engine, FC_MATMUL_BF16, weight, out_dim, in_dim);
+    w->half = weight;
+    return 0;
 }
 
 void fc_lowp_linear_free(fc_lowp_linear *w) {
+    fc_matmul_weights_free(&w->engine);
     free(w->half_owned);
-    fc_int8_weights_free(&w->int8);
+    free(w->channel_scale);
+    free(w->channel_sum);
     memset(w, 0, sizeof *w);
 }
 
+// ---------------------------------------------------------------------------------------------
+// Running a layer
+
+static int reserve(void **buf, size_t *capacity, size_t bytes) {
+    if (bytes <= *capacity) return 0;
+    free(*buf);
+    *buf = aligned_alloc(64, (bytes + 63) / 64 * 64);
+    *capacity = *buf ? bytes : 0;
+    return *buf ? 0 : -1;
+}
+
+// 8 floats to bf16, rounded to nearest even (as torch's .to(torch.bfloat16) and oneDNN's
+// reorders do; the inputs are finite).
+static __m128i bf16x8(__m256 v) {
+    __m256i bits = _mm256_castps_si256(v);
+    __m256i lsb = _mm256_and_si256(_mm256_srli_epi32(bits, 16), _mm256_set1_epi32(1));
+    __m256i rounded = _mm256_add_epi32(bits, _mm256_add_epi32(lsb, _mm256_set1_epi32(0x7FFF)));
+    __m256i high = _mm256_srli_epi32(rounded, 16);
+    __m256i packed = _mm256_packus_epi32(high, high); // 0-3 0-3 | 4-7 4-7 per 128-bit lane
+    return _mm256_castsi256_si128(_mm256_permute4x64_epi64(packed, 0x08));
+}
+
+static void stage_bf16(uint16_t *staged, const float *in, int T, int rows, int K) {
+#pragma omp parallel for schedule(static)
+    for (int t = 0; t < T; t++) {
+        const float *x = in + (size_t)t * K;
+        uint16_t *y = staged + (size_t)t * K;
+        int k = 0;
+        for (; k + 8 <= K; k += 8)
+            _mm_storeu_si128((__m128i *)(y + k), bf16x8(_mm256_loadu_ps(x + k)));
+        for (; k < K; k++) y[k] = fc_f32_to_bf16(x[k]);
+    }
+    memset(staged + (size_t)T * K, 0, (size_t)(rows - T) * K * sizeof *staged);
+}
+
+// Asymmetric per-token quantization: the row's [min, max] (widened to hold 0) maps onto
+// [0, top] with a zero point, so a row whose values lean to one side (GELU outputs never go
+// below −0.17) keeps every code. top is 255 (8-bit) or 127 (7-bit).
+static void stage_int8(uint8_t *staged, float *row_scale, int32_t *row_zero, const float *in,
+                       int T, int rows, int K, int top) {
+#pragma omp parallel for schedule(static)
+    for (int t = 0; t < T; t++) {
+        const float *x = in + (size_t)t * K;
+        float lo = 0.0f, hi = 0.0f;
+        for (int k = 0; k < K; k++) {
+            lo = fminf(lo, x[k]);
+            hi = fmaxf(hi, x[k]);
+        }
+        float scale = hi > lo ? (hi - lo) / (float)top : 1.0f;
+        float inv = 1.0f / scale;
+        int zero = (int)lrintf(-lo * inv);
+        uint8_t *q = staged + (size_t)t * K;
+        for (int k = 0; k < K; k++) {
+            float v = x[k] * inv + (float)zero; // in [0, top] up to rounding
+            int code = (int)(v + 0.5f);
+            q[k] = (uint8_t)(code < 0 ? 0 : code > top ? top : code);
+        }
+        row_scale[t] = scale;
+        row_zero[t] = zero;
+    }
+    memset(staged + (size_t)T * K, 0, (size_t)(rows - T) * K);
+}
+
+// y = v + bias, then the epilogue, on one output row; v is the row as dequantized (it may be
+// y itself), and the residual may be y too (the stream updated in place): every element is
+// read before it is written.
+static void finish_row(float *y, const float *v, const float *bias, const fc_linear_epilogue *e,
+                       int t, int N) {
+    const float *r = e && e->residual ? e->residual + (size_t)t * N : NULL;
+    if (r && bias)
+        for (int n = 0; n < N; n++) y[n] = v[n] + bias[n] + r[n];
+    else if (r)
+        for (int n = 0; n < N; n++) y[n] = v[n] + r[n];
+    else if (bias)
+        for (int n = 0; n < N; n++) y[n] = v[n] + bias[n];
+    else if (y != v)
+        memcpy(y, v, (size_t)N * sizeof *y);
+    if (e && e->gelu) fc_gelu_row(y, N);
+}
+
+static int forward_bf16(float *out, const float *in, const fc_lowp_linear *w, const float *bias,
+                        const fc_linear_epilogue *e, int T, fc_lowp_scratch *s) {
+    int K = w->in_dim, N = w->out_dim, rows = fc_matmul_bucket_rows(T);
+    if (reserve(&s->staged, &s->staged_bytes, (size_t)rows * K * sizeof(uint16_t)) != 0 ||
+        reserve(&s->result, &s->result_bytes, (size_t)rows * N * sizeof(float)) != 0)
+        return -1;
+    stage_bf16(s->staged, in, T, rows, K);
+    if (fc_matmul_run(&w->engine, s->staged, s->result, rows) != 0) return -1;
+    const float *result = s->result;
+#pragma omp parallel for schedule(static)
+    for (int t = 0; t < T; t++) {
+        finish_row(out + (size_t)t * N, result + (size_t)t * N, bias, e, t, N);
+    }
+    return 0;
+}
+
+static int forward_int8(float *out, const float *in, const fc_lowp_linear *w, const float *bias,
+                        const fc_linear_epilogue *e, int T, fc_lowp_scratch *s) {
+    int K = w->in_dim, N = w->out_dim, rows = fc_matmul_bucket_rows(T);
+    if (reserve(&s->staged, &s->staged_bytes, (size_t)rows * K) != 0 ||
+        reserve(&s->result, &s->result_bytes, (size_t)rows * N * sizeof(int32_t)) != 0 ||
+        reserve((void **)&s->row_scale, &s->row_scale_bytes, (size_t)rows * sizeof(float)) != 0 ||
+        reserve((void **)&s->row_zero, &s->row_zero_bytes, (size_t)rows * sizeof(int32_t)) != 0)
+        return -1;
+    int top = fc_int8_activation_bits() == 8 ? 255 : 127;
+    stage_int8(s->staged, s->row_scale, s->row_zero, in, T, rows, K, top);
+    if (fc_matmul_run(&w->engine, s->staged, s->result, rows) != 0) return -1;
+    int32_t *result = s->result;
+#pragma omp parallel for schedule(static)
+    for (int t = 0; t < T; t++) {
+        const int32_t *acc = result + (size_t)t * N;
+        float *y = out + (size_t)t * N;
+        float row = s->row_scale[t];
+        int32_t zero_point = s->row_zero[t];
+        // Dequantized in place over the int32 sums (same size), then finished into out.
+        float *v = (float *)(result + (size_t)t * N);
+        for (int n = 0; n < N; n++)
+            v[n] = (float)(acc[n] - zero_point * w->channel_sum[n]) * (row * w->channel_scale[n]);
+        finish_row(y, v, bias, e, t, N);
+    }
+    return 0;
+}
+
+static int forward_widened(float *out, const float *in, const fc_lowp_linear *w,
+                           const float *bias, const fc_linear_epilogue *e, int T,
+                           fc_lowp_scratch *s) {
+    int N = w->out_dim;
+    size_t floats = (size_t)N * (size_t)w->in_dim;
+    if (reserve((void **)&s->panel, &s->panel_bytes, floats * sizeof(float)) != 0) return -1;
+    fc_half_kind kind = w->format == FC_LOWP_F16 ? FC_HALF_F16 : FC_HALF_BF16;
+    if (!e || (!e->gelu && !e->residual)) {
+        fc_linear_forward_half(out, in, w->half, kind, bias, T, w->in_dim, N, s->panel);
+        return 0;
+    }
+    // The residual may be out itself: the product goes aside, then is finished into out.
+    if (reserve(&s->result, &s->result_bytes, (size_t)T * N * sizeof(float)) != 0) return -1;
+    float *product = s->result;
+    fc_linear_forward_half(product, in, w->half, kind, bias, T, w->in_dim, N, s->panel);
+#pragma omp parallel for schedule(static)
+    for (int t = 0; t < T; t++)
+        finish_row(out + (size_t)t * N, product + (size_t)t * N, NULL, e, t, N);
+    return 0;
+}
+
+int fc_lowp_linear_forward(float *out, const float *in, const fc_lowp_linear *w,
+                           const float *bias, const fc_linear_epilogue *epilogue, int T,
+                           fc_lowp_scratch *s) {
+    if (T <= 0) return 0;
+    if (!w->engine.packed) return forward_widened(out, in, w, bias, epilogue, T, s);
+    if (w->format == FC_LOWP_INT8) return forward_int8(out, in, w, bias, epilogue, T, s);
+    return forward_bf16(out, in, w, bias, epilogue, T, s);
+}
+
 void fc_lowp_scratch_free(fc_lowp_scratch *s) {
+    free(s->staged);
+    free(s->result);
+    free(s->row_scale);
+    free(s->row_zero);
     free(s->panel);
-    fc_int8_scratch_free(&s->int8);
     memset(s, 0, sizeof *s);
+}
+
+const char *fc_lowp_kernel_name(fc_lowp_format format, int in_dim, int out_dim) {
+    if (format == FC_LOWP_INT8) return fc_matmul_kernel_name(FC_MATMUL_INT8, in_dim, out_dim);
+    if (format == FC_LOWP_BF16 && fc_matmul_available(FC_MATMUL_BF16))
+        return fc_matmul_kernel_name(FC_MATMUL_BF16, in_dim, out_dim);
+    return "fp32 sgemm (widened)";
 }

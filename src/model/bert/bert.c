@@ -137,21 +137,41 @@ static int check_batch(const fc_bert_config *c, const int32_t *ids, const int32_
     return 0;
 }
 
-static void linear(float *out, const float *in, const float *weight, const fc_lowp_linear *lowp,
-                   const float *bias, int T, int in_dim, int out_dim, fc_bert_acts *acts) {
-    if (lowp)
-        fc_lowp_linear_forward(out, in, lowp, bias, T, &acts->lowp);
-    else
-        fc_linear_forward(out, in, weight, bias, T, in_dim, out_dim);
-}
-
-static void dropout(fc_bert_acts *acts, float *x, size_t n, float p, int layer, int site) {
-    if (acts->training) fc_dropout_forward(x, n, p, fc_dropout_site_seed(acts->seed, layer, site));
+// first: the index of x[0] in the whole batch's tensor (fc_bert_acts.first_token, first_row).
+static void dropout(fc_bert_acts *acts, float *x, size_t n, float p, int layer, int site,
+                    uint64_t first) {
+    if (acts->training)
+        fc_dropout_forward(x, n, p,
+                           fc_dropout_seed_at(fc_dropout_site_seed(acts->seed, layer, site), first));
 }
 
 static void add_in_place(float *sum, const float *other, size_t n) {
 #pragma omp parallel for simd schedule(static)
     for (size_t i = 0; i < n; i++) sum[i] += other[i];
+}
+
+// A dense layer in whichever storage the weights are kept (fp32, or low precision), then its
+// epilogue (may be NULL). The low-precision path runs the epilogue in the same pass as its
+// dequantization; a failure there (out of memory) is recorded in acts and reported after the
+// layer.
+static void linear(float *out, const float *in, const float *weight, const fc_lowp_linear *lowp,
+                   const float *bias, const fc_linear_epilogue *epilogue, int T, int in_dim,
+                   int out_dim, fc_bert_acts *acts) {
+    if (lowp) {
+        if (fc_lowp_linear_forward(out, in, lowp, bias, epilogue, T, &acts->lowp) != 0)
+            acts->lowp_failed = 1;
+        return;
+    }
+    fc_linear_forward(out, in, weight, bias, T, in_dim, out_dim);
+    if (!epilogue) return;
+    if (epilogue->gelu) fc_gelu_forward(out, T * out_dim);
+    if (epilogue->residual) add_in_place(out, epilogue->residual, (size_t)T * out_dim);
+}
+
+// The attention kernel's mask index of query token t starts at (t · heads) << 20.
+static uint64_t attention_seed(const fc_bert_acts *acts, const fc_bert_config *c, int layer) {
+    return fc_dropout_seed_at(fc_dropout_site_seed(acts->seed, layer, SITE_ATTN_PROBS),
+                              (acts->first_token * (uint64_t)c->num_heads) << 20);
 }
 
 // One post-LayerNorm encoder layer (BertLayer): attention block, then feed-forward block.
@@ -161,32 +181,49 @@ static void encoder_layer(const fc_bert_config *c, const fc_bert_layer *L, int l
     int H = c->hidden_size, I = c->intermediate_size;
     size_t n = (size_t)T * H;
     // BertSelfAttention: one GEMM for query | key | value, softmax(QKᵀ/√d) per sequence.
-    linear(a->qkv, a->input, L->wqkv, L->wqkv_lowp, L->wqkv_b, T, H, 3 * H, acts);
+    linear(a->qkv, a->input, L->wqkv, L->wqkv_lowp, L->wqkv_b, NULL, T, H, 3 * H, acts);
     // Training runs the kernel whose backward regenerates its masks (also with p = 0, where
     // it is the reference attention); inference the blocked one.
     if (acts->training)
         fc_attention_dropout_forward(a->context, a->qkv, offsets, n_seqs, c->num_heads,
                                      c->head_dim, c->attention_dropout,
-                                     fc_dropout_site_seed(acts->seed, layer, SITE_ATTN_PROBS),
+                                     attention_seed(acts, c, layer),
                                      acts->attn_scratch, acts->attn_scratch_per_thread);
     else
         fc_attention_forward_blocked(a->context, a->qkv, offsets, n_seqs, c->num_heads,
                                      c->head_dim, -1, acts->attn_scratch,
                                      acts->attn_scratch_per_thread);
-    // BertSelfOutput: dense → dropout → LayerNorm(· + input).
-    linear(a->attn_sum, a->context, L->attn_out_w, L->attn_out_lowp, L->attn_out_b, T, H, H, acts);
-    dropout(acts, a->attn_sum, n, c->hidden_dropout, layer, SITE_ATTN_OUT);
-    add_in_place(a->attn_sum, a->input, n);
+    // BertSelfOutput: dense → dropout → LayerNorm(· + input). Without dropout (inference) the
+    // residual joins the dense's epilogue.
+    fc_linear_epilogue attn_residual = {.residual = a->input};
+    linear(a->attn_sum, a->context, L->attn_out_w, L->attn_out_lowp, L->attn_out_b,
+           acts->training ? NULL : &attn_residual, T, H, H, acts);
+    if (acts->training) {
+        dropout(acts, a->attn_sum, n, c->hidden_dropout, layer, SITE_ATTN_OUT,
+                acts->first_token * H);
+        add_in_place(a->attn_sum, a->input, n);
+    }
     fc_layernorm_forward(a->attn_normed, a->attn_sum, L->attn_norm_w, L->attn_norm_b, T, H,
                          c->layer_norm_eps);
-    // BertIntermediate and BertOutput: dense → GELU → dense → dropout → LayerNorm(· + input).
-    linear(a->inter_pre, a->attn_normed, L->inter_w, L->inter_lowp, L->inter_b, T, H, I, acts);
-    if (a->inter_act != a->inter_pre)
+    // BertIntermediate: dense → GELU, in the dense's epilogue where nothing keeps its input
+    // (inference aliases the two buffers; training keeps both for the backward).
+    fc_linear_epilogue gelu = {.gelu = 1};
+    int fused = a->inter_act == a->inter_pre;
+    linear(a->inter_pre, a->attn_normed, L->inter_w, L->inter_lowp, L->inter_b,
+           fused ? &gelu : NULL, T, H, I, acts);
+    if (!fused) {
         memcpy(a->inter_act, a->inter_pre, (size_t)T * I * sizeof(float));
-    fc_gelu_forward(a->inter_act, T * I);
-    linear(a->ffn_sum, a->inter_act, L->out_w, L->out_lowp, L->out_b, T, I, H, acts);
-    dropout(acts, a->ffn_sum, n, c->hidden_dropout, layer, SITE_FFN_OUT);
-    add_in_place(a->ffn_sum, a->attn_normed, n);
+        fc_gelu_forward(a->inter_act, T * I);
+    }
+    // BertOutput: dense → dropout → LayerNorm(· + input).
+    fc_linear_epilogue ffn_residual = {.residual = a->attn_normed};
+    linear(a->ffn_sum, a->inter_act, L->out_w, L->out_lowp, L->out_b,
+           acts->training ? NULL : &ffn_residual, T, I, H, acts);
+    if (acts->training) {
+        dropout(acts, a->ffn_sum, n, c->hidden_dropout, layer, SITE_FFN_OUT,
+                acts->first_token * H);
+        add_in_place(a->ffn_sum, a->attn_normed, n);
+    }
     fc_layernorm_forward(out, a->ffn_sum, L->out_norm_w, L->out_norm_b, T, H, c->layer_norm_eps);
 }
 
@@ -216,11 +253,16 @@ int fc_bert_forward_acts(const fc_bert_config *c, const fc_bert_weights *w, int 
     }
     float *x = acts->layers[0].input;
     fc_layernorm_forward(x, acts->emb_sum, w->emb_norm_w, w->emb_norm_b, T, H, c->layer_norm_eps);
-    dropout(acts, x, (size_t)T * H, c->hidden_dropout, LAYER_EMBEDDINGS, 0);
+    dropout(acts, x, (size_t)T * H, c->hidden_dropout, LAYER_EMBEDDINGS, 0,
+            acts->first_token * H);
 
     for (int l = 0; l < c->num_layers; l++) {
         float *out = l + 1 < c->num_layers ? acts->layers[l + 1].input : acts->encoded;
         encoder_layer(c, &w->layers[l], l, &acts->layers[l], acts, out, offsets, n_seqs, T);
+        if (acts->lowp_failed) {
+            acts->lowp_failed = 0;
+            return fc_fail(err, "out of memory in layer %d's matrix multiply", l);
+        }
     }
 
     // The head reads each sequence's first token ([CLS] / <s>).
@@ -232,11 +274,13 @@ int fc_bert_forward_acts(const fc_bert_config *c, const fc_bert_weights *w, int 
     // RobertaClassificationHead: dropout → dense → tanh → dropout → out_proj.
     // BertPooler (dense → tanh) then BertForSequenceClassification's dropout → classifier.
     if (c->flavor == FC_BERT_FLAVOR_ROBERTA)
-        dropout(acts, acts->head_in, bh, c->classifier_dropout, LAYER_HEAD, SITE_HEAD_IN);
+        dropout(acts, acts->head_in, bh, c->classifier_dropout, LAYER_HEAD, SITE_HEAD_IN,
+                acts->first_row * H);
     fc_linear_forward(acts->head_act, acts->head_in, w->head_dense_w, w->head_dense_b, B, H, H);
     fc_tanh_forward(acts->head_act, (int)bh);
     memcpy(acts->head_out, acts->head_act, bh * sizeof(float));
-    dropout(acts, acts->head_out, bh, c->classifier_dropout, LAYER_HEAD, SITE_HEAD_OUT);
+    dropout(acts, acts->head_out, bh, c->classifier_dropout, LAYER_HEAD, SITE_HEAD_OUT,
+            acts->first_row * H);
     fc_linear_forward(logits, acts->head_out, w->classifier_w, w->classifier_b, B, H, num_labels);
     return 0;
 }
@@ -272,7 +316,10 @@ int fc_bert_load(const cJSON *config, const char *config_path, const fc_safetens
         fc_bert_free(m);
         return -1;
     }
-    fc_bert_params_store_lowp(&m->params, storage);
+    if (fc_bert_params_store_lowp(&m->params, storage, err) != 0) {
+        fc_bert_free(m);
+        return -1;
+    }
     m->sep_id = sep_id;
     fc_bert_acts_init(&m->acts, 0);
     *out = m;

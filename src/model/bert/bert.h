@@ -39,6 +39,9 @@ typedef struct fc_bert_acts {
     // step; the backward regenerates the masks from the same seed).
     int training;
     uint64_t seed;
+    // Where this batch starts in a larger one it is a share of (data-parallel training): the
+    // masks are those of the larger batch at these tokens and rows. 0 for a whole batch.
+    uint64_t first_token, first_row;
     float *arena;
     float *emb_sum;             // [T, H] word + position + token-type embeddings
     fc_bert_layer_acts *layers; // [num_layers]
@@ -51,6 +54,7 @@ typedef struct fc_bert_acts {
     float *attn_scratch;        // [threads, attn_scratch_per_thread]
     size_t attn_scratch_per_thread;
     fc_lowp_scratch lowp;
+    int lowp_failed; // set by a low-precision dense layer that ran out of memory
 } fc_bert_acts;
 
 void fc_bert_acts_init(fc_bert_acts *a, int per_layer);

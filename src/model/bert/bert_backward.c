@@ -57,10 +57,12 @@ static void reserve(fc_bert_grad_acts *g, const fc_bert_config *c, int T, int B,
     }
 }
 
+// first: the index of dx[0] in the whole batch's tensor, as the forward's dropout (bert.c).
 static void dropout_backward(const fc_bert_acts *acts, float *dx, size_t n, float p, int layer,
-                             int site) {
+                             int site, uint64_t first) {
     if (acts->training)
-        fc_dropout_backward(dx, n, p, fc_dropout_site_seed(acts->seed, layer, site));
+        fc_dropout_backward(dx, n, p,
+                            fc_dropout_seed_at(fc_dropout_site_seed(acts->seed, layer, site), first));
 }
 
 static void add_in_place(float *sum, const float *other, size_t n) {
@@ -84,7 +86,8 @@ static void layer_backward(const fc_bert_config *c, const fc_bert_layer *L,
                           L->out_norm_w, T, H, eps);
     memcpy(g->normed, g->sum, bytes); // the residual branch
     memcpy(g->scratch, g->sum, bytes);
-    dropout_backward(acts, g->scratch, n, c->hidden_dropout, layer, SITE_FFN_OUT);
+    dropout_backward(acts, g->scratch, n, c->hidden_dropout, layer, SITE_FFN_OUT,
+                     acts->first_token * H);
     fc_linear_backward(g->inter, G->out_w, G->out_b, g->scratch, a->inter_act, L->out_w, T, I, H);
     // GELU, elementwise, in place; then BertIntermediate's dense.
     fc_gelu_backward(g->inter, g->inter, a->inter_pre, T * I);
@@ -98,7 +101,8 @@ static void layer_backward(const fc_bert_config *c, const fc_bert_layer *L,
                           L->attn_norm_w, T, H, eps);
     memcpy(g->stream, g->sum, bytes); // the residual branch: part of the input's gradient
     memcpy(g->scratch, g->sum, bytes);
-    dropout_backward(acts, g->scratch, n, c->hidden_dropout, layer, SITE_ATTN_OUT);
+    dropout_backward(acts, g->scratch, n, c->hidden_dropout, layer, SITE_ATTN_OUT,
+                     acts->first_token * H);
     fc_linear_backward(g->context, G->attn_out_w, G->attn_out_b, g->scratch, a->context,
                        L->attn_out_w, T, H, H);
 
@@ -108,7 +112,10 @@ static void layer_backward(const fc_bert_config *c, const fc_bert_layer *L,
     // blocked kernel: the same function, rounded differently).
     fc_attention_dropout_backward(g->qkv, g->context, a->qkv, offsets, n_seqs, c->num_heads,
                                   c->head_dim, acts->training ? c->attention_dropout : 0.0f,
-                                  fc_dropout_site_seed(acts->seed, layer, SITE_ATTN_PROBS),
+                                  fc_dropout_seed_at(fc_dropout_site_seed(acts->seed, layer,
+                                                                          SITE_ATTN_PROBS),
+                                                     (acts->first_token * (uint64_t)c->num_heads)
+                                                         << 20),
                                   g->attn_scratch, g->attn_scratch_per_thread);
     fc_linear_backward(g->scratch, G->wqkv, G->wqkv_b, g->qkv, a->input, L->wqkv, T, H, 3 * H);
     add_in_place(g->stream, g->scratch, n);
@@ -130,12 +137,14 @@ int fc_bert_backward(const fc_bert_config *c, const fc_bert_weights *w, int num_
     // The head, in reverse: classifier, dropout, tanh, dense, (RoBERTa) dropout.
     fc_linear_backward(g->head_out, grads->classifier_w, grads->classifier_b, dlogits,
                        acts->head_out, w->classifier_w, B, H, num_labels);
-    dropout_backward(acts, g->head_out, bh, c->classifier_dropout, LAYER_HEAD, SITE_HEAD_OUT);
+    dropout_backward(acts, g->head_out, bh, c->classifier_dropout, LAYER_HEAD, SITE_HEAD_OUT,
+                     acts->first_row * H);
     fc_tanh_backward(g->head_act, g->head_out, acts->head_act, (int)bh);
     fc_linear_backward(g->head_in, grads->head_dense_w, grads->head_dense_b, g->head_act,
                        acts->head_in, w->head_dense_w, B, H, H);
     if (c->flavor == FC_BERT_FLAVOR_ROBERTA)
-        dropout_backward(acts, g->head_in, bh, c->classifier_dropout, LAYER_HEAD, SITE_HEAD_IN);
+        dropout_backward(acts, g->head_in, bh, c->classifier_dropout, LAYER_HEAD, SITE_HEAD_IN,
+                         acts->first_row * H);
     memset(g->stream, 0, (size_t)T * H * sizeof(float));
     fc_cls_pool_backward(g->stream, g->head_in, offsets, n_seqs, H);
 
@@ -144,7 +153,8 @@ int fc_bert_backward(const fc_bert_config *c, const fc_bert_weights *w, int num_
                        offsets, n_seqs, T);
 
     // Embeddings: dropout, LayerNorm, then the three tables' rows.
-    dropout_backward(acts, g->stream, (size_t)T * H, c->hidden_dropout, LAYER_EMBEDDINGS, 0);
+    dropout_backward(acts, g->stream, (size_t)T * H, c->hidden_dropout, LAYER_EMBEDDINGS, 0,
+                     acts->first_token * H);
     memset(g->sum, 0, (size_t)T * H * sizeof(float));
     fc_layernorm_backward(g->sum, grads->emb_norm_w, grads->emb_norm_b, g->stream, acts->emb_sum,
                           w->emb_norm_w, T, H, c->layer_norm_eps);

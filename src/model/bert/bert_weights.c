@@ -8,6 +8,7 @@
 #include "io/dtype.h"
 #include "train/rng.h"
 #include "util/alloc.h"
+#include "util/pages.h"
 #include "util/error.h"
 
 // ---------------------------------------------------------------------------------------------
@@ -232,40 +233,36 @@ int fc_bert_params_load(fc_bert_params *p, const fc_safetensors *st, const char 
 // ---------------------------------------------------------------------------------------------
 // Low-precision storage
 
-static void store_one(fc_lowp_linear *lp, const float *values, int out_dim, int in_dim,
-                      fc_weight_dtype storage) {
-    memset(lp, 0, sizeof *lp);
-    lp->in_dim = in_dim;
-    lp->out_dim = out_dim;
-    size_t n = (size_t)out_dim * in_dim;
-    if (storage == FC_WEIGHTS_INT8) {
-        lp->format = FC_LOWP_INT8;
-        fc_int8_weights_quantize(&lp->int8, values, out_dim, in_dim);
-        return;
-    }
-    lp->format = storage == FC_WEIGHTS_BF16 ? FC_LOWP_BF16 : FC_LOWP_F16;
-    lp->half_owned = fc_malloc(n * sizeof *lp->half_owned);
-    for (size_t i = 0; i < n; i++)
-        lp->half_owned[i] = storage == FC_WEIGHTS_BF16 ? fc_f32_to_bf16(values[i])
-                                                       : fc_f32_to_f16(values[i]);
-    lp->half = lp->half_owned;
+static int store_one(fc_lowp_linear *lp, const float *values, int out_dim, int in_dim,
+                     fc_weight_dtype storage) {
+    fc_lowp_format format = storage == FC_WEIGHTS_INT8   ? FC_LOWP_INT8
+                            : storage == FC_WEIGHTS_BF16 ? FC_LOWP_BF16
+                                                         : FC_LOWP_F16;
+    return fc_lowp_linear_prepare(lp, format, values, out_dim, in_dim);
 }
 
-void fc_bert_params_store_lowp(fc_bert_params *p, fc_weight_dtype storage) {
-    if (storage == FC_WEIGHTS_F32) return;
+int fc_bert_params_store_lowp(fc_bert_params *p, fc_weight_dtype storage, fc_error *err) {
+    if (storage == FC_WEIGHTS_F32) return 0;
     const fc_bert_config *c = &p->config;
     int H = c->hidden_size, I = c->intermediate_size;
     p->lowp = fc_calloc((size_t)4 * c->num_layers, sizeof *p->lowp);
     for (int l = 0; l < c->num_layers; l++) {
         fc_bert_layer *L = &p->weights.layers[l];
         fc_lowp_linear *lp = &p->lowp[4 * l];
-        store_one(&lp[0], L->wqkv, 3 * H, H, storage);
-        store_one(&lp[1], L->attn_out_w, H, H, storage);
-        store_one(&lp[2], L->inter_w, I, H, storage);
-        store_one(&lp[3], L->out_w, H, I, storage);
-        L->wqkv_lowp = &lp[0];
-        L->attn_out_lowp = &lp[1];
-        L->inter_lowp = &lp[2];
-        L->out_lowp = &lp[3];
+        const float **fp32[4] = {&L->wqkv, &L->attn_out_w, &L->inter_w, &L->out_w};
+        const int out_dims[4] = {3 * H, H, I, H}, in_dims[4] = {H, H, H, I};
+        const fc_lowp_linear **slots[4] = {&L->wqkv_lowp, &L->attn_out_lowp, &L->inter_lowp,
+                                           &L->out_lowp};
+        for (int i = 0; i < 4; i++) {
+            if (store_one(&lp[i], *fp32[i], out_dims[i], in_dims[i], storage) != 0)
+                return fc_fail(err, "out of memory preparing layer %d's weights for %s", l,
+                               fc_weight_dtype_name(storage));
+            // The inference model never reads the fp32 matrix again: give its pages back, and
+            // forget it, so that a stray read fails loudly instead of reading zeros.
+            fc_release_pages(*fp32[i], (size_t)out_dims[i] * in_dims[i] * sizeof(float));
+            *fp32[i] = NULL;
+            *slots[i] = &lp[i];
+        }
     }
+    return 0;
 }

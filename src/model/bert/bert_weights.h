@@ -93,7 +93,8 @@ void fc_bert_init_tensor(const fc_bert_params *p, const fc_param_tensor *t,
                          double initializer_range, uint64_t seed);
 
 // Keeps the four matrices of every layer in a low-precision storage (bf16, f16 or int8) and
-// points the forward at them. The fp32 copies stay in values (used by nothing afterwards).
-void fc_bert_params_store_lowp(fc_bert_params *p, fc_weight_dtype storage);
+// points the forward at them. The fp32 copies' pages are given back and their pointers
+// cleared: only for an inference model, never for one that trains.
+int fc_bert_params_store_lowp(fc_bert_params *p, fc_weight_dtype storage, fc_error *err);
 
 #endif

@@ -10,9 +10,11 @@
 
 #include "kernels/cpu/deberta_kernels.h"
 #include "kernels/cpu/kernels.h"
+#include "kernels/cpu/linear_lowp.h"
 #include "model/deberta/deberta_weights.h"
 #include "util/alloc.h"
 #include "util/error.h"
+#include "util/pages.h"
 
 // Activation buffers, sized for the largest batch seen so far and reused: nothing is
 // allocated per layer or per token.
@@ -37,17 +39,58 @@ typedef struct workspace {
     float *attn_scratch;
     size_t scratch_per_thread;
     int scratch_threads;
+    fc_lowp_scratch lowp; // buffers of the low-precision layers
+    int lowp_failed;      // set by a low-precision layer that ran out of memory
 } workspace;
+
+// The six matrices of a layer in a low-precision storage, in this order.
+enum { LOWP_QUERY, LOWP_KEY, LOWP_VALUE, LOWP_ATTN_OUT, LOWP_INTER, LOWP_OUT, LOWP_PER_LAYER };
 
 struct fc_deberta {
     fc_deberta_config config;
     fc_deberta_weights weights;
     int num_labels;
+    fc_lowp_linear *lowp; // [num_layers · LOWP_PER_LAYER], or NULL for fp32
     workspace ws;
 };
 
-int fc_deberta_load(const cJSON *config, const char *config_path, const fc_safetensors *st,
-                    const char *weights_name, int num_labels, fc_deberta **out, fc_error *err) {
+static void free_lowp(fc_deberta *m) {
+    if (!m->lowp) return;
+    for (int i = 0; i < m->config.num_layers * LOWP_PER_LAYER; i++) fc_lowp_linear_free(&m->lowp[i]);
+    free(m->lowp);
+    m->lowp = NULL;
+}
+
+// Prepares every layer's six matrices in the storage and gives the fp32 pages back (they are
+// read through the low-precision copies from then on, the shared position projections too).
+static int store_lowp(fc_deberta *m, fc_weight_dtype storage, fc_error *err) {
+    const fc_deberta_config *c = &m->config;
+    int H = c->hidden_size, I = c->intermediate_size;
+    fc_lowp_format format = storage == FC_WEIGHTS_INT8   ? FC_LOWP_INT8
+                            : storage == FC_WEIGHTS_BF16 ? FC_LOWP_BF16
+                                                         : FC_LOWP_F16;
+    m->lowp = fc_calloc((size_t)c->num_layers * LOWP_PER_LAYER, sizeof *m->lowp);
+    for (int l = 0; l < c->num_layers; l++) {
+        fc_deberta_layer *L = &m->weights.layers[l];
+        const float **fp32[LOWP_PER_LAYER] = {&L->query_w,    &L->key_w,   &L->value_w,
+                                              &L->attn_out_w, &L->inter_w, &L->out_w};
+        const int out_dims[LOWP_PER_LAYER] = {H, H, H, H, I, H};
+        const int in_dims[LOWP_PER_LAYER] = {H, H, H, H, H, I};
+        for (int i = 0; i < LOWP_PER_LAYER; i++) {
+            if (fc_lowp_linear_prepare(&m->lowp[l * LOWP_PER_LAYER + i], format, *fp32[i],
+                                       out_dims[i], in_dims[i]) != 0)
+                return fc_fail(err, "out of memory preparing layer %d's weights for %s", l,
+                               fc_weight_dtype_name(storage));
+            fc_release_pages(*fp32[i], (size_t)out_dims[i] * in_dims[i] * sizeof(float));
+            *fp32[i] = NULL; // a stray fp32 read fails loudly instead of reading zeros
+        }
+    }
+    return 0;
+}
+
+int fc_deberta_load_stored(const cJSON *config, const char *config_path, const fc_safetensors *st,
+                           const char *weights_name, int num_labels, fc_weight_dtype storage,
+                           fc_deberta **out, fc_error *err) {
     *out = NULL;
     if (num_labels < 1) return fc_fail(err, "%s: the model needs at least one label", config_path);
     fc_deberta *m = fc_calloc(1, sizeof *m);
@@ -57,8 +100,45 @@ int fc_deberta_load(const cJSON *config, const char *config_path, const fc_safet
         return -1;
     }
     m->num_labels = num_labels;
+    if (storage != FC_WEIGHTS_F32 && store_lowp(m, storage, err) != 0) {
+        fc_deberta_free(m);
+        return -1;
+    }
     *out = m;
     return 0;
+}
+
+int fc_deberta_load(const cJSON *config, const char *config_path, const fc_safetensors *st,
+                    const char *weights_name, int num_labels, fc_deberta **out, fc_error *err) {
+    return fc_deberta_load_stored(config, config_path, st, weights_name, num_labels,
+                                  FC_WEIGHTS_F32, out, err);
+}
+
+// The low-precision copy of a layer's matrix, or NULL when the model runs fp32.
+static const fc_lowp_linear *lowp_of(const fc_deberta *m, int layer, int which) {
+    return m->lowp ? &m->lowp[layer * LOWP_PER_LAYER + which] : NULL;
+}
+
+// A dense layer over rows rows, in whichever storage its weights are kept, then the epilogue
+// (may be NULL; its residual never aliases out here). A low-precision failure (out of memory)
+// is recorded and reported after the layer.
+static void dense(fc_deberta *m, float *out, const float *in, const float *weight,
+                  const fc_lowp_linear *lowp, const float *bias, const fc_linear_epilogue *e,
+                  int rows, int in_dim, int out_dim) {
+    if (lowp) {
+        if (fc_lowp_linear_forward(out, in, lowp, bias, e, rows, &m->ws.lowp) != 0)
+            m->ws.lowp_failed = 1;
+        return;
+    }
+    fc_linear_forward(out, in, weight, bias, rows, in_dim, out_dim);
+    if (!e) return;
+    if (e->gelu) {
+        // Exact GELU (P5); erff over rows·out_dim values is worth spreading over the threads.
+#pragma omp parallel for schedule(static)
+        for (int t = 0; t < rows; t++) fc_gelu_forward(out + (size_t)t * out_dim, out_dim);
+    }
+    if (e->residual)
+        for (size_t i = 0; i < (size_t)rows * out_dim; i++) out[i] += e->residual[i];
 }
 
 static void workspace_free(workspace *ws) {
@@ -77,12 +157,14 @@ static void workspace_free(workspace *ws) {
     free(ws->rel);
     free(ws->pos_key);
     free(ws->pos_query);
+    fc_lowp_scratch_free(&ws->lowp);
     free(ws->attn_scratch);
     memset(ws, 0, sizeof *ws);
 }
 
 void fc_deberta_free(fc_deberta *m) {
     if (!m) return;
+    free_lowp(m);
     fc_deberta_weights_free(&m->weights);
     workspace_free(&m->ws);
     free(m);
@@ -194,23 +276,28 @@ static const float *relative_embeddings(fc_deberta *m, const fc_deberta_rel *rel
 
 // §4.5 steps 1-5 for one layer: content Q, K, V, the position projections Kr, Qr of the rows
 // in use (query_proj / key_proj with their biases under share_att_key, P9), then attention.
-static void self_attention(fc_deberta *m, const fc_deberta_layer *L, const float *R,
-                           const fc_deberta_rel *rel, const int32_t *offsets, int n_seqs, int T) {
+static void self_attention(fc_deberta *m, int layer, const float *R, const fc_deberta_rel *rel,
+                           const int32_t *offsets, int n_seqs, int T) {
     const fc_deberta_config *c = &m->config;
+    const fc_deberta_layer *L = &m->weights.layers[layer];
     workspace *ws = &m->ws;
     int H = c->hidden_size;
-    fc_linear_forward(ws->q, ws->x, L->query_w, L->query_b, T, H, H);
-    fc_linear_forward(ws->k, ws->x, L->key_w, L->key_b, T, H, H);
-    fc_linear_forward(ws->v, ws->x, L->value_w, L->value_b, T, H, H);
+    const fc_lowp_linear *query = lowp_of(m, layer, LOWP_QUERY), *key = lowp_of(m, layer, LOWP_KEY);
+    dense(m, ws->q, ws->x, L->query_w, query, L->query_b, NULL, T, H, H);
+    dense(m, ws->k, ws->x, L->key_w, key, L->key_b, NULL, T, H, H);
+    dense(m, ws->v, ws->x, L->value_w, lowp_of(m, layer, LOWP_VALUE), L->value_b, NULL, T, H, H);
     if (rel && rel->pos_key) {
-        const float *wk = c->share_att_key ? L->key_w : L->pos_key_w;
-        const float *bk = c->share_att_key ? L->key_b : L->pos_key_b;
-        fc_linear_forward(ws->pos_key, R, wk, bk, rel->rows, H, H);
+        if (c->share_att_key)
+            dense(m, ws->pos_key, R, L->key_w, key, L->key_b, NULL, rel->rows, H, H);
+        else
+            dense(m, ws->pos_key, R, L->pos_key_w, NULL, L->pos_key_b, NULL, rel->rows, H, H);
     }
     if (rel && rel->pos_query) {
-        const float *wq = c->share_att_key ? L->query_w : L->pos_query_w;
-        const float *bq = c->share_att_key ? L->query_b : L->pos_query_b;
-        fc_linear_forward(ws->pos_query, R, wq, bq, rel->rows, H, H);
+        if (c->share_att_key)
+            dense(m, ws->pos_query, R, L->query_w, query, L->query_b, NULL, rel->rows, H, H);
+        else
+            dense(m, ws->pos_query, R, L->pos_query_w, NULL, L->pos_query_b, NULL, rel->rows, H,
+                  H);
     }
     fc_deberta_attention_forward(ws->context, ws->q, ws->k, ws->v, offsets, n_seqs,
                                  c->num_heads, c->head_dim, c->attention_scale, rel,
@@ -219,13 +306,13 @@ static void self_attention(fc_deberta *m, const fc_deberta_layer *L, const float
 
 // out = LayerNorm(in·Wᵀ + b + residual): the post-LN sublayer ending of §4.6 steps 2 and 4.
 static void dense_residual_norm(fc_deberta *m, float *out, const float *in, int in_dim,
-                                const float *weight, const float *bias, const float *residual,
-                                const float *norm_w, const float *norm_b, int T) {
+                                const float *weight, const fc_lowp_linear *lowp,
+                                const float *bias, const float *residual, const float *norm_w,
+                                const float *norm_b, int T) {
     int H = m->config.hidden_size;
-    float *sum = m->ws.sum;
-    fc_linear_forward(sum, in, weight, bias, T, in_dim, H);
-    for (size_t i = 0; i < (size_t)T * H; i++) sum[i] += residual[i];
-    fc_layernorm_forward(out, sum, norm_w, norm_b, T, H, m->config.layer_norm_eps);
+    fc_linear_epilogue add = {.residual = residual};
+    dense(m, m->ws.sum, in, weight, lowp, bias, &add, T, in_dim, H);
+    fc_layernorm_forward(out, m->ws.sum, norm_w, norm_b, T, H, m->config.layer_norm_eps);
 }
 
 // §4.6: attention, then the GELU MLP, each closed by dense + residual + LayerNorm. The
@@ -236,15 +323,15 @@ static void encoder_layer(fc_deberta *m, int layer, const float *R, const fc_deb
     const fc_deberta_layer *L = &m->weights.layers[layer];
     workspace *ws = &m->ws;
     int H = c->hidden_size, I = c->intermediate_size;
-    self_attention(m, L, R, rel, offsets, n_seqs, T);
-    dense_residual_norm(m, ws->attn, ws->context, H, L->attn_out_w, L->attn_out_b, ws->x,
-                        L->attn_norm_w, L->attn_norm_b, T);
-    fc_linear_forward(ws->inter, ws->attn, L->inter_w, L->inter_b, T, H, I);
-    // Exact GELU (P5); erff over T·I values is worth spreading over the threads.
-#pragma omp parallel for schedule(static)
-    for (int t = 0; t < T; t++) fc_gelu_forward(ws->inter + (size_t)t * I, I);
-    dense_residual_norm(m, ws->x, ws->inter, I, L->out_w, L->out_b, ws->attn, L->out_norm_w,
-                        L->out_norm_b, T);
+    self_attention(m, layer, R, rel, offsets, n_seqs, T);
+    dense_residual_norm(m, ws->attn, ws->context, H, L->attn_out_w,
+                        lowp_of(m, layer, LOWP_ATTN_OUT), L->attn_out_b, ws->x, L->attn_norm_w,
+                        L->attn_norm_b, T);
+    fc_linear_epilogue gelu = {.gelu = 1};
+    dense(m, ws->inter, ws->attn, L->inter_w, lowp_of(m, layer, LOWP_INTER), L->inter_b, &gelu, T,
+          H, I);
+    dense_residual_norm(m, ws->x, ws->inter, I, L->out_w, lowp_of(m, layer, LOWP_OUT), L->out_b,
+                        ws->attn, L->out_norm_w, L->out_norm_b, T);
 }
 
 static int check_batch(const fc_deberta *m, const int32_t *ids, const int32_t *offsets,
@@ -293,8 +380,13 @@ int fc_deberta_forward(fc_deberta *m, const int32_t *ids, const int32_t *offsets
     }
 
     // §4.6 the layers; no final norm after the last one.
-    for (int layer = 0; layer < c->num_layers; layer++)
+    for (int layer = 0; layer < c->num_layers; layer++) {
         encoder_layer(m, layer, R, rel, offsets, n_seqs, T);
+        if (ws->lowp_failed) {
+            ws->lowp_failed = 0;
+            return fc_fail(err, "out of memory in layer %d's matrix multiply", layer);
+        }
+    }
     if (last_hidden) memcpy(last_hidden, ws->x, (size_t)T * H * sizeof(float));
 
     // §4.9: token 0 ([CLS]) → pooler.dense → GELU (not tanh, P10) → classifier.

@@ -16,6 +16,12 @@ typedef struct fc_deberta fc_deberta;
 // float32 once, here.
 int fc_deberta_load(const cJSON *config, const char *config_path, const fc_safetensors *st,
                     const char *weights_name, int num_labels, fc_deberta **out, fc_error *err);
+// The same with the six matrices of every layer (query, key, value, attention output,
+// intermediate, output) kept in a low-precision storage (bf16, f16, int8: linear_lowp.h);
+// embeddings, norms, the relative table, unshared position projections and the head stay fp32.
+int fc_deberta_load_stored(const cJSON *config, const char *config_path, const fc_safetensors *st,
+                           const char *weights_name, int num_labels, fc_weight_dtype storage,
+                           fc_deberta **out, fc_error *err);
 void fc_deberta_free(fc_deberta *m);
 
 const fc_deberta_config *fc_deberta_get_config(const fc_deberta *m);

@@ -152,13 +152,29 @@ static void acts_reserve(fc_modernbert_acts *a, const fc_modernbert_config *c, i
 // ---------------------------------------------------------------------------------------------
 // The forward
 
-// A dense layer in whichever storage the weights are kept (fp32, or low precision).
+// A dense layer in whichever storage the weights are kept (fp32, or low precision), then the
+// residual (may be NULL, may be out itself: the stream is updated in place) added. The
+// low-precision path adds it in its dequantizing pass; the fp32 one goes through the
+// projected scratch. A failure of the former (out of memory) is recorded in acts and reported
+// after the layer.
 static void linear(float *out, const float *in, const float *weight, const fc_lowp_linear *lowp,
-                   const float *bias, int T, int in_dim, int out_dim, fc_modernbert_acts *acts) {
-    if (lowp)
-        fc_lowp_linear_forward(out, in, lowp, bias, T, &acts->lowp);
-    else
+                   const float *bias, const float *residual, int T, int in_dim, int out_dim,
+                   fc_modernbert_acts *acts) {
+    if (lowp) {
+        fc_linear_epilogue epilogue = {.residual = residual};
+        if (fc_lowp_linear_forward(out, in, lowp, bias, &epilogue, T, &acts->lowp) != 0)
+            acts->lowp_failed = 1;
+        return;
+    }
+    if (!residual) {
         fc_linear_forward(out, in, weight, bias, T, in_dim, out_dim);
+        return;
+    }
+    fc_linear_forward(acts->projected, in, weight, bias, T, in_dim, out_dim);
+    size_t n = (size_t)T * out_dim;
+    const float *projected = acts->projected;
+#pragma omp parallel for simd schedule(static)
+    for (size_t i = 0; i < n; i++) out[i] = residual[i] + projected[i];
 }
 
 // One encoder layer (§3.3 step 2): pre-norm attention and pre-norm GeGLU MLP, both residual.
@@ -167,7 +183,6 @@ static void encoder_layer(const fc_modernbert_config *c, const fc_modernbert_lay
                           int layer, fc_modernbert_layer_acts *a, fc_modernbert_acts *acts,
                           float *out, const int32_t *offsets, int n_seqs, int T) {
     int H = c->hidden_size, I = c->intermediate_size;
-    size_t n = (size_t)T * H;
 
     // a. layer 0 has no attn_norm: its input is already the embedding norm's output (P1).
     const float *attn_in = a->input;
@@ -177,7 +192,7 @@ static void encoder_layer(const fc_modernbert_config *c, const fc_modernbert_lay
         attn_in = a->attn_normed;
     }
     // b-d. Q, K, V in one projection; RoPE with the layer kind's base (P2, P3).
-    linear(a->qkv, attn_in, L->wqkv, L->wqkv_lowp, L->wqkv_b, T, H, 3 * H, acts);
+    linear(a->qkv, attn_in, L->wqkv, L->wqkv_lowp, L->wqkv_b, NULL, T, H, 3 * H, acts);
     int global = c->is_global[layer];
     fc_rope_apply_qk(a->qkv, acts->positions, global ? acts->global_cos : acts->local_cos,
                      global ? acts->global_sin : acts->local_sin, T, c->num_heads, c->head_dim);
@@ -186,17 +201,15 @@ static void encoder_layer(const fc_modernbert_config *c, const fc_modernbert_lay
                                  global ? -1 : c->local_window, acts->attn_scratch,
                                  acts->attn_scratch_per_thread);
     // f-g. output projection, residual on the un-normed stream.
-    linear(acts->projected, a->context, L->attn_wo, L->attn_wo_lowp, L->attn_wo_b, T, H, H, acts);
-#pragma omp parallel for simd schedule(static)
-    for (size_t i = 0; i < n; i++) a->residual[i] = a->input[i] + acts->projected[i];
+    linear(a->residual, a->context, L->attn_wo, L->attn_wo_lowp, L->attn_wo_b, a->input, T, H, H,
+           acts);
     // h-i. GeGLU MLP: gelu(first half) ⊙ second half (P4), then Wo and the residual.
     fc_layernorm_forward(a->mlp_normed, a->residual, L->mlp_norm_w, L->mlp_norm_b, T, H,
                          c->norm_eps);
-    linear(a->mlp_in, a->mlp_normed, L->mlp_wi, L->mlp_wi_lowp, L->mlp_wi_b, T, H, 2 * I, acts);
+    linear(a->mlp_in, a->mlp_normed, L->mlp_wi, L->mlp_wi_lowp, L->mlp_wi_b, NULL, T, H, 2 * I,
+           acts);
     fc_geglu_forward(a->mlp_act, a->mlp_in, T, I);
-    linear(acts->projected, a->mlp_act, L->mlp_wo, L->mlp_wo_lowp, L->mlp_wo_b, T, I, H, acts);
-#pragma omp parallel for simd schedule(static)
-    for (size_t i = 0; i < n; i++) out[i] = a->residual[i] + acts->projected[i];
+    linear(out, a->mlp_act, L->mlp_wo, L->mlp_wo_lowp, L->mlp_wo_b, a->residual, T, I, H, acts);
 }
 
 // §3.3 step 4: [CLS] vector or the mean over the sequence's real tokens.
@@ -268,6 +281,10 @@ int fc_modernbert_forward_acts(const fc_modernbert_config *c, const fc_modernber
     for (int l = 0; l < c->num_layers; l++) {
         float *out = l + 1 < c->num_layers ? acts->layers[l + 1].input : acts->encoded;
         encoder_layer(c, &w->layers[l], l, &acts->layers[l], acts, out, offsets, n_seqs, T);
+        if (acts->lowp_failed) {
+            acts->lowp_failed = 0;
+            return fc_fail(err, "out of memory in layer %d's matrix multiply", l);
+        }
     }
 
     // 3. Final norm on every token.

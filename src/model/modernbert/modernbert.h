@@ -61,6 +61,7 @@ typedef struct fc_modernbert_acts {
     float *attn_scratch; // [threads, fc_attention_blocked_scratch_floats(longest, d)]
     size_t attn_scratch_per_thread;
     fc_lowp_scratch lowp; // buffers of the low-precision linear layers
+    int lowp_failed;      // set by a low-precision linear layer that ran out of memory
     float *global_cos, *global_sin, *local_cos, *local_sin; // [longest, d/2] RoPE tables
 } fc_modernbert_acts;
 

@@ -10,6 +10,7 @@
 #include "io/dtype.h"
 
 #include "util/alloc.h"
+#include "util/pages.h"
 #include "util/error.h"
 
 // The named fields that hold a tensor, by its checkpoint name. The field arrays follow the
@@ -133,13 +134,6 @@ int fc_modernbert_weights_bind(fc_modernbert_weights *w, const fc_modernbert_con
 // Gives back the resident pages of an fp32 tensor of the mapping once it has been converted:
 // they are clean file pages, so the kernel can drop them and the process keeps only the
 // converted copy (peak memory about half for bf16; issue 4).
-static void release_pages(const void *data, size_t bytes) {
-    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
-    uintptr_t start = ((uintptr_t)data + page - 1) & ~(page - 1);
-    uintptr_t end = ((uintptr_t)data + bytes) & ~(page - 1);
-    if (end > start) madvise((void *)start, end - start, MADV_DONTNEED);
-}
-
 static int same_shape(const fc_tensor *found, const fc_tensor_spec *s) {
     if (found->ndim != s->ndim) return 0;
     for (int i = 0; i < s->ndim; i++)
@@ -164,7 +158,7 @@ static const uint16_t *half_of(const fc_safetensors *st, const fc_tensor *found,
     if (temp)
         free(temp);
     else
-        release_pages(values, count * sizeof(float));
+        fc_release_pages(values, count * sizeof(float));
     return *owned;
 }
 
@@ -186,24 +180,33 @@ static int bind_lowp(fc_modernbert_weights *w, const fc_safetensors *st, const c
     const fc_tensor *found = fc_safetensors_find(st, s->name);
     if (!found) return fc_fail(err, "%s: missing tensor \"%s\"", weights_name, s->name);
     fc_lowp_linear *lp = &w->lowp[4 * layer + which];
-    lp->out_dim = (int)s->shape[0];
-    lp->in_dim = (int)s->shape[1];
+    int out_dim = (int)s->shape[0], in_dim = (int)s->shape[1], rc;
     if (storage == FC_WEIGHTS_INT8) {
-        lp->format = FC_LOWP_INT8;
         float *temp;
         const float *values = fc_safetensors_f32(st, s->name, s->ndim, s->shape, &temp, err);
         if (!values) return -1;
-        fc_int8_weights_quantize(&lp->int8, values, lp->out_dim, lp->in_dim);
+        rc = fc_lowp_linear_prepare(lp, FC_LOWP_INT8, values, out_dim, in_dim);
         if (temp)
             free(temp);
         else
-            release_pages(values, t->count * sizeof(float));
+            fc_release_pages(values, t->count * sizeof(float));
     } else {
         fc_half_kind kind = storage == FC_WEIGHTS_BF16 ? FC_HALF_BF16 : FC_HALF_F16;
-        lp->format = kind == FC_HALF_BF16 ? FC_LOWP_BF16 : FC_LOWP_F16;
-        lp->half = half_of(st, found, s, t->count, kind, &lp->half_owned, err);
-        if (!lp->half) return -1;
+        uint16_t *owned;
+        const uint16_t *half = half_of(st, found, s, t->count, kind, &owned, err);
+        if (!half) return -1;
+        rc = fc_lowp_linear_prepare_half(lp, kind == FC_HALF_BF16 ? FC_LOWP_BF16 : FC_LOWP_F16,
+                                         half, out_dim, in_dim);
+        if (rc == 0 && lp->half == half)
+            lp->half_owned = owned; // the widened path reads it at every call
+        else
+            free(owned); // packed (or failed): the 16-bit copy is not needed
+        if (rc == 0 && lp->engine.packed && !owned)
+            fc_release_pages(half, t->count * sizeof(uint16_t)); // in the mapped file
     }
+    if (rc != 0)
+        return fc_fail(err, "%s: out of memory preparing \"%s\" for %s", weights_name, s->name,
+                       fc_weight_dtype_name(storage));
     fc_modernbert_layer *L = &w->layers[layer];
     const fc_lowp_linear **slots[4] = {&L->wqkv_lowp, &L->attn_wo_lowp, &L->mlp_wi_lowp,
                                        &L->mlp_wo_lowp};

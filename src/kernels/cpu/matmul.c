@@ -1,0 +1,300 @@
+#include "kernels/cpu/matmul.h"
+
+#include <oneapi/dnnl/dnnl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+// The CPU engine, made once for the process.
+static dnnl_engine_t engine;
+static int engine_ok;
+static pthread_once_t engine_once = PTHREAD_ONCE_INIT;
+
+static void make_engine(void) {
+    engine_ok = dnnl_engine_create(&engine, dnnl_cpu, 0) == dnnl_success;
+}
+
+static dnnl_engine_t get_engine(void) {
+    pthread_once(&engine_once, make_engine);
+    return engine_ok ? engine : NULL;
+}
+
+// A stream per calling thread: oneDNN streams are not meant to be shared between threads that
+// execute at the same time (the server's scheduler and a CLI run never do, the library's
+// callers might).
+static _Thread_local dnnl_stream_t thread_stream;
+
+static dnnl_stream_t get_stream(void) {
+    if (!thread_stream) {
+        dnnl_engine_t e = get_engine();
+        if (!e || dnnl_stream_create(&thread_stream, e, dnnl_stream_default_flags) != dnnl_success)
+            thread_stream = NULL;
+    }
+    return thread_stream;
+}
+
+// Scratchpad per calling thread, owned by us (scratchpad mode "user") so that two threads can
+// run primitives at once whatever oneDNN's build options.
+static _Thread_local void *thread_scratchpad;
+static _Thread_local size_t thread_scratchpad_bytes;
+
+static void *get_scratchpad(size_t bytes) {
+    if (bytes > thread_scratchpad_bytes) {
+        free(thread_scratchpad);
+        size_t rounded = (bytes + 63) / 64 * 64;
+        thread_scratchpad = aligned_alloc(64, rounded);
+        thread_scratchpad_bytes = thread_scratchpad ? rounded : 0;
+    }
+    return thread_scratchpad;
+}
+
+static void kind_types(fc_matmul_kind kind, dnnl_data_type_t *src, dnnl_data_type_t *wei,
+                       dnnl_data_type_t *dst) {
+    *src = kind == FC_MATMUL_BF16 ? dnnl_bf16 : dnnl_u8;
+    *wei = kind == FC_MATMUL_BF16 ? dnnl_bf16 : dnnl_s8;
+    *dst = kind == FC_MATMUL_BF16 ? dnnl_f32 : dnnl_s32;
+}
+
+// A matmul primitive descriptor for [M, K] · [K, N]; weights in the given layout, or in the
+// one oneDNN picks when weights_md is NULL.
+static dnnl_primitive_desc_t make_desc(fc_matmul_kind kind, int M, int K, int N,
+                                       const dnnl_memory_desc_t *weights_md) {
+    dnnl_engine_t e = get_engine();
+    if (!e) return NULL;
+    dnnl_data_type_t st, wt, dt;
+    kind_types(kind, &st, &wt, &dt);
+    dnnl_memory_desc_t src_md, any_md, dst_md;
+    dnnl_dims_t src_dims = {M, K}, wei_dims = {K, N}, dst_dims = {M, N};
+    if (dnnl_memory_desc_init_by_tag(&src_md, 2, src_dims, st, dnnl_ab) != dnnl_success ||
+        dnnl_memory_desc_init_by_tag(&any_md, 2, wei_dims, wt, dnnl_format_tag_any) !=
+            dnnl_success ||
+        dnnl_memory_desc_init_by_tag(&dst_md, 2, dst_dims, dt, dnnl_ab) != dnnl_success)
+        return NULL;
+    dnnl_matmul_desc_t desc;
+    if (dnnl_matmul_desc_init(&desc, &src_md, weights_md ? weights_md : &any_md, NULL, &dst_md) !=
+        dnnl_success)
+        return NULL;
+    dnnl_primitive_attr_t attr;
+    if (dnnl_primitive_attr_create(&attr) != dnnl_success) return NULL;
+    dnnl_primitive_desc_t pd = NULL;
+    if (dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user) != dnnl_success ||
+        dnnl_primitive_desc_create(&pd, &desc, attr, e, NULL) != dnnl_success)
+        pd = NULL;
+    dnnl_primitive_attr_destroy(attr);
+    return pd;
+}
+
+static const char *desc_impl(const_dnnl_primitive_desc_t pd) {
+    const char *impl = NULL;
+    if (dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &impl) != dnnl_success || !impl)
+        return "unknown";
+    return impl;
+}
+
+// Reference implementations ("ref:any") run a scalar loop: orders of magnitude slower than
+// widening to fp32, so they count as no kernel at all.
+static int is_reference(const_dnnl_primitive_desc_t pd) {
+    return strncmp(desc_impl(pd), "ref", 3) == 0;
+}
+
+// The shape the weights' layout is chosen at: a bucket of the size real batches reach.
+enum { LAYOUT_ROWS = 256 };
+
+int fc_matmul_available(fc_matmul_kind kind) {
+    dnnl_primitive_desc_t pd = make_desc(kind, LAYOUT_ROWS, 64, 64, NULL);
+    if (!pd) return 0;
+    int ok = !is_reference(pd);
+    dnnl_primitive_desc_destroy(pd);
+    return ok;
+}
+
+const char *fc_matmul_kernel_name(fc_matmul_kind kind, int in_dim, int out_dim) {
+    dnnl_primitive_desc_t pd = make_desc(kind, LAYOUT_ROWS, in_dim, out_dim, NULL);
+    if (!pd) return "unavailable";
+    // The string lives in the descriptor; keep a copy per kind for the caller.
+    static _Thread_local char names[2][64];
+    char *name = names[kind == FC_MATMUL_INT8];
+    strncpy(name, desc_impl(pd), sizeof names[0] - 1);
+    name[sizeof names[0] - 1] = '\0';
+    dnnl_primitive_desc_destroy(pd);
+    return name;
+}
+
+int fc_matmul_int8_exact_8bit(void) {
+    // AVX512-VNNI and everything above it (AVX512-BF16, AMX) carry bit 0x40 of the ISA mask;
+    // AVX2-VNNI machines are treated as plain AVX2: oneDNN 2.6's gemm kernels there may still
+    // use the saturating multiply-add.
+    return (dnnl_get_effective_cpu_isa() & dnnl_cpu_isa_avx512_core_vnni) ==
+           dnnl_cpu_isa_avx512_core_vnni;
+}
+
+int fc_matmul_bucket_rows(int T) {
+    return (T + FC_MATMUL_ROW_BUCKET - 1) / FC_MATMUL_ROW_BUCKET * FC_MATMUL_ROW_BUCKET;
+}
+
+static const dnnl_memory_desc_t *packed_desc_of(const_dnnl_primitive_desc_t pd) {
+    return dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
+}
+
+// Reorders plain [K, N] weights (stored as W [N, K] row-major, i.e. tag "ba") into packed.
+static int reorder_weights(const void *plain, void *packed, const dnnl_memory_desc_t *packed_md,
+                           dnnl_data_type_t type, int K, int N) {
+    dnnl_engine_t e = get_engine();
+    dnnl_stream_t s = get_stream();
+    if (!e || !s) return -1;
+    dnnl_memory_desc_t plain_md;
+    dnnl_dims_t dims = {K, N};
+    if (dnnl_memory_desc_init_by_tag(&plain_md, 2, dims, type, dnnl_ba) != dnnl_success) return -1;
+    dnnl_memory_t from = NULL, to = NULL;
+    dnnl_primitive_desc_t pd = NULL;
+    dnnl_primitive_t reorder = NULL;
+    int rc = -1;
+    if (dnnl_memory_create(&from, &plain_md, e, (void *)plain) == dnnl_success &&
+        dnnl_memory_create(&to, packed_md, e, packed) == dnnl_success &&
+        dnnl_reorder_primitive_desc_create(&pd, &plain_md, e, packed_md, e, NULL) ==
+            dnnl_success &&
+        dnnl_primitive_create(&reorder, pd) == dnnl_success) {
+        dnnl_exec_arg_t args[2] = {{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, to}};
+        if (dnnl_primitive_execute(reorder, s, 2, args) == dnnl_success &&
+            dnnl_stream_wait(s) == dnnl_success)
+            rc = 0;
+    }
+    if (reorder) dnnl_primitive_destroy(reorder);
+    if (pd) dnnl_primitive_desc_destroy(pd);
+    if (from) dnnl_memory_destroy(from);
+    if (to) dnnl_memory_destroy(to);
+    return rc;
+}
+
+int fc_matmul_weights_pack(fc_matmul_weights *w, fc_matmul_kind kind, const void *plain,
+                           int out_dim, int in_dim) {
+    memset(w, 0, sizeof *w);
+    dnnl_primitive_desc_t pd = make_desc(kind, LAYOUT_ROWS, in_dim, out_dim, NULL);
+    if (!pd) return -1;
+    if (is_reference(pd)) {
+        dnnl_primitive_desc_destroy(pd);
+        return -1;
+    }
+    const dnnl_memory_desc_t *md = packed_desc_of(pd);
+    size_t bytes = dnnl_memory_desc_get_size(md);
+    void *packed = aligned_alloc(64, (bytes + 63) / 64 * 64);
+    dnnl_data_type_t st, wt, dt;
+    kind_types(kind, &st, &wt, &dt);
+    int rc = packed ? reorder_weights(plain, packed, md, wt, in_dim, out_dim) : -1;
+    dnnl_primitive_desc_destroy(pd);
+    if (rc != 0) {
+        free(packed);
+        return -1;
+    }
+    *w = (fc_matmul_weights){kind, in_dim, out_dim, packed, bytes};
+    return 0;
+}
+
+void fc_matmul_weights_free(fc_matmul_weights *w) {
+    free(w->packed);
+    memset(w, 0, sizeof *w);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Primitives by (kind, K, N, M), made on first use and kept. Layers of one shape share them:
+// a primitive holds no weights, they are an argument of each run.
+
+typedef struct cached_primitive {
+    fc_matmul_kind kind;
+    int M, K, N;
+    dnnl_primitive_t primitive;
+    size_t scratchpad_bytes;
+} cached_primitive;
+
+// Enough for every bucket of 8,192-token batches at the 4-6 shapes of a model, twice over;
+// past it the cache starts again (rare: a long-running server that saw every size).
+enum { CACHE_CAPACITY = 4096 };
+
+static cached_primitive *cache;
+static size_t cache_used;
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void cache_clear(void) {
+    for (size_t i = 0; i < cache_used; i++) dnnl_primitive_destroy(cache[i].primitive);
+    cache_used = 0;
+}
+
+static const cached_primitive *cache_find(const fc_matmul_weights *w, int M) {
+    for (size_t i = 0; i < cache_used; i++) {
+        const cached_primitive *c = &cache[i];
+        if (c->kind == w->kind && c->M == M && c->K == w->in_dim && c->N == w->out_dim) return c;
+    }
+    return NULL;
+}
+
+static int cache_get(const fc_matmul_weights *w, int M, cached_primitive *out) {
+    pthread_mutex_lock(&cache_lock);
+    int rc = -1;
+    const cached_primitive *hit = cache_find(w, M);
+    if (hit) {
+        *out = *hit;
+        rc = 0;
+    } else {
+        if (!cache) cache = calloc(CACHE_CAPACITY, sizeof *cache);
+        // The weights' layout was fixed at packing: ask for exactly it at every M.
+        dnnl_primitive_desc_t layout_pd = make_desc(w->kind, LAYOUT_ROWS, w->in_dim, w->out_dim,
+                                                    NULL);
+        dnnl_primitive_desc_t pd =
+            layout_pd ? make_desc(w->kind, M, w->in_dim, w->out_dim, packed_desc_of(layout_pd))
+                      : NULL;
+        dnnl_primitive_t primitive = NULL;
+        if (cache && pd && dnnl_primitive_create(&primitive, pd) == dnnl_success) {
+            if (cache_used == CACHE_CAPACITY) cache_clear();
+            const dnnl_memory_desc_t *pad = dnnl_primitive_desc_query_md(
+                pd, dnnl_query_scratchpad_md, 0);
+            cache[cache_used] = (cached_primitive){w->kind, M, w->in_dim, w->out_dim, primitive,
+                                                   pad ? dnnl_memory_desc_get_size(pad) : 0};
+            *out = cache[cache_used++];
+            rc = 0;
+        }
+        if (pd) dnnl_primitive_desc_destroy(pd);
+        if (layout_pd) dnnl_primitive_desc_destroy(layout_pd);
+    }
+    pthread_mutex_unlock(&cache_lock);
+    return rc;
+}
+
+int fc_matmul_run(const fc_matmul_weights *w, const void *src, void *dst, int M) {
+    cached_primitive p;
+    dnnl_engine_t e = get_engine();
+    dnnl_stream_t s = get_stream();
+    if (!e || !s || cache_get(w, M, &p) != 0) return -1;
+    dnnl_data_type_t st, wt, dt;
+    kind_types(w->kind, &st, &wt, &dt);
+    dnnl_memory_desc_t src_md, dst_md, pad_md;
+    dnnl_dims_t src_dims = {M, w->in_dim}, dst_dims = {M, w->out_dim};
+    dnnl_dims_t pad_dims = {(dnnl_dim_t)(p.scratchpad_bytes ? p.scratchpad_bytes : 1)};
+    dnnl_memory_desc_init_by_tag(&src_md, 2, src_dims, st, dnnl_ab);
+    dnnl_memory_desc_init_by_tag(&dst_md, 2, dst_dims, dt, dnnl_ab);
+    dnnl_memory_desc_init_by_tag(&pad_md, 1, pad_dims, dnnl_u8, dnnl_a);
+    // The packed layout, as the primitive was made with it.
+    const_dnnl_primitive_desc_t prim_pd = NULL;
+    if (dnnl_primitive_get_primitive_desc(p.primitive, &prim_pd) != dnnl_success) return -1;
+    const dnnl_memory_desc_t *wei_md = packed_desc_of(prim_pd);
+    void *pad = get_scratchpad(p.scratchpad_bytes ? p.scratchpad_bytes : 64);
+    if (!pad) return -1;
+    dnnl_memory_t m_src = NULL, m_wei = NULL, m_dst = NULL, m_pad = NULL;
+    int rc = -1;
+    if (dnnl_memory_create(&m_src, &src_md, e, (void *)src) == dnnl_success &&
+        dnnl_memory_create(&m_wei, wei_md, e, w->packed) == dnnl_success &&
+        dnnl_memory_create(&m_dst, &dst_md, e, dst) == dnnl_success &&
+        dnnl_memory_create(&m_pad, &pad_md, e, pad) == dnnl_success) {
+        dnnl_exec_arg_t args[4] = {{DNNL_ARG_SRC, m_src},
+                                   {DNNL_ARG_WEIGHTS, m_wei},
+                                   {DNNL_ARG_DST, m_dst},
+                                   {DNNL_ARG_SCRATCHPAD, m_pad}};
+        if (dnnl_primitive_execute(p.primitive, s, 4, args) == dnnl_success &&
+            dnnl_stream_wait(s) == dnnl_success)
+            rc = 0;
+    }
+    if (m_src) dnnl_memory_destroy(m_src);
+    if (m_wei) dnnl_memory_destroy(m_wei);
+    if (m_dst) dnnl_memory_destroy(m_dst);
+    if (m_pad) dnnl_memory_destroy(m_pad);
+    return rc;
+}
