@@ -443,15 +443,18 @@ int fc_train_run(const fc_train_options *o, fc_train_summary *summary, fc_error 
         for (int k = 0; k < o->n_evals; k++) names[k] = o->evals[k].name;
         fc_train_log_init(&r.log, o->n_evals, names);
         free(names);
-        // Rank 0 owns the files: the others must not delete what it is about to write.
-        if (r.rank == 0) rc = fc_run_folder_clear(o, err);
-        if (rc == 0) rc = make_dirs(o->out, err);
     }
     if (rc == 0 && resume_dir) rc = fc_run_restore(&r, resume_dir, err);
-    if (rc == 0 && r.rank == 0) rc = fc_run_open_csv(&r, err);
-    // Every rank must be ready, and on the same trajectory, before the first all-reduce.
+    // Every rank must be ready, and on the same trajectory, before the first all-reduce, and
+    // before anything in --out is deleted or written: a run that cannot start leaves the
+    // folder as it was (its rerun is then no "folder already holds a run").
     rc = fc_dist_agree(rc, err);
     if (rc == 0) rc = check_ranks_agree(&r, err);
+    // Rank 0 owns the files: the others must not delete what it is about to write.
+    if (rc == 0 && r.rank == 0) rc = fc_run_folder_clear(o, err);
+    if (rc == 0) rc = make_dirs(o->out, err);
+    if (rc == 0 && r.rank == 0) rc = fc_run_open_csv(&r, err);
+    rc = fc_dist_agree(rc, err);
     if (rc == 0 && r.ranks > 1)
         fc_run_note(&r, "data parallel: %d ranks, each computes its share of every batch of %d "
                         "pairs (%s)", r.ranks, o->batch_size, fc_dist_backend());

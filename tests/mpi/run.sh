@@ -9,7 +9,9 @@
 #     same curve;
 #   - curate score and teacher write the same bytes for N = 1, 2, 3, and a stopped run
 #     resumes with another N to the same bytes;
-#   - eval and predict split their input across ranks and give one process's results;
+#   - eval and predict (JSONL and the data readers' formats) split their input across ranks
+#     and give one process's results;
+#   - progress and summaries are printed once, by rank 0;
 #   - ranks started with different options or data fail with a message that says so.
 # Ends with "N passed, N failed" and a non-zero status if any check failed.
 set -uo pipefail
@@ -51,6 +53,12 @@ run() {
         tail -20 "$WORK/run.log" >&2
         return 1
     fi
+}
+
+disagree() { # disagree PATTERN MPMD-ARGS...: fails, and says PATTERN
+    local pattern=$1
+    shift
+    ! timeout 60 "${MPIRUN[@]}" "$@" >"$WORK/disagree.log" 2>&1 && grep -q "$pattern" "$WORK/disagree.log"
 }
 
 # same_curve A.csv B.csv: train_log.csv files with the same steps, rows and teacher rows, and
@@ -109,6 +117,14 @@ check "modernbert 3 ranks, batch 4 x accum 2" train 3 "$WORK/mba3" "${MB[@]}" --
 check "modernbert 3 ranks accum curve" same_curve "$WORK/mba1/train_log.csv" "$WORK/mba3/train_log.csv"
 check "only rank 0 writes: one model" test -f "$WORK/mb2/model/model.safetensors"
 check "only rank 0 writes: plot" test -f "$WORK/mb2/train_plot.svg"
+# A second run into the same folder: refused on every rank without --overwrite; with it, rank 0
+# alone deletes the first run (not the other ranks, under its feet) and trains it again.
+check "train: --out holds a run, refused" disagree "already holds a training run" \
+    -np 2 "$BIN" train --data "$DATA" --out "$WORK/mb2" --steps 20 --lr 1e-3 --quiet "${MB[@]}" --batch-size 8
+check "train --overwrite with 2 ranks" run 2 train --data "$DATA" --out "$WORK/mb2" --steps 20 \
+    --lr 1e-3 "${MB[@]}" --batch-size 8 --overwrite
+check "train --overwrite: same curve" same_curve "$WORK/mb1/train_log.csv" "$WORK/mb2/train_log.csv"
+check "train (2 ranks): one line per step" test "$(grep -c '^step 20/20 ' "$WORK/run.log")" -eq 1
 
 BE=(--init "$BERT")
 check "bert 1 rank, batch 6" train 1 "$WORK/be1" "${BE[@]}" --batch-size 6 --save-every 1
@@ -153,17 +169,14 @@ check "killed and resumed curve" same_curve "$WORK/k1/train_log.csv" "$WORK/kill
 
 echo "training: ranks that disagree" >&2
 A=(train "${MB[@]}" --data "$DATA" --out "$WORK/bad" --steps 3 --batch-size 4 --quiet)
-disagree() { # disagree PATTERN MPMD-ARGS...: fails, and says PATTERN
-    local pattern=$1
-    shift
-    ! timeout 60 "${MPIRUN[@]}" "$@" >"$WORK/disagree.log" 2>&1 && grep -q "$pattern" "$WORK/disagree.log"
-}
 check "train: other --lr on rank 1" disagree "differ from rank 0's" \
     -np 1 "$BIN" "${A[@]}" --lr 1e-3 : -np 1 "$BIN" "${A[@]}" --lr 2e-3
 head -5 "$DATA" >"$WORK/short.jsonl"
 B=(train "${MB[@]}" --out "$WORK/bad2" --steps 3 --batch-size 4 --quiet)
 check "train: other data on rank 1" disagree "differ from rank 0's" \
     -np 1 "$BIN" "${B[@]}" --data "$DATA" : -np 1 "$BIN" "${B[@]}" --data "$WORK/short.jsonl"
+# The refused run left --out as it was, so its rerun is not "already holds a training run".
+check "train: refused run writes no train_log.csv" test ! -e "$WORK/bad2/train_log.csv"
 check "train: missing data on rank 1" disagree "missing.jsonl: cannot open" \
     -np 1 "$BIN" "${B[@]}" --data "$DATA" : -np 1 "$BIN" "${B[@]}" --data "$WORK/missing.jsonl"
 
@@ -174,6 +187,8 @@ for stage in score teacher; do
     for n in 1 2 3; do
         check "curate $stage with $n ranks" run "$n" curate "$stage" --input "$WORK/in.jsonl" \
             --output "$WORK/$stage-$n.jsonl" --model "$MODEL" --shard-size 4 --batch-size 3
+        check "curate $stage ($n ranks): one progress end" \
+            test "$(grep -c "^$stage: 45 rows in" "$WORK/run.log")" -eq 1
     done
     check "curate $stage output has every row" test "$(wc -l <"$WORK/$stage-1.jsonl")" -eq 45
     check "curate $stage: 2 ranks, same bytes" cmp "$WORK/$stage-1.jsonl" "$WORK/$stage-2.jsonl"
@@ -189,6 +204,9 @@ check "curate: 4 shards done, no output yet" test "$(ls "$WORK/resumed.jsonl.sha
 check "curate score resumes (3 ranks)" run 3 curate score --input "$WORK/in.jsonl" \
     --output "$WORK/resumed.jsonl" --model "$MODEL" --shard-size 4 --batch-size 3 --json "$WORK/resumed.json"
 check "curate resumed: same bytes" cmp "$WORK/score-1.jsonl" "$WORK/resumed.jsonl"
+check "curate resumed: rank 0 names the 4 shards" \
+    test "$(grep -c 'score (rank 0): shard .* already done' "$WORK/run.log")" -eq 4 -a \
+    "$(grep -c 'already done' "$WORK/run.log")" -eq 4
 check "curate resumed: 4 shards resumed" grep -q '"shards_resumed":[[:space:]]*4' "$WORK/resumed.json"
 # A real kill: SIGKILL the 2-rank job once some shards exist, then finish with 1 rank.
 for i in $(seq 1 40); do cat "$WORK/in.jsonl"; done >"$WORK/big.jsonl" # 1800 rows
@@ -214,9 +232,22 @@ for n in 1 2 3; do
         --data small="$DATA" --csv "$WORK/eval-$n.csv"
     # The last three columns are timings and memory.
     cut -d, -f1-31 "$WORK/eval-$n.csv" >"$WORK/eval-$n.counts"
+    check "eval ($n ranks): one progress end, one summary" test \
+        "$(grep -c '^eval tiny-mean big: 2250 rows in' "$WORK/run.log")" -eq 1 -a \
+        "$(grep -c '^eval: tiny-mean big: 2250 scored' "$WORK/run.log")" -eq 1
     check "predict with $n ranks" run "$n" predict --model "$MODEL" --input "$WORK/eval.jsonl" \
         --output "$WORK/predict-$n.jsonl" --chunk-size 100
+    check "predict ($n ranks): one progress end" \
+        test "$(grep -c '^predict: 2250 records in' "$WORK/run.log")" -eq 1
+    # The same file through the data readers (--format): records rewritten, chunks shared.
+    check "predict --format jsonl with $n ranks" run "$n" predict --model "$MODEL" \
+        --input "$WORK/eval.jsonl" --format jsonl --output "$WORK/native-$n.jsonl" --chunk-size 100
+    check "predict --format ($n ranks): one progress end" \
+        test "$(grep -c '^predict: 2250 records in' "$WORK/run.log")" -eq 1
 done
+check "predict --format writes every record" test "$(wc -l <"$WORK/native-1.jsonl")" -eq 2250
+check "predict --format: 2 ranks, same bytes" cmp "$WORK/native-1.jsonl" "$WORK/native-2.jsonl"
+check "predict --format: 3 ranks, same bytes" cmp "$WORK/native-1.jsonl" "$WORK/native-3.jsonl"
 check "eval counts 2250 rows" grep -q ',big,.*,ok,2250,2250,0,2250,' "$WORK/eval-1.csv"
 check "eval: 2 ranks, same counts" cmp "$WORK/eval-1.counts" "$WORK/eval-2.counts"
 check "eval: 3 ranks, same counts" cmp "$WORK/eval-1.counts" "$WORK/eval-3.counts"
