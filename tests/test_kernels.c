@@ -240,8 +240,9 @@ static void test_linear_engines(void) {
 
 // The blocked attention against the reference kernel, on packed sequences of mixed lengths,
 // global and with a window smaller than the sequences.
-static void test_attention_blocked(void) {
-    int lengths[5] = {1, 7, 40, 130, 3}, n_seqs = 5, heads = 3, d = 16, H = heads * d;
+// Head sizes 16 (the general path), 32 and 64 (the register-held paths of the target models).
+static void check_attention_blocked(int d) {
+    int lengths[5] = {1, 7, 40, 130, 3}, n_seqs = 5, heads = 3, H = heads * d;
     int32_t offsets[6] = {0};
     for (int s = 0; s < n_seqs; s++) offsets[s + 1] = offsets[s] + lengths[s];
     int T = offsets[n_seqs];
@@ -266,6 +267,12 @@ static void test_attention_blocked(void) {
     free(want);
     free(got);
     free(scratch);
+}
+
+static void test_attention_blocked(void) {
+    check_attention_blocked(16);
+    check_attention_blocked(32);
+    check_attention_blocked(64);
 }
 
 void suite_kernels(void) {

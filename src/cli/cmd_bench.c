@@ -15,6 +15,7 @@
 #include "cli/default_model.h"
 #include "data/dataset.h"
 #include "eval/peak_memory.h"
+#include "kernels/cpu/linear_lowp.h"
 #include "finecat.h"
 #include "util/alloc.h"
 #include "util/progress.h"
@@ -94,22 +95,41 @@ static device_memory measure_device_memory(int device) {
     return d;
 }
 
+// The kernel the dense layers of a dtype run on, as oneDNN dispatches it on this CPU (its
+// own name, e.g. "brg:avx512_core_amx_bf16"), so that the figures can be read.
+static const char *dense_kernel(const char *dtype, char *buf, size_t size) {
+    if (strcmp(dtype, "f32") == 0) return "dnnl_sgemm (fp32)";
+    fc_lowp_format format = strcmp(dtype, "int8") == 0   ? FC_LOWP_INT8
+                            : strcmp(dtype, "bf16") == 0 ? FC_LOWP_BF16
+                                                         : FC_LOWP_F16;
+    const char *name = fc_lowp_kernel_name(format, 1024, 1024);
+    if (format == FC_LOWP_INT8)
+        snprintf(buf, size, "%s (oneDNN matmul, %d-bit activations)", name,
+                 fc_int8_activation_bits());
+    else if (format == FC_LOWP_BF16 && strncmp(name, "fp32", 4) != 0)
+        snprintf(buf, size, "%s (oneDNN matmul)", name);
+    else
+        snprintf(buf, size, "%s", name);
+    return buf;
+}
+
 static void write_json(FILE *f, const char *model, const char *dtype, const fc_bench_result *r,
                        int batch_size, const fc_logit_agreement *agreement,
                        const device_memory *gpu) {
+    char kernel[128];
     fprintf(f,
             "{\"model\":\"%s\",\"dtype\":\"%s\",\"pairs\":%zu,\"batch_size\":%d,\"threads\":%d,"
             "\"tokens\":%zu,\"padded_tokens\":%zu,\"padding_waste_if_padded\":%.4f,"
             "\"samples_per_second\":%.3f,\"tokens_per_second\":%.1f,"
             "\"tokenize_seconds\":%.4f,\"forward_seconds\":%.4f,\"total_seconds\":%.4f,"
             "\"gflop\":%.3f,\"gflops\":%.2f,\"gemm_gflops\":%.2f,\"fraction_of_gemm\":%.4f,"
-            "\"peak_rss_mb\":%.1f",
+            "\"peak_rss_mb\":%.1f,\"dense_kernel\":\"%s\"",
             model, dtype, r->pairs, batch_size, r->threads, r->tokens, r->padded_tokens,
             r->padded_tokens ? 1.0 - (double)r->tokens / (double)r->padded_tokens : 0.0,
             r->samples_per_second, r->tokens_per_second, r->tokenize_seconds, r->forward_seconds,
             r->total_seconds, r->flops / 1e9, r->gflops, r->gemm_gflops,
             r->gemm_gflops > 0 ? r->gflops / r->gemm_gflops : 0.0,
-            r->peak_rss_bytes / 1048576.0);
+            r->peak_rss_bytes / 1048576.0, dense_kernel(dtype, kernel, sizeof kernel));
     if (agreement)
         fprintf(f, ",\"max_abs_diff_vs_f32\":%.6g,\"argmax_agreement_vs_f32\":%.6f",
                 agreement->max_abs_diff, agreement->argmax_agreement);
@@ -121,7 +141,9 @@ static void write_json(FILE *f, const char *model, const char *dtype, const fc_b
 
 static void print_table(const char *model, const char *dtype, const fc_bench_result *r,
                         const fc_logit_agreement *agreement, const device_memory *gpu) {
+    char kernel[128];
     printf("model            %s (%s)\n", model, dtype);
+    printf("dense kernel     %s\n", dense_kernel(dtype, kernel, sizeof kernel));
     printf("pairs            %zu, %zu tokens (%.1f per pair), %d threads\n", r->pairs, r->tokens,
            (double)r->tokens / r->pairs, r->threads);
     printf("samples/s        %.2f\n", r->samples_per_second);

@@ -6,32 +6,13 @@
 #include <math.h>
 
 #include "kernels/cpu/backward.h"
+#include "kernels/cpu/exp8.h"
 #include "kernels/cpu/kernels.h"
 
 float fc_gelu(float x) {
     return 0.5f * x * (1.0f + erff(x * 0.70710678118654752440f));
 }
 
-
-// exp(v) for v <= 0: v = k·ln2 + r with |r| <= ln2/2 (ln2 split in two for exactness), a
-// degree-6 Taylor polynomial for exp(r), and 2^k built in the exponent bits.
-static __m256 exp_nonpositive(__m256 v) {
-    v = _mm256_max_ps(v, _mm256_set1_ps(-87.0f));
-    __m256 k = _mm256_round_ps(_mm256_mul_ps(v, _mm256_set1_ps(1.44269504088896341f)),
-                               _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m256 r = _mm256_fnmadd_ps(k, _mm256_set1_ps(0.693145751953125f), v);
-    r = _mm256_fnmadd_ps(k, _mm256_set1_ps(1.42860682030941723212e-6f), r);
-    __m256 p = _mm256_set1_ps(1.0f / 720);
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 120));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 24));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 6));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.5f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
-    __m256i bits = _mm256_slli_epi32(
-        _mm256_add_epi32(_mm256_cvtps_epi32(k), _mm256_set1_epi32(127)), 23);
-    return _mm256_mul_ps(p, _mm256_castsi256_ps(bits));
-}
 
 // Φ(x) = 0.5·(1 + erf(x/√2)) on 8 lanes.
 static __m256 normal_cdf8(__m256 x) {
@@ -46,7 +27,7 @@ static __m256 normal_cdf8(__m256 x) {
     poly = _mm256_fmadd_ps(poly, t, _mm256_set1_ps(-0.284496736f));
     poly = _mm256_fmadd_ps(poly, t, _mm256_set1_ps(0.254829592f));
     poly = _mm256_mul_ps(poly, t);
-    __m256 e = exp_nonpositive(_mm256_mul_ps(_mm256_sub_ps(_mm256_setzero_ps(), az), az));
+    __m256 e = fc_exp8_nonpositive(_mm256_mul_ps(_mm256_sub_ps(_mm256_setzero_ps(), az), az));
     __m256 erf_abs = _mm256_fnmadd_ps(poly, e, _mm256_set1_ps(1.0f));
     __m256 erf = _mm256_or_ps(erf_abs, _mm256_and_ps(z, sign_mask)); // erf is odd
     return _mm256_mul_ps(_mm256_set1_ps(0.5f), _mm256_add_ps(_mm256_set1_ps(1.0f), erf));
@@ -84,7 +65,7 @@ void fc_gelu_backward(float *din, const float *dout, const float *in, int n) {
             __m256 x = _mm256_loadu_ps(in + i);
             __m256 pdf = _mm256_mul_ps(
                 _mm256_set1_ps(0.39894228040143267794f),
-                exp_nonpositive(_mm256_mul_ps(_mm256_set1_ps(-0.5f), _mm256_mul_ps(x, x))));
+                fc_exp8_nonpositive(_mm256_mul_ps(_mm256_set1_ps(-0.5f), _mm256_mul_ps(x, x))));
             __m256 factor = _mm256_fmadd_ps(x, pdf, normal_cdf8(x));
             _mm256_storeu_ps(din + i, _mm256_mul_ps(_mm256_loadu_ps(dout + i), factor));
         }

@@ -168,9 +168,9 @@ static void stage_int8(uint8_t *staged, float *row_scale, int32_t *row_zero, con
     for (int t = 0; t < T; t++) {
         const float *x = in + (size_t)t * K;
         float lo = 0.0f, hi = 0.0f;
-        for (int k = 0; k < K; k++) {
-            lo = fminf(lo, x[k]);
-            hi = fmaxf(hi, x[k]);
+        for (int k = 0; k < K; k++) { // not fminf/fmaxf: libm calls, they do not vectorize
+            lo = x[k] < lo ? x[k] : lo;
+            hi = x[k] > hi ? x[k] : hi;
         }
         float scale = hi > lo ? (hi - lo) / (float)top : 1.0f;
         float inv = 1.0f / scale;
