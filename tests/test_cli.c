@@ -783,6 +783,48 @@ static void test_tokenize_command(void) {
     cli_result_free(&r);
 }
 
+// --dtype on every command that runs a model (issue 15), with the shipped model: each one
+// accepts every dtype, gives the README pair's answer, and refuses an unknown name; curate's
+// manifest records the dtype, so a resumed run with another one is refused.
+static void test_dtype_everywhere(void) {
+    const char *pair = "'A man is playing a guitar on stage.' 'A person is making music.'";
+    const char *dtypes[] = {"f32", "bf16", "f16", "int8"};
+    char args[512];
+    for (int d = 0; d < 4; d++) {
+        snprintf(args, sizeof args, "nli --dtype %s --json %s", dtypes[d], pair);
+        cli_result r = run_cli(args, NULL);
+        CHECK(r.status == 0 && contains(r.out, "\"label\":\"entailment\""));
+        cli_result_free(&r);
+    }
+    cli_result r = run_cli("zeroshot --dtype int8 --labels politics,sports,cooking",
+                           "The striker scored twice in the second half and the crowd went wild.\n");
+    CHECK(r.status == 0 && contains(r.out, "\"labels\":[\"sports\""));
+    cli_result_free(&r);
+    char context[128], answer[128];
+    snprintf(context, sizeof context, "%s/context.txt", temp_dir);
+    snprintf(answer, sizeof answer, "%s/answer.txt", temp_dir);
+    const char *context_text = "The meeting is on Monday at noon.\n";
+    const char *answer_text = "The meeting is on Monday.\n";
+    write_file(context, context_text, strlen(context_text));
+    write_file(answer, answer_text, strlen(answer_text));
+    snprintf(args, sizeof args, "check --dtype bf16 --context %s --answer %s", context, answer);
+    r = run_cli(args, NULL);
+    CHECK(r.status == 0);
+    cli_result_free(&r);
+    snprintf(args, sizeof args,
+             "eval --dtype int8 --quiet --max-rows 40 --data mnli=%s/nli/mnli/native_subsets/multinli_dev_matched_subset1000.jsonl",
+             fc_test_shared_data_dir());
+    r = run_cli(args, NULL);
+    CHECK(r.status == 0 && contains(r.out, "finecat-nli-minilm") && contains(r.out, "mnli"));
+    cli_result_free(&r);
+    r = run_cli("nli --dtype f64 a b", NULL);
+    CHECK(r.status == 2 && contains(r.err, "--dtype") && contains(r.err, "int8"));
+    cli_result_free(&r);
+    r = run_cli("serve --dtype f64", NULL);
+    CHECK(r.status == 2 && contains(r.err, "--dtype"));
+    cli_result_free(&r);
+}
+
 void suite_cli(void) {
     snprintf(temp_dir, sizeof temp_dir, "/tmp/finecat_cli_XXXXXX");
     CHECK(mkdtemp(temp_dir) != NULL);
@@ -796,6 +838,7 @@ void suite_cli(void) {
         test_command_help();
         test_usage_errors();
         test_missing_model();
+        test_dtype_everywhere();
         int have_model = load_reference("tiny-cls") == 0;
         CHECK(have_model);
         if (have_model) {

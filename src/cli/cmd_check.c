@@ -8,6 +8,7 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/dtype_option.h"
 #include "cli/default_model.h"
 #include "finecat.h"
 #include "tasks/result_json.h"
@@ -33,6 +34,8 @@ static const char usage[] =
     "Dr. or e.g.), and at every newline.\n"
     "\n"
     "Options:\n"
+    "  --dtype T                    weights in memory: f32 (default), bf16 or int8\n"
+    "                               (the CPU's matrix engines), f16 (fp32 math)\n"
     "  --model DIR                  model folder (default: models/finecat-nli-minilm,\n"
     "                               the model that ships with finecat, or $FINECAT_MODEL)\n"
     "  --context FILE               the context (premise) text; '-' for\n"
@@ -120,9 +123,10 @@ static void print_text(const char *answer, const fc_check_result *result) {
 int cmd_check(int argc, char **argv) {
     const char *model_dir = NULL, *context_path = NULL, *answer_path = NULL;
     const char *support_text = NULL, *contradiction_text = NULL;
-    int json = 0, max_batch_tokens = 8192;
+    int json = 0, max_batch_tokens = 8192, dtype = 0;
     const fc_arg_option options[] = {
         {.name = "--model", .kind = FC_ARG_STRING, .target = &model_dir},
+        {.name = "--dtype", .kind = FC_ARG_CHOICE, .target = &dtype, .choices = fc_cli_dtypes},
         {.name = "--context", .kind = FC_ARG_STRING, .target = &context_path},
         {.name = "--answer", .kind = FC_ARG_STRING, .target = &answer_path},
         {.name = "--json", .kind = FC_ARG_FLAG, .target = &json},
@@ -161,7 +165,7 @@ int cmd_check(int argc, char **argv) {
     char *answer = context ? read_input(answer_path, "--answer", &err) : NULL;
     int status = FC_EXIT_OK;
     fc_check_result result = {0};
-    if (!context || !answer || fc_model_load(model_dir, &model, &err) != 0 ||
+    if (!context || !answer || fc_cli_load_model(model_dir, dtype, &model, &err) != 0 ||
         fc_check(model, context, answer, &check, &result, &err) != 0) {
         fprintf(stderr, "finecat: %s\n", err.message);
         status = FC_EXIT_FAILURE;

@@ -8,6 +8,7 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/dtype_option.h"
 #include "cli/default_model.h"
 #include "curate/dedupe.h"
 #include "curate/flag.h"
@@ -122,6 +123,8 @@ static const char pass_options_usage[] =
     "  --output FILE         the JSONL to write (required)\n"
     "  --model DIR           model folder; its labels must be entailment, neutral and\n"
     "                        contradiction in any order (required)\n"
+    "  --dtype T             weights in memory: f32 (default), bf16 or int8 (the CPU's\n"
+    "                        matrix engines), f16 (fp32 math); part of the manifest\n"
     "  --shard-size N        rows per shard (default: 10000)\n"
     "  --batch-size N        pairs per forward pass (default: 32)\n"
     "  --max-length N        truncate pairs to N tokens (default: the model's max length)\n"
@@ -502,8 +505,9 @@ static int run_model_stage(const char *command, const char *usage_head, model_st
     const char *input = NULL, *output = NULL, *model = NULL, *json = NULL;
     int shard_size = FC_MODEL_PASS_DEFAULT_SHARD_SIZE, status;
     fc_model_pass_options options = fc_model_pass_default_options();
-    int quiet = 0;
+    int quiet = 0, dtype = 0;
     const fc_arg_option table[] = {
+        {.name = "--dtype", .kind = FC_ARG_CHOICE, .target = &dtype, .choices = fc_cli_dtypes},
         {.name = "--quiet", .kind = FC_ARG_FLAG, .target = &quiet},
         {.name = "--input", .kind = FC_ARG_STRING, .target = &input},
         {.name = "--output", .kind = FC_ARG_STRING, .target = &output},
@@ -527,6 +531,7 @@ static int run_model_stage(const char *command, const char *usage_head, model_st
     if (!(model = fc_cli_hub_model(command, model))) return FC_EXIT_FAILURE;
     options.shard_size = (size_t)shard_size;
     options.progress = quiet ? NULL : stderr;
+    options.weights = (fc_weight_dtype)dtype;
     fc_model_pass_stats stats;
     fc_error err;
     if (stage(input, output, model, &options, &stats, &err) != 0) {

@@ -7,6 +7,7 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/dtype_option.h"
 #include "cli/default_model.h"
 #include "data/dataset.h"
 #include "dist/dist.h"
@@ -30,6 +31,8 @@ static const char usage[] =
     "model's id2label order does not matter. Records without a gold label are not scored.\n"
     "\n"
     "Options:\n"
+    "  --dtype T            weights in memory: f32 (default), bf16 or int8 (the\n"
+    "                       CPU's matrix engines), f16 (fp32 math)\n"
     "  --model DIR          model folder; repeat for several models (default: the model\n"
     "                       that ships with finecat, models/finecat-nli-minilm)\n"
     "  --data NAME=PATH     a data set column; repeat for more. The same NAME twice reads both\n"
@@ -227,6 +230,7 @@ typedef struct eval_settings {
     fc_eval_options eval;
     int terminal;
     int quiet;
+    int dtype; // index into fc_cli_dtypes
 } eval_settings;
 
 static const char *model_short_name(const char *path) {
@@ -246,7 +250,7 @@ static int run_model(const char *model_dir, const column_set *set, eval_settings
 
     fc_error err;
     fc_model *model = NULL;
-    if (fc_model_load(model_dir, &model, &err) != 0) {
+    if (fc_cli_load_model(model_dir, settings->dtype, &model, &err) != 0) {
         fprintf(stderr, "finecat eval: %s\n", err.message);
         return -1;
     }
@@ -375,6 +379,8 @@ static int run_eval(int argc, char **argv) {
         {.name = "--csv", .kind = FC_ARG_STRING, .target = &csv_path},
         {.name = "--json", .kind = FC_ARG_STRING, .target = &json_path},
         {.name = "--quiet", .kind = FC_ARG_FLAG, .target = &settings.quiet},
+        {.name = "--dtype", .kind = FC_ARG_CHOICE, .target = &settings.dtype,
+         .choices = fc_cli_dtypes},
     };
     int n_positional = 0;
     switch (fc_args_parse("eval", argc, argv, options, sizeof options / sizeof options[0],

@@ -6,6 +6,7 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/dtype_option.h"
 #include "cli/default_model.h"
 #include "cli/json_write.h"
 #include "cli/nli_result.h"
@@ -21,6 +22,8 @@ static const char usage[] =
     "(id2label); '*' marks the predicted label.\n"
     "\n"
     "Options:\n"
+    "  --dtype T        weights in memory: f32 (default), bf16 or int8 (the\n"
+    "                   CPU's matrix engines), f16 (half the memory, fp32 math)\n"
     "  --model DIR      model folder (config.json, model.safetensors,\n"
     "                   tokenizer.json); default: the model that ships\n"
     "                   with finecat (models/finecat-nli-minilm), or\n"
@@ -70,10 +73,11 @@ static void print_table(const fc_model *model, const float *logits) {
 
 static int run_nli(int argc, char **argv) {
     const char *model_dir = NULL;
-    int max_length = 0;
+    int max_length = 0, dtype = 0;
     int json = 0;
     const fc_arg_option options[] = {
         {.name = "--model", .kind = FC_ARG_STRING, .target = &model_dir},
+        {.name = "--dtype", .kind = FC_ARG_CHOICE, .target = &dtype, .choices = fc_cli_dtypes},
         {.name = "--max-length", .kind = FC_ARG_INT, .target = &max_length, .min_value = 1},
         {.name = "--json", .kind = FC_ARG_FLAG, .target = &json},
     };
@@ -93,7 +97,7 @@ static int run_nli(int argc, char **argv) {
 
     fc_error err;
     fc_model *model = NULL;
-    if (fc_model_load(model_dir, &model, &err) != 0) {
+    if (fc_cli_load_model(model_dir, dtype, &model, &err) != 0) {
         fprintf(stderr, "finecat: %s\n", err.message);
         return FC_EXIT_FAILURE;
     }

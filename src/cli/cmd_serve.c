@@ -8,6 +8,7 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/dtype_option.h"
 #include "cli/default_model.h"
 #include "finecat.h"
 #include "serve/server.h"
@@ -49,6 +50,9 @@ static const char usage[] =
     "of memory or a connection past --max-connections.\n"
     "\n"
     "Options:\n"
+    "  --dtype T                      weights in memory: f32 (default), bf16 or int8\n"
+    "                                 (the CPU's matrix engines), f16 (fp32 math);\n"
+    "                                 /info reports it\n"
     "  --model DIR                    model folder (default: models/finecat-nli-minilm,\n"
     "                                 the model that ships with finecat, or $FINECAT_MODEL)\n"
     "  --host ADDR                    address to listen on (default: 127.0.0.1)\n"
@@ -130,10 +134,11 @@ int cmd_serve(int argc, char **argv) {
     const char *model_dir = NULL;
     int max_body_bytes = (int)options.max_body_bytes;
     int request_deadline = (int)options.request_deadline;
-    int log_format = options.log_format, quiet = 0;
+    int log_format = options.log_format, quiet = 0, dtype = 0;
     static const char *const log_formats[] = {"text", "json", NULL};
     const fc_arg_option arg_options[] = {
         {.name = "--model", .kind = FC_ARG_STRING, .target = &model_dir},
+        {.name = "--dtype", .kind = FC_ARG_CHOICE, .target = &dtype, .choices = fc_cli_dtypes},
         {.name = "--host", .kind = FC_ARG_STRING, .target = &options.host},
         {.name = "--port", .kind = FC_ARG_INT, .target = &options.port, .min_value = 0},
         {.name = "--max-batch-tokens", .kind = FC_ARG_INT, .target = &options.max_batch_tokens,
@@ -175,6 +180,9 @@ int cmd_serve(int argc, char **argv) {
     options.max_body_bytes = (size_t)max_body_bytes;
     options.request_deadline = request_deadline;
     options.log_format = quiet ? FC_LOG_NONE : (fc_log_format)log_format;
+    // /info's model_dtype, in text-embeddings-inference's words.
+    static const char *const info_dtypes[] = {"float32", "bfloat16", "float16", "int8"};
+    options.dtype = info_dtypes[dtype];
     options.model_dir = model_dir;
 
     if (install_stop_handlers() != 0) {
@@ -184,7 +192,7 @@ int cmd_serve(int argc, char **argv) {
 
     fc_error err;
     fc_model *model = NULL;
-    if (fc_model_load(model_dir, &model, &err) != 0) {
+    if (fc_cli_load_model(model_dir, dtype, &model, &err) != 0) {
         fprintf(stderr, "finecat: %s\n", err.message);
         return FC_EXIT_FAILURE;
     }

@@ -8,6 +8,7 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/dtype_option.h"
 #include "cli/default_model.h"
 #include "finecat.h"
 #include "tasks/result_json.h"
@@ -30,6 +31,8 @@ static const char usage[] =
     "string member \"text\" is the text (JSON Lines). Blank lines are ignored.\n"
     "\n"
     "Options:\n"
+    "  --dtype T               weights in memory: f32 (default), bf16 or int8\n"
+    "                          (the CPU's matrix engines), f16 (fp32 math)\n"
     "  --model DIR             model folder (default: models/finecat-nli-minilm,\n"
     "                          the model that ships with finecat, or $FINECAT_MODEL)\n"
     "  --labels LIST           candidate labels, comma-separated (each one\n"
@@ -153,9 +156,10 @@ static int classify_input(zeroshot_run *run, FILE *in, const char *name) {
 int cmd_zeroshot(int argc, char **argv) {
     const char *model_dir = NULL, *labels_text = NULL, *input = "-";
     const char *template = FC_ZEROSHOT_DEFAULT_TEMPLATE;
-    int multi_label = 0, chunk_size = 64, max_batch_tokens = 8192;
+    int multi_label = 0, chunk_size = 64, max_batch_tokens = 8192, dtype = 0;
     const fc_arg_option options[] = {
         {.name = "--model", .kind = FC_ARG_STRING, .target = &model_dir},
+        {.name = "--dtype", .kind = FC_ARG_CHOICE, .target = &dtype, .choices = fc_cli_dtypes},
         {.name = "--labels", .kind = FC_ARG_STRING, .target = &labels_text},
         {.name = "--template", .kind = FC_ARG_STRING, .target = &template},
         {.name = "--multi-label", .kind = FC_ARG_FLAG, .target = &multi_label},
@@ -201,7 +205,7 @@ int cmd_zeroshot(int argc, char **argv) {
     if (!in) {
         fprintf(stderr, "finecat: %s: cannot open\n", input);
         status = FC_EXIT_FAILURE;
-    } else if (fc_model_load(model_dir, &run.model, &err) != 0) {
+    } else if (fc_cli_load_model(model_dir, dtype, &run.model, &err) != 0) {
         fprintf(stderr, "finecat: %s\n", err.message);
         status = FC_EXIT_FAILURE;
     } else {

@@ -154,13 +154,15 @@ static cJSON *build_manifest(const pass_run *run, fc_error *err) {
     // The thread count changes how the GEMMs split their sums, and so the last bits of the
     // logits: shards computed with another count would not give the same bytes.
     cJSON_AddNumberToObject(manifest, "threads", fc_get_threads());
+    // bf16 and int8 logits differ from f32 ones: shards of another dtype are another run.
+    cJSON_AddStringToObject(manifest, "dtype", fc_weight_dtype_name(run->options->weights));
     return manifest;
 }
 
 // The members that must match for shards to be reused; the paths may differ (a moved file).
 static const char *const manifest_keys[] = {"stage", "input_bytes", "input_hash",
                                             "model_fingerprint", "shard_size", "batch_size",
-                                            "max_length", "threads"};
+                                            "max_length", "threads", "dtype"};
 
 static int check_manifest(const pass_run *run, const cJSON *want, const char *path,
                           fc_error *err) {
@@ -174,7 +176,10 @@ static int check_manifest(const pass_run *run, const cJSON *want, const char *pa
     for (size_t i = 0; i < sizeof manifest_keys / sizeof manifest_keys[0] && status == 0; i++) {
         const cJSON *a = cJSON_GetObjectItemCaseSensitive(have, manifest_keys[i]);
         const cJSON *b = cJSON_GetObjectItemCaseSensitive(want, manifest_keys[i]);
+        // Manifests written before --dtype existed were all f32.
+        if (!a && strcmp(manifest_keys[i], "dtype") == 0) a = cJSON_CreateString("f32");
         char *a_text = a ? cJSON_PrintUnformatted(a) : NULL;
+        if (a && a != cJSON_GetObjectItemCaseSensitive(have, manifest_keys[i])) cJSON_Delete((cJSON *)a);
         char *b_text = cJSON_PrintUnformatted(b);
         if (!a_text || strcmp(a_text, b_text) != 0)
             status = fc_fail(err, "%s: the shards there belong to another run (%s was %s, now "
@@ -534,7 +539,8 @@ int fc_curate_model_pass(const char *input, const char *output, const char *mode
     status = fc_dist_agree(status, err);
     if (status == 0) status = check_ranks_agree(&run, err);
     if (status == 0) scan_done_shards(&run);
-    if (status == 0) status = fc_model_load(model_dir, &run.model, err);
+    fc_model_options model_options = {.weights = options->weights};
+    if (status == 0) status = fc_model_load_with(model_dir, &model_options, &run.model, err);
     if (status == 0) status = fc_model_canonical_order(run.model, model_dir, run.canonical_of, err);
     if (status == 0) status = fc_curate_reader_open(&run.reader, input, err);
     if (status == 0) {

@@ -36,6 +36,7 @@ typedef struct fc_model_pass_options {
     unsigned throttle_us;   // > 0: sleep this long per row while tokenizing (tests that kill a
                             // run need it to last)
     FILE *progress;
+    fc_weight_dtype weights; // how the model's weights are held (--dtype); default f32
 } fc_model_pass_options;
 
 // Columns of fc_model_pass_stats.by_source.
