@@ -141,7 +141,8 @@ static double quantize_weights(const float *w, int K, int32_t *q) {
     return scale;
 }
 
-// Activations as the library quantizes them: asymmetric per token onto [0, top], returned
+// Activations as the library quantizes them: asymmetric per token onto [0, top] (x·inv + zero
+// in one fused multiply-add), returned
 // with the zero point taken out (q − zero).
 static double quantize_activations(const float *x, int K, int top, int32_t *q) {
     float lo = 0.0f, hi = 0.0f;
@@ -152,7 +153,7 @@ static double quantize_activations(const float *x, int K, int top, int32_t *q) {
     float scale = hi > lo ? (hi - lo) / (float)top : 1.0f, inv = 1.0f / scale;
     int zero = (int)lrintf(-lo * inv);
     for (int k = 0; k < K; k++) {
-        int code = (int)(x[k] * inv + (float)zero + 0.5f);
+        int code = (int)lrintf(fmaf(x[k], inv, (float)zero)); // nearest even, as vcvtps2dq
         q[k] = (code < 0 ? 0 : code > top ? top : code) - zero;
     }
     return scale;

@@ -161,29 +161,59 @@ static void stage_bf16(uint16_t *staged, const float *in, int T, int rows, int K
 
 // Asymmetric per-token quantization: the row's [min, max] (widened to hold 0) maps onto
 // [0, top] with a zero point, so a row whose values lean to one side (GELU outputs never go
-// below −0.17) keeps every code. top is 255 (8-bit) or 127 (7-bit).
+// below −0.17) keeps every code. top is 255 (8-bit) or 127 (7-bit). Codes are rounded to
+// nearest even (vcvtps2dq), eight at a time.
+static void stage_row_int8(uint8_t *q, const float *x, int K, int top, float *row_scale,
+                           int32_t *row_zero) {
+    __m256 lo8 = _mm256_setzero_ps(), hi8 = lo8;
+    int k = 0;
+    for (; k + 8 <= K; k += 8) {
+        __m256 v = _mm256_loadu_ps(x + k);
+        lo8 = _mm256_min_ps(lo8, v);
+        hi8 = _mm256_max_ps(hi8, v);
+    }
+    float lanes_lo[8], lanes_hi[8];
+    _mm256_storeu_ps(lanes_lo, lo8);
+    _mm256_storeu_ps(lanes_hi, hi8);
+    float lo = 0.0f, hi = 0.0f;
+    for (int l = 0; l < 8; l++) {
+        lo = lanes_lo[l] < lo ? lanes_lo[l] : lo;
+        hi = lanes_hi[l] > hi ? lanes_hi[l] : hi;
+    }
+    for (int j = k; j < K; j++) {
+        lo = x[j] < lo ? x[j] : lo;
+        hi = x[j] > hi ? x[j] : hi;
+    }
+    float scale = hi > lo ? (hi - lo) / (float)top : 1.0f;
+    float inv = 1.0f / scale;
+    int zero = (int)lrintf(-lo * inv);
+    __m256 inv8 = _mm256_set1_ps(inv), zero8 = _mm256_set1_ps((float)zero);
+    __m256i top8 = _mm256_set1_epi32(top), floor8 = _mm256_setzero_si256();
+    for (k = 0; k + 16 <= K; k += 16) {
+        __m256i a = _mm256_cvtps_epi32(_mm256_fmadd_ps(_mm256_loadu_ps(x + k), inv8, zero8));
+        __m256i b = _mm256_cvtps_epi32(_mm256_fmadd_ps(_mm256_loadu_ps(x + k + 8), inv8, zero8));
+        a = _mm256_min_epi32(_mm256_max_epi32(a, floor8), top8);
+        b = _mm256_min_epi32(_mm256_max_epi32(b, floor8), top8);
+        __m256i words = _mm256_packus_epi32(a, b);                 // a0-3 b0-3 | a4-7 b4-7
+        words = _mm256_permute4x64_epi64(words, 0xD8);             // a0-7 b0-7
+        __m128i bytes = _mm_packus_epi16(_mm256_castsi256_si128(words),
+                                         _mm256_extracti128_si256(words, 1));
+        _mm_storeu_si128((__m128i *)(q + k), bytes);
+    }
+    for (; k < K; k++) {
+        int code = (int)lrintf(fmaf(x[k], inv, (float)zero)); // as the vector lanes
+        q[k] = (uint8_t)(code < 0 ? 0 : code > top ? top : code);
+    }
+    *row_scale = scale;
+    *row_zero = zero;
+}
+
 static void stage_int8(uint8_t *staged, float *row_scale, int32_t *row_zero, const float *in,
                        int T, int rows, int K, int top) {
 #pragma omp parallel for schedule(static)
-    for (int t = 0; t < T; t++) {
-        const float *x = in + (size_t)t * K;
-        float lo = 0.0f, hi = 0.0f;
-        for (int k = 0; k < K; k++) { // not fminf/fmaxf: libm calls, they do not vectorize
-            lo = x[k] < lo ? x[k] : lo;
-            hi = x[k] > hi ? x[k] : hi;
-        }
-        float scale = hi > lo ? (hi - lo) / (float)top : 1.0f;
-        float inv = 1.0f / scale;
-        int zero = (int)lrintf(-lo * inv);
-        uint8_t *q = staged + (size_t)t * K;
-        for (int k = 0; k < K; k++) {
-            float v = x[k] * inv + (float)zero; // in [0, top] up to rounding
-            int code = (int)(v + 0.5f);
-            q[k] = (uint8_t)(code < 0 ? 0 : code > top ? top : code);
-        }
-        row_scale[t] = scale;
-        row_zero[t] = zero;
-    }
+    for (int t = 0; t < T; t++)
+        stage_row_int8(staged + (size_t)t * K, in + (size_t)t * K, K, top, &row_scale[t],
+                       &row_zero[t]);
     memset(staged + (size_t)T * K, 0, (size_t)(rows - T) * K);
 }
 
@@ -193,14 +223,19 @@ static void stage_int8(uint8_t *staged, float *row_scale, int32_t *row_zero, con
 static void finish_row(float *y, const float *v, const float *bias, const fc_linear_epilogue *e,
                        int t, int N) {
     const float *r = e && e->residual ? e->residual + (size_t)t * N : NULL;
-    if (r && bias)
-        for (int n = 0; n < N; n++) y[n] = v[n] + bias[n] + r[n];
-    else if (r)
-        for (int n = 0; n < N; n++) y[n] = v[n] + r[n];
-    else if (bias)
-        for (int n = 0; n < N; n++) y[n] = v[n] + bias[n];
-    else if (y != v)
-        memcpy(y, v, (size_t)N * sizeof *y);
+    int n = 0;
+    for (; n + 8 <= N; n += 8) { // by hand: GCC -O2 leaves possibly aliased loops scalar
+        __m256 x = _mm256_loadu_ps(v + n);
+        if (bias) x = _mm256_add_ps(x, _mm256_loadu_ps(bias + n));
+        if (r) x = _mm256_add_ps(x, _mm256_loadu_ps(r + n));
+        _mm256_storeu_ps(y + n, x);
+    }
+    for (; n < N; n++) {
+        float x = v[n];
+        if (bias) x += bias[n];
+        if (r) x += r[n];
+        y[n] = x;
+    }
     if (e && e->gelu) fc_gelu_row(y, N);
 }
 
@@ -220,6 +255,35 @@ static int forward_bf16(float *out, const float *in, const fc_lowp_linear *w, co
     return 0;
 }
 
+// One output row of the int8 path: y = (acc − z·Σq)·s_t·s_n + b (+ residual) in one pass,
+// eight lanes at a time (GCC -O2 does not vectorize the scalar loop: y may alias the residual),
+// then GELU where asked. The residual may be y itself: each element is read before written.
+static void finish_row_int8(float *y, const int32_t *acc, const fc_lowp_linear *w,
+                            float row_scale, int32_t zero, const float *bias,
+                            const fc_linear_epilogue *e, int t, int N) {
+    const float *r = e && e->residual ? e->residual + (size_t)t * N : NULL;
+    __m256 row8 = _mm256_set1_ps(row_scale);
+    __m256i zero8 = _mm256_set1_epi32(zero);
+    int n = 0;
+    for (; n + 8 <= N; n += 8) {
+        __m256i centered = _mm256_sub_epi32(
+            _mm256_loadu_si256((const __m256i *)(acc + n)),
+            _mm256_mullo_epi32(zero8, _mm256_loadu_si256((const __m256i *)(w->channel_sum + n))));
+        __m256 v = _mm256_mul_ps(_mm256_cvtepi32_ps(centered),
+                                 _mm256_mul_ps(row8, _mm256_loadu_ps(w->channel_scale + n)));
+        if (bias) v = _mm256_add_ps(v, _mm256_loadu_ps(bias + n));
+        if (r) v = _mm256_add_ps(v, _mm256_loadu_ps(r + n));
+        _mm256_storeu_ps(y + n, v);
+    }
+    for (; n < N; n++) {
+        float v = (float)(acc[n] - zero * w->channel_sum[n]) * (row_scale * w->channel_scale[n]);
+        if (bias) v += bias[n];
+        if (r) v += r[n];
+        y[n] = v;
+    }
+    if (e && e->gelu) fc_gelu_row(y, N);
+}
+
 static int forward_int8(float *out, const float *in, const fc_lowp_linear *w, const float *bias,
                         const fc_linear_epilogue *e, int T, fc_lowp_scratch *s) {
     int K = w->in_dim, N = w->out_dim, rows = fc_matmul_bucket_rows(T);
@@ -233,17 +297,9 @@ static int forward_int8(float *out, const float *in, const fc_lowp_linear *w, co
     if (fc_matmul_run(&w->engine, s->staged, s->result, rows) != 0) return -1;
     int32_t *result = s->result;
 #pragma omp parallel for schedule(static)
-    for (int t = 0; t < T; t++) {
-        const int32_t *acc = result + (size_t)t * N;
-        float *y = out + (size_t)t * N;
-        float row = s->row_scale[t];
-        int32_t zero_point = s->row_zero[t];
-        // Dequantized in place over the int32 sums (same size), then finished into out.
-        float *v = (float *)(result + (size_t)t * N);
-        for (int n = 0; n < N; n++)
-            v[n] = (float)(acc[n] - zero_point * w->channel_sum[n]) * (row * w->channel_scale[n]);
-        finish_row(y, v, bias, e, t, N);
-    }
+    for (int t = 0; t < T; t++)
+        finish_row_int8(out + (size_t)t * N, result + (size_t)t * N, w, s->row_scale[t],
+                        s->row_zero[t], bias, e, t, N);
     return 0;
 }
 
