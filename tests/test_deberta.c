@@ -9,6 +9,7 @@
 
 #include "finecat.h"
 #include "harness.h"
+#include "kernels/cpu/linear_lowp.h"
 #include "io/json_fields.h"
 #include "io/safetensors.h"
 #include "kernels/cpu/deberta_kernels.h"
@@ -453,7 +454,9 @@ void suite_deberta(void) {
         const cJSON *r = cJSON_GetObjectItem(models, stored[i]);
         check_storage(stored[i], r, FC_WEIGHTS_BF16, 0.15, 0.96);
         check_storage(stored[i], r, FC_WEIGHTS_F16, 0.02, 0.96);
-        check_storage(stored[i], r, FC_WEIGHTS_INT8, 0.6, 0.96);
+        // 7-bit activation codes (CPUs without VNNI) flip 2 of 25 tiny-model argmaxes.
+        check_storage(stored[i], r, FC_WEIGHTS_INT8, 0.6,
+                      fc_int8_activation_bits() == 8 ? 0.96 : 0.88);
     }
     test_weight_errors();
     test_bad_batches();
