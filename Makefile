@@ -28,7 +28,9 @@ endif
 
 LIB_SRC  := $(filter-out $(CUDA_ONLY),$(shell find src -name '*.c' ! -path 'src/cli/*' | sort))
 CLI_SRC  := $(shell find src/cli -name '*.c' | sort)
-TEST_SRC := $(filter-out $(CUDA_ONLY),$(shell find tests -maxdepth 1 -name '*.c' | sort))
+# The fuzz harness bodies (fuzz/) link into the tests too: the fuzz_replay suite runs them.
+TEST_SRC := $(filter-out $(CUDA_ONLY),$(shell find tests -maxdepth 1 -name '*.c' | sort)) \
+            $(sort $(wildcard fuzz/*.c))
 
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(CU_SRC:%.cu=$(BUILD)/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
@@ -36,11 +38,13 @@ TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 
 # Debian packages: OpenMP (with gcc), cJSON, PCRE2 (the tokenizer's
 # Unicode regex), utf8proc (NFC), libmicrohttpd (the server), oneDNN (the fp32 and int8 GEMMs), curl
-# (server tests), jq (recipe/ship.sh and the README's examples).
+# (server tests), jq (recipe/ship.sh and the README's examples), clang with libFuzzer and its
+# OpenMP runtime (make fuzz).
 DEBIAN_PACKAGES := build-essential pkg-config libcjson-dev libpcre2-dev \
-                   libutf8proc-dev libmicrohttpd-dev libdnnl-dev curl jq
+                   libutf8proc-dev libmicrohttpd-dev libdnnl-dev curl jq \
+                   clang libclang-rt-14-dev libomp-dev
 
-.PHONY: all test asan clean deps model
+.PHONY: all test asan clean deps model fuzz fuzz-harnesses
 all: $(BUILD)/finecat $(BUILD)/finecat_tests
 
 $(BUILD)/libfinecat.a: $(LIB_OBJ)
@@ -68,6 +72,21 @@ asan:
 	$(MAKE) BUILD=build-asan OPT="-O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
 	        LDFLAGS="-fsanitize=address,undefined" test
 
+# Fuzzing (issue 14): one libFuzzer binary per harness in fuzz/ (each file but fuzz_support.c),
+# built with clang under ASan + UBSan into build-fuzz/bin/. fuzz/run.sh seeds and runs them.
+FUZZ_HARNESS := $(filter-out fuzz/fuzz_support.c,$(sort $(wildcard fuzz/*.c)))
+FUZZ_FLAGS   := -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \
+                -fno-sanitize-recover=undefined
+
+fuzz:
+	$(MAKE) BUILD=build-fuzz CC=clang OPT="$(FUZZ_FLAGS)" fuzz-harnesses
+
+fuzz-harnesses: $(FUZZ_HARNESS:fuzz/%.c=$(BUILD)/bin/%)
+
+$(BUILD)/bin/%: fuzz/%.c $(BUILD)/fuzz/fuzz_support.o $(BUILD)/libfinecat.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -DFC_FUZZ_MAIN -fsanitize=fuzzer,address,undefined -o $@ $^ $(LDFLAGS) $(LDLIBS)
+
 # The FineCat recipe on real weights (issue 13): base model, BigCat, pilot, curation, teacher,
 # students, evaluation (recipe/run.sh, resumable), then the best student shipped as
 # models/finecat-nli-minilm (recipe/ship.sh). Hours of CPU; needs pip (for the base) and jq (make deps installs it).
@@ -83,6 +102,6 @@ deps:
 	fi
 
 clean:
-	rm -rf build build-asan build-cuda
+	rm -rf build build-asan build-cuda build-fuzz
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d)

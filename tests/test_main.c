@@ -76,6 +76,7 @@ void suite_zeroshot(void);
 void suite_check(void);
 void suite_serve(void);
 void suite_curate(void);
+void suite_fuzz_replay(void);
 #ifdef FC_WITH_CUDA
 void suite_cuda(void);
 #endif
@@ -103,6 +104,7 @@ static const suite suites[] = {
     {"check", suite_check},
     {"serve", suite_serve},
     {"curate", suite_curate},
+    {"fuzz_replay", suite_fuzz_replay},
 #ifdef FC_WITH_CUDA
     {"cuda", suite_cuda},
 #endif
