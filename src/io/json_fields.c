@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "io/json_nul.h"
 #include "util/error.h"
 #include "util/file.h"
 
@@ -25,7 +26,13 @@ int fc_json_load_file(const char *path, cJSON **out, fc_error *err) {
         free(text);
         return fc_fail(err, "%s: malformed JSON near byte %ld", path, at);
     }
+    size_t nul_at;
+    int has_nul = fc_json_find_nul(text, size, &nul_at);
     free(text);
+    if (has_nul) {
+        cJSON_Delete(root);
+        return fc_fail(err, "%s: byte %zu: " FC_JSON_NUL_MESSAGE, path, nul_at);
+    }
     *out = root;
     return 0;
 }
