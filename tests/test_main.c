@@ -77,6 +77,7 @@ void suite_check(void);
 void suite_serve(void);
 void suite_curate(void);
 void suite_fuzz_replay(void);
+void suite_reliability(void);
 #ifdef FC_WITH_CUDA
 void suite_cuda(void);
 #endif
@@ -105,6 +106,7 @@ static const suite suites[] = {
     {"serve", suite_serve},
     {"curate", suite_curate},
     {"fuzz_replay", suite_fuzz_replay},
+    {"reliability", suite_reliability},
 #ifdef FC_WITH_CUDA
     {"cuda", suite_cuda},
 #endif

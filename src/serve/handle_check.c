@@ -31,7 +31,7 @@ static void run_check(const fc_serve_context *ctx, const fc_check_request *reque
         float *logits = fc_malloc(plan.n_pairs * (size_t)fc_model_num_labels(ctx->model) *
                                   sizeof *logits);
         if (fc_scheduler_run(ctx->scheduler, plan.pairs, plan.n_pairs, logits, &err) != 0) {
-            fc_reply_error(reply, 500, "backend", "inference failed: %s", err.message);
+            fc_reply_inference_error(reply, &err);
         } else {
             fc_check_result result;
             fc_check_plan_finish(ctx->model, &plan, logits, &request->options, &result);

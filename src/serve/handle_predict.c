@@ -91,7 +91,7 @@ void fc_handle_predict(const fc_serve_context *ctx, const char *body, size_t len
     fc_error err;
     if (encode_pairs(ctx, &request, encoded, reply) == 0) {
         if (fc_scheduler_run(ctx->scheduler, encoded, n, logits, &err) != 0) {
-            fc_reply_error(reply, 500, "backend", "inference failed: %s", err.message);
+            fc_reply_inference_error(reply, &err);
         } else {
             reply->body.len = 0;
             if (!request.single) fc_textbuf_append(&reply->body, "[", 1);

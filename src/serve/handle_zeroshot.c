@@ -65,7 +65,7 @@ void fc_handle_zeroshot(const fc_serve_context *ctx, const char *body, size_t le
         fc_reply_error(reply, 422, "tokenizer", "%s", err.message);
     } else if (check_lengths(ctx, &request, pairs, reply) == 0) {
         if (fc_scheduler_run(ctx->scheduler, pairs, n_pairs, logits, &err) != 0) {
-            fc_reply_error(reply, 500, "backend", "inference failed: %s", err.message);
+            fc_reply_inference_error(reply, &err);
         } else {
             fc_zeroshot_scores(ctx->model, logits, request.n_texts, request.n_labels,
                                request.multi_label, ranks, scores);

@@ -40,11 +40,15 @@ void fc_linear_forward_half(float *out, const float *in, const uint16_t *weight,
     fc_linear_forward(out, in, panel, bias, T, in_dim, out_dim);
 }
 
-void fc_int8_weights_quantize(fc_int8_weights *w, const float *weight, int out_dim, int in_dim) {
+int fc_int8_weights_quantize(fc_int8_weights *w, const float *weight, int out_dim, int in_dim) {
     w->in_dim = in_dim;
     w->out_dim = out_dim;
-    w->q = fc_malloc((size_t)out_dim * in_dim);
-    w->scale = fc_malloc((size_t)out_dim * sizeof(float));
+    w->q = fc_try_calloc((size_t)out_dim, (size_t)in_dim);
+    w->scale = fc_try_calloc((size_t)out_dim, sizeof(float));
+    if (!w->q || !w->scale) {
+        fc_int8_weights_free(w);
+        return -1;
+    }
 #pragma omp parallel for schedule(static)
     for (int n = 0; n < out_dim; n++) {
         const float *row = weight + (size_t)n * in_dim;
@@ -56,6 +60,7 @@ void fc_int8_weights_quantize(fc_int8_weights *w, const float *weight, int out_d
         for (int k = 0; k < in_dim; k++) q[k] = (int8_t)lrintf(row[k] * inv);
         w->scale[n] = scale;
     }
+    return 0;
 }
 
 void fc_int8_weights_free(fc_int8_weights *w) {

@@ -26,8 +26,9 @@ typedef struct fc_int8_weights {
     int in_dim, out_dim;
 } fc_int8_weights;
 
-// Quantizes fp32 W [out_dim, in_dim] per output channel (max |W[n,:]| maps to 127).
-void fc_int8_weights_quantize(fc_int8_weights *w, const float *weight, int out_dim, int in_dim);
+// Quantizes fp32 W [out_dim, in_dim] per output channel (max |W[n,:]| maps to 127). -1 when
+// the memory for the quantized copy is not there (w is then empty).
+int fc_int8_weights_quantize(fc_int8_weights *w, const float *weight, int out_dim, int in_dim);
 void fc_int8_weights_free(fc_int8_weights *w);
 
 // Scratch of fc_linear_forward_int8 for up to T rows: u8 activations, row scales, int32 sums.

@@ -93,7 +93,8 @@ static void point_views(fc_bert_params *p) {
     }
 }
 
-void fc_bert_params_init(fc_bert_params *p, const fc_bert_config *c, int num_labels) {
+int fc_bert_params_init(fc_bert_params *p, const fc_bert_config *c, int num_labels,
+                        fc_error *err) {
     memset(p, 0, sizeof *p);
     p->config = *c;
     p->num_labels = num_labels;
@@ -132,8 +133,14 @@ void fc_bert_params_init(fc_bert_params *p, const fc_bert_config *c, int num_lab
         add(&b, FC_TENSOR_BIAS, num_labels, 0, &w->classifier_b, &g->classifier_b,
             "classifier.bias");
     }
-    p->values = fc_calloc(p->count, sizeof *p->values);
+    p->values = fc_try_calloc(p->count, sizeof *p->values);
+    if (!p->values) {
+        size_t bytes = p->count * sizeof *p->values;
+        fc_bert_params_free(p);
+        return fc_fail_out_of_memory(err, "the weights", bytes);
+    }
     point_views(p);
+    return 0;
 }
 
 void fc_bert_params_alloc_grads(fc_bert_params *p) {
@@ -232,40 +239,45 @@ int fc_bert_params_load(fc_bert_params *p, const fc_safetensors *st, const char 
 // ---------------------------------------------------------------------------------------------
 // Low-precision storage
 
-static void store_one(fc_lowp_linear *lp, const float *values, int out_dim, int in_dim,
-                      fc_weight_dtype storage) {
+// -1 when the memory for the copy is not there.
+static int store_one(fc_lowp_linear *lp, const float *values, int out_dim, int in_dim,
+                     fc_weight_dtype storage) {
     memset(lp, 0, sizeof *lp);
     lp->in_dim = in_dim;
     lp->out_dim = out_dim;
     size_t n = (size_t)out_dim * in_dim;
     if (storage == FC_WEIGHTS_INT8) {
         lp->format = FC_LOWP_INT8;
-        fc_int8_weights_quantize(&lp->int8, values, out_dim, in_dim);
-        return;
+        return fc_int8_weights_quantize(&lp->int8, values, out_dim, in_dim);
     }
     lp->format = storage == FC_WEIGHTS_BF16 ? FC_LOWP_BF16 : FC_LOWP_F16;
-    lp->half_owned = fc_malloc(n * sizeof *lp->half_owned);
+    lp->half_owned = fc_try_calloc(n, sizeof *lp->half_owned);
+    if (!lp->half_owned) return -1;
     for (size_t i = 0; i < n; i++)
         lp->half_owned[i] = storage == FC_WEIGHTS_BF16 ? fc_f32_to_bf16(values[i])
                                                        : fc_f32_to_f16(values[i]);
     lp->half = lp->half_owned;
+    return 0;
 }
 
-void fc_bert_params_store_lowp(fc_bert_params *p, fc_weight_dtype storage) {
-    if (storage == FC_WEIGHTS_F32) return;
+int fc_bert_params_store_lowp(fc_bert_params *p, fc_weight_dtype storage, fc_error *err) {
+    if (storage == FC_WEIGHTS_F32) return 0;
     const fc_bert_config *c = &p->config;
     int H = c->hidden_size, I = c->intermediate_size;
     p->lowp = fc_calloc((size_t)4 * c->num_layers, sizeof *p->lowp);
     for (int l = 0; l < c->num_layers; l++) {
         fc_bert_layer *L = &p->weights.layers[l];
         fc_lowp_linear *lp = &p->lowp[4 * l];
-        store_one(&lp[0], L->wqkv, 3 * H, H, storage);
-        store_one(&lp[1], L->attn_out_w, H, H, storage);
-        store_one(&lp[2], L->inter_w, I, H, storage);
-        store_one(&lp[3], L->out_w, H, I, storage);
+        if (store_one(&lp[0], L->wqkv, 3 * H, H, storage) != 0 ||
+            store_one(&lp[1], L->attn_out_w, H, H, storage) != 0 ||
+            store_one(&lp[2], L->inter_w, I, H, storage) != 0 ||
+            store_one(&lp[3], L->out_w, H, I, storage) != 0)
+            return fc_fail_out_of_memory(err, "the low-precision copies of the weights",
+                                         (size_t)(4 * H * H + 2 * H * I) * 2);
         L->wqkv_lowp = &lp[0];
         L->attn_out_lowp = &lp[1];
         L->inter_lowp = &lp[2];
         L->out_lowp = &lp[3];
     }
+    return 0;
 }

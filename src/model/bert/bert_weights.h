@@ -67,7 +67,9 @@ typedef struct fc_bert_params {
 } fc_bert_params;
 
 // Lays out the tensors of config c with num_labels outputs and allocates values (zeroed).
-void fc_bert_params_init(fc_bert_params *p, const fc_bert_config *c, int num_labels);
+// Out of memory for the values is an error (p is then empty).
+int fc_bert_params_init(fc_bert_params *p, const fc_bert_config *c, int num_labels,
+                        fc_error *err);
 void fc_bert_params_alloc_grads(fc_bert_params *p);
 void fc_bert_params_free(fc_bert_params *p);
 fc_param_set fc_bert_params_set(const fc_bert_params *p);
@@ -94,6 +96,7 @@ void fc_bert_init_tensor(const fc_bert_params *p, const fc_param_tensor *t,
 
 // Keeps the four matrices of every layer in a low-precision storage (bf16, f16 or int8) and
 // points the forward at them. The fp32 copies stay in values (used by nothing afterwards).
-void fc_bert_params_store_lowp(fc_bert_params *p, fc_weight_dtype storage);
+// Out of memory for a copy is an error.
+int fc_bert_params_store_lowp(fc_bert_params *p, fc_weight_dtype storage, fc_error *err);
 
 #endif

@@ -158,7 +158,13 @@ static const uint16_t *half_of(const fc_safetensors *st, const fc_tensor *found,
     float *temp;
     const float *values = fc_safetensors_f32(st, s->name, s->ndim, s->shape, &temp, err);
     if (!values) return NULL;
-    *owned = fc_malloc(count * sizeof(uint16_t));
+    *owned = fc_try_calloc(count, sizeof(uint16_t));
+    if (!*owned) {
+        free(temp);
+        fc_fail_out_of_memory(err, "a 16-bit copy of the tensor", count * sizeof(uint16_t));
+        fc_fail_prefix(err, "tensor \"%s\"", s->name);
+        return NULL;
+    }
     for (size_t i = 0; i < count; i++)
         (*owned)[i] = kind == FC_HALF_BF16 ? fc_f32_to_bf16(values[i]) : fc_f32_to_f16(values[i]);
     if (temp)
@@ -193,11 +199,15 @@ static int bind_lowp(fc_modernbert_weights *w, const fc_safetensors *st, const c
         float *temp;
         const float *values = fc_safetensors_f32(st, s->name, s->ndim, s->shape, &temp, err);
         if (!values) return -1;
-        fc_int8_weights_quantize(&lp->int8, values, lp->out_dim, lp->in_dim);
+        int quantized = fc_int8_weights_quantize(&lp->int8, values, lp->out_dim, lp->in_dim);
         if (temp)
             free(temp);
         else
             release_pages(values, t->count * sizeof(float));
+        if (quantized != 0) {
+            fc_fail_out_of_memory(err, "an int8 copy of the tensor", t->count);
+            return fc_fail_prefix(err, "%s: tensor \"%s\"", weights_name, s->name);
+        }
     } else {
         fc_half_kind kind = storage == FC_WEIGHTS_BF16 ? FC_HALF_BF16 : FC_HALF_F16;
         lp->format = kind == FC_HALF_BF16 ? FC_LOWP_BF16 : FC_LOWP_F16;

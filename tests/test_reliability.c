@@ -1,0 +1,241 @@
+// Issue 14, reliability: texts holding \u0000 are refused, never cut short (request bodies, data
+// files, the CLI's inputs, config files); and running out of memory on the main paths (model
+// load, forward, the nli / zero-shot / check tasks, the server's endpoints) is an error that
+// reaches the caller, shown by failing each fallible allocation in turn (fc_alloc_fail_after)
+// with no crash and, under `make asan`, no leak.
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../fuzz/fuzz.h"
+#include "data/dataset.h"
+#include "harness.h"
+#include "io/json_fields.h"
+#include "io/json_nul.h"
+#include "serve/handlers.h"
+#include "serve/request.h"
+#include "util/alloc.h"
+#include "util/error.h"
+#include "util/file.h"
+
+// ---------------------------------------------------------------------------------------------
+// NUL in JSON strings
+
+static void test_find_nul(void) {
+    size_t at = 99;
+    CHECK(fc_json_find_nul("\"a\\u0000b\"", 10, &at) == 1 && at == 2);
+    CHECK(fc_json_find_nul("{\"k\": \"\\\\u0000\"}", 16, &at) == 0); // an escaped backslash, then text
+    CHECK(fc_json_find_nul("\"\\\\\\u0000\"", 10, &at) == 1 && at == 3);
+    CHECK(fc_json_find_nul("\"\\u00000\"", 9, &at) == 1 && at == 1);
+    CHECK(fc_json_find_nul("\"\\u0001 \\u0100 \\n\"", 18, &at) == 0);
+    CHECK(fc_json_find_nul("\"\\u000", 6, &at) == 0); // cut short: no NUL (and no valid JSON)
+}
+
+static int reply_says_nul(const fc_reply *reply) {
+    char *body = fc_fuzz_cstring((const uint8_t *)reply->body.data, reply->body.len);
+    int says = reply->status == 422 && strstr(body, "\\\\u0000") && strstr(body, "NUL");
+    free(body);
+    return says;
+}
+
+static void test_request_nul(void) {
+    const char *predict = "{\"inputs\": [\"a\\u0000b\", \"c\"]}";
+    fc_predict_request p;
+    fc_reply reply = {0};
+    CHECK(fc_parse_predict(predict, strlen(predict), 32, &p, &reply) != 0);
+    CHECK(reply_says_nul(&reply));
+    fc_predict_request_free(&p);
+    const char *zeroshot =
+        "{\"inputs\": \"x\", \"parameters\": {\"candidate_labels\": [\"sp\\u0000ort\"]}}";
+    fc_zeroshot_request z;
+    CHECK(fc_parse_zeroshot(zeroshot, strlen(zeroshot), 32, &z, &reply) != 0);
+    CHECK(reply_says_nul(&reply));
+    fc_zeroshot_request_free(&z);
+    const char *check = "{\"context\": \"Paris.\", \"answer\": \"\\u0000\"}";
+    fc_check_request c;
+    CHECK(fc_parse_check(check, strlen(check), &c, &reply) != 0);
+    CHECK(reply_says_nul(&reply));
+    fc_check_request_free(&c);
+    // An escaped backslash before u0000 is text, not a NUL: the body is fine.
+    const char *fine = "{\"inputs\": [\"a\\\\u0000b\", \"c\"]}";
+    CHECK(fc_parse_predict(fine, strlen(fine), 32, &p, &reply) == 0 && p.n_pairs == 1 &&
+          strcmp(p.pairs[0].premise, "a\\u0000b") == 0);
+    fc_predict_request_free(&p);
+    fc_reply_free(&reply);
+}
+
+static void test_data_nul(void) {
+    fc_fuzz_subdir("reliability");
+    static const char rows[] =
+        "{\"premise\": \"A man.\", \"hypothesis\": \"A person.\", \"label\": \"entailment\"}\n"
+        "{\"premise\": \"A dog\\u0000 runs.\", \"hypothesis\": \"A cat.\", \"label\": \"neutral\"}\n";
+    const char *path = fc_fuzz_write("reliability/train.jsonl", (const uint8_t *)rows, sizeof rows - 1);
+    fc_dataset data;
+    fc_error err = {{0}};
+    CHECK(fc_dataset_read(path, FC_FORMAT_AUTO, NULL, &data, &err) != 0);
+    CHECK(strstr(err.message, "train.jsonl:2:") && strstr(err.message, "\\u0000") &&
+          strstr(err.message, "NUL"));
+    fc_reader_options skip = fc_reader_default_options();
+    skip.on_error = FC_ON_ERROR_SKIP;
+    CHECK(fc_dataset_read(path, FC_FORMAT_AUTO, &skip, &data, &err) == 0);
+    CHECK(data.count == 1 && data.counts.skipped[FC_SKIP_MALFORMED] == 1);
+    fc_dataset_free(&data);
+
+    static const char config[] = "{\"id2label\": {\"0\": \"entail\\u0000ment\"}}";
+    path = fc_fuzz_write("reliability/config.json", (const uint8_t *)config, sizeof config - 1);
+    cJSON *json = NULL;
+    CHECK(fc_json_load_file(path, &json, &err) != 0 && json == NULL);
+    CHECK(strstr(err.message, "config.json") && strstr(err.message, "\\u0000"));
+}
+
+// The CLI names the file and the line of an input record that holds \u0000.
+static void test_cli_nul(void) {
+    const char *bin = getenv("FINECAT_BIN");
+    if (!bin) bin = "build/finecat";
+    static const char rows[] = "{\"premise\": \"a\", \"hypothesis\": \"b\"}\n"
+                               "{\"premise\": \"a\\u0000b\", \"hypothesis\": \"c\"}\n";
+    char input[1100], errors[1100], command[4096];
+    snprintf(input, sizeof input, "%s", fc_fuzz_write("reliability/pairs.jsonl",
+                                                       (const uint8_t *)rows, sizeof rows - 1));
+    snprintf(errors, sizeof errors, "%s/reliability/stderr", fc_fuzz_dir());
+    snprintf(command, sizeof command,
+             "%s predict --model tests/fixtures/bert/bert-tiny --input %s >/dev/null 2>%s", bin,
+             input, errors);
+    int status = system(command);
+    char *text = NULL;
+    size_t size = 0;
+    fc_error err;
+    CHECK(status != 0 && fc_read_file(errors, &text, &size, &err) == 0);
+    char where[1200];
+    snprintf(where, sizeof where, "%s:2:", input);
+    CHECK(text && strstr(text, where) && strstr(text, "\\u0000"));
+    free(text);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Out of memory
+
+// Loads the model and runs each task once; the first error ends it. Returns -1 with err set.
+static int run_tasks(const char *dir, fc_error *err) {
+    fc_model *model = NULL;
+    if (fc_model_load(dir, &model, err) != 0) return -1;
+    static const fc_pair pairs[2] = {{"A man plays a guitar.", "A person plays music."},
+                                     {"A dog runs in the park.", "A cat sleeps."}};
+    float logits[2 * 8];
+    static const char *const texts[2] = {"I love this film.", "The market fell today."};
+    static const char *const labels[2] = {"cinema", "finance"};
+    size_t ranks[4];
+    float scores[4];
+    fc_check_result result;
+    int rc = fc_nli_logits(model, pairs, 2, NULL, logits, err);
+    if (rc == 0) rc = fc_zeroshot(model, texts, 2, labels, 2, NULL, ranks, scores, err);
+    if (rc == 0) rc = fc_check(model, "Paris is the capital of France.",
+                               "Paris is in France. It is in Spain.", NULL, &result, err);
+    if (rc == 0) fc_check_result_free(&result);
+    fc_model_free(model);
+    return rc;
+}
+
+// Fails the 0th, 1st, 2nd, ... fallible allocation of run_tasks until it passes untouched:
+// every failure must come back as an out-of-memory error.
+static void sweep_out_of_memory(const char *dir) {
+    fc_error err = {{0}};
+    int clean = run_tasks(dir, &err) == 0;
+    CHECK(clean);
+    if (!clean) {
+        fprintf(stderr, "  %s: %s\n", dir, err.message);
+        return;
+    }
+    int failures = 0, all_named = 1;
+    long n;
+    for (n = 0; n < 500; n++) {
+        fc_alloc_fail_after(n);
+        err.message[0] = '\0';
+        int rc = run_tasks(dir, &err);
+        fc_alloc_fail_after(-1);
+        if (rc == 0) break; // past the last fallible allocation
+        failures++;
+        if (!fc_error_is_out_of_memory(&err)) {
+            all_named = 0;
+            fprintf(stderr, "  %s, allocation %ld failed: \"%s\"\n", dir, n, err.message);
+        }
+    }
+    char what[256];
+    snprintf(what, sizeof what, "%s: %d injected allocation failures, each an out-of-memory error",
+             dir, failures);
+    fc_check_at(n < 500 && failures > 5 && all_named, __FILE__, __LINE__, what);
+    if (getenv("FINECAT_VERBOSE")) fprintf(stderr, "  %s\n", what);
+}
+
+// A model whose forward failed for memory stays usable: the next forward, with memory, gives
+// the logits a fresh model gives.
+static void test_forward_recovers(void) {
+    fc_model *model = NULL;
+    fc_error err;
+    if (fc_model_load("tests/fixtures/bert/bert-tiny", &model, &err) != 0) {
+        CHECK(!"bert-tiny loads");
+        return;
+    }
+    int32_t ids[6] = {101, 1037, 2158, 102, 2003, 102}, offsets[2] = {0, 6};
+    float before[8], after[8];
+    CHECK(fc_model_forward(model, ids, offsets, 1, before, &err) == 0);
+    // A longer batch needs a bigger arena; refuse it.
+    int32_t long_ids[64], long_offsets[2] = {0, 64};
+    for (int i = 0; i < 64; i++) long_ids[i] = i == 0 ? 101 : i == 63 ? 102 : 1037;
+    fc_alloc_fail_after(0);
+    int rc = fc_model_forward(model, long_ids, long_offsets, 1, after, &err);
+    fc_alloc_fail_after(-1);
+    CHECK(rc != 0 && fc_error_is_out_of_memory(&err));
+    CHECK(fc_model_forward(model, ids, offsets, 1, after, &err) == 0);
+    CHECK(memcmp(before, after, (size_t)fc_model_num_labels(model) * sizeof(float)) == 0);
+    CHECK(fc_model_forward(model, long_ids, long_offsets, 1, after, &err) == 0);
+    fc_model_free(model);
+}
+
+// The server answers 503 when a request's forward runs out of memory, and the next request
+// is served.
+static void test_server_503(void) {
+    fc_model *model = NULL;
+    fc_error err;
+    fc_metrics *metrics = fc_metrics_create();
+    fc_server_options options = fc_server_default_options();
+    options.threads = 1;
+    fc_serve_context ctx = {.metrics = metrics, .options = &options};
+    if (fc_model_load("tests/fixtures/bert/bert-tiny", &model, &err) != 0 ||
+        fc_scheduler_start(model, options.max_batch_tokens, options.max_concurrent_requests, 1,
+                           metrics, &ctx.scheduler, &err) != 0) {
+        CHECK(!"bert-tiny serves");
+        fc_model_free(model);
+        fc_metrics_free(metrics);
+        return;
+    }
+    ctx.model = model;
+    const char *body = "{\"inputs\": [\"A man plays a guitar.\", \"A person plays music.\"]}";
+    fc_reply reply = {0};
+    fc_alloc_fail_after(0);
+    fc_handle_predict(&ctx, body, strlen(body), &reply);
+    fc_alloc_fail_after(-1);
+    char *text = fc_fuzz_cstring((const uint8_t *)reply.body.data, reply.body.len);
+    CHECK(reply.status == 503 && strstr(text, "out_of_memory") && strstr(text, "out of memory"));
+    free(text);
+    fc_reply_free(&reply);
+    fc_reply again = {0};
+    fc_handle_predict(&ctx, body, strlen(body), &again);
+    CHECK(again.status == 200);
+    fc_reply_free(&again);
+    fc_scheduler_stop(ctx.scheduler);
+    fc_model_free(model);
+    fc_metrics_free(metrics);
+}
+
+void suite_reliability(void) {
+    test_find_nul();
+    test_request_nul();
+    test_data_nul();
+    test_cli_nul();
+    sweep_out_of_memory("tests/fixtures/bert/bert-tiny");
+    sweep_out_of_memory("tests/fixtures/modernbert/tiny-cls");
+    sweep_out_of_memory("tests/fixtures/deberta/plain");
+    test_forward_recovers();
+    test_server_503();
+}
