@@ -116,9 +116,10 @@ static void test_cli_nul(void) {
 // Out of memory
 
 // Loads the model and runs each task once; the first error ends it. Returns -1 with err set.
-static int run_tasks(const char *dir, fc_error *err) {
+static int run_tasks(const char *dir, fc_weight_dtype weights, fc_error *err) {
     fc_model *model = NULL;
-    if (fc_model_load(dir, &model, err) != 0) return -1;
+    fc_model_options options = {.weights = weights};
+    if (fc_model_load_with(dir, &options, &model, err) != 0) return -1;
     static const fc_pair pairs[2] = {{"A man plays a guitar.", "A person plays music."},
                                      {"A dog runs in the park.", "A cat sleeps."}};
     float logits[2 * 8];
@@ -138,9 +139,9 @@ static int run_tasks(const char *dir, fc_error *err) {
 
 // Fails the 0th, 1st, 2nd, ... fallible allocation of run_tasks until it passes untouched:
 // every failure must come back as an out-of-memory error.
-static void sweep_out_of_memory(const char *dir) {
+static void sweep_out_of_memory(const char *dir, fc_weight_dtype weights) {
     fc_error err = {{0}};
-    int clean = run_tasks(dir, &err) == 0;
+    int clean = run_tasks(dir, weights, &err) == 0;
     CHECK(clean);
     if (!clean) {
         fprintf(stderr, "  %s: %s\n", dir, err.message);
@@ -151,7 +152,7 @@ static void sweep_out_of_memory(const char *dir) {
     for (n = 0; n < 500; n++) {
         fc_alloc_fail_after(n);
         err.message[0] = '\0';
-        int rc = run_tasks(dir, &err);
+        int rc = run_tasks(dir, weights, &err);
         fc_alloc_fail_after(-1);
         if (rc == 0) break; // past the last fallible allocation
         failures++;
@@ -161,8 +162,8 @@ static void sweep_out_of_memory(const char *dir) {
         }
     }
     char what[256];
-    snprintf(what, sizeof what, "%s: %d injected allocation failures, each an out-of-memory error",
-             dir, failures);
+    snprintf(what, sizeof what, "%s (%s weights): %d injected allocation failures, each an "
+             "out-of-memory error", dir, fc_weight_dtype_name(weights), failures);
     fc_check_at(n < 500 && failures > 5 && all_named, __FILE__, __LINE__, what);
     if (getenv("FINECAT_VERBOSE")) fprintf(stderr, "  %s\n", what);
 }
@@ -233,9 +234,12 @@ void suite_reliability(void) {
     test_request_nul();
     test_data_nul();
     test_cli_nul();
-    sweep_out_of_memory("tests/fixtures/bert/bert-tiny");
-    sweep_out_of_memory("tests/fixtures/modernbert/tiny-cls");
-    sweep_out_of_memory("tests/fixtures/deberta/plain");
+    sweep_out_of_memory("tests/fixtures/bert/bert-tiny", FC_WEIGHTS_F32);
+    sweep_out_of_memory("tests/fixtures/modernbert/tiny-cls", FC_WEIGHTS_F32);
+    sweep_out_of_memory("tests/fixtures/deberta/plain", FC_WEIGHTS_F32);
+    // Low-precision storage: the converted copies at load and their scratch in the forward.
+    sweep_out_of_memory("tests/fixtures/modernbert/tiny-cls", FC_WEIGHTS_INT8);
+    sweep_out_of_memory("tests/fixtures/modernbert/tiny-cls", FC_WEIGHTS_BF16);
     test_forward_recovers();
     test_server_503();
 }

@@ -137,6 +137,29 @@ void fc_linear_forward_int8(float *out, const float *in, const fc_int8_weights *
     }
 }
 
+// Like reserve, but -1 (the buffer kept) when the memory is not there.
+static int try_reserve(void **buf, size_t *capacity, size_t bytes) {
+    if (bytes <= *capacity) return 0;
+    void *grown = fc_try_realloc_array(*buf, bytes, 1);
+    if (!grown) return -1;
+    *buf = grown;
+    *capacity = bytes;
+    return 0;
+}
+
+int fc_lowp_scratch_reserve(fc_lowp_scratch *s, const fc_lowp_linear *w, int T) {
+    size_t rows = T > 0 ? (size_t)T : 0, K = (size_t)w->in_dim, N = (size_t)w->out_dim;
+    if (w->format == FC_LOWP_INT8)
+        return try_reserve((void **)&s->int8.activations, &s->int8.activation_capacity, rows * K) ||
+                       try_reserve((void **)&s->int8.row_scale, &s->int8.row_capacity,
+                                   rows * sizeof(float)) ||
+                       try_reserve((void **)&s->int8.acc, &s->int8.acc_capacity,
+                                   rows * N * sizeof(int32_t))
+                   ? -1
+                   : 0;
+    return try_reserve((void **)&s->panel, &s->panel_bytes, N * K * sizeof(float));
+}
+
 void fc_lowp_linear_forward(float *out, const float *in, const fc_lowp_linear *w,
                             const float *bias, int T, fc_lowp_scratch *s) {
     if (w->format == FC_LOWP_INT8) {

@@ -72,6 +72,9 @@ typedef struct fc_lowp_scratch {
 
 void fc_lowp_linear_forward(float *out, const float *in, const fc_lowp_linear *w,
                             const float *bias, int T, fc_lowp_scratch *scratch);
+// Grows the scratch for a forward of w over T rows ahead of it, so that running out of memory
+// is an error the model's forward returns (-1) rather than an exit inside the layer.
+int fc_lowp_scratch_reserve(fc_lowp_scratch *s, const fc_lowp_linear *w, int T);
 void fc_lowp_linear_free(fc_lowp_linear *w);
 void fc_lowp_scratch_free(fc_lowp_scratch *s);
 

@@ -217,6 +217,14 @@ int fc_bert_forward_acts(const fc_bert_config *c, const fc_bert_weights *w, int 
     if (check_batch(c, ids, types, offsets, n_seqs, &longest, err) != 0) return -1;
     int T = offsets[n_seqs], H = c->hidden_size, B = n_seqs;
     if (acts_reserve(acts, c, T, B, longest, err) != 0) return -1;
+    for (int l = 0; l < c->num_layers; l++) {
+        const fc_lowp_linear *lowp[4] = {w->layers[l].wqkv_lowp, w->layers[l].attn_out_lowp,
+                                         w->layers[l].inter_lowp, w->layers[l].out_lowp};
+        for (int i = 0; i < 4; i++)
+            if (lowp[i] && fc_lowp_scratch_reserve(&acts->lowp, lowp[i], T) != 0)
+                return fc_fail_out_of_memory(err, "the low-precision scratch",
+                                             (size_t)T * lowp[i]->in_dim);
+    }
     if (types)
         memcpy(acts->types, types, (size_t)T * sizeof *types);
     else

@@ -263,6 +263,14 @@ int fc_modernbert_forward_acts(const fc_modernbert_config *c, const fc_modernber
     if (fc_modernbert_check_batch(c, ids, offsets, n_seqs, &longest, err) != 0) return -1;
     int T = offsets[n_seqs], H = c->hidden_size, B = n_seqs;
     if (acts_reserve(acts, c, T, B, longest, err) != 0) return -1;
+    for (int l = 0; l < c->num_layers; l++) {
+        const fc_lowp_linear *lowp[4] = {w->layers[l].wqkv_lowp, w->layers[l].attn_wo_lowp,
+                                         w->layers[l].mlp_wi_lowp, w->layers[l].mlp_wo_lowp};
+        for (int i = 0; i < 4; i++)
+            if (lowp[i] && fc_lowp_scratch_reserve(&acts->lowp, lowp[i], T) != 0)
+                return fc_fail_out_of_memory(err, "the low-precision scratch",
+                                             (size_t)T * lowp[i]->in_dim);
+    }
 
     // Positions restart at 0 in every sequence (§3.5).
     for (int s = 0; s < n_seqs; s++)
