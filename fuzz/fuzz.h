@@ -35,6 +35,7 @@ int fc_fuzz_request_predict(const uint8_t *data, size_t size);
 int fc_fuzz_request_zeroshot(const uint8_t *data, size_t size);
 int fc_fuzz_request_check(const uint8_t *data, size_t size);
 int fc_fuzz_curate_config(const uint8_t *data, size_t size);
+int fc_fuzz_curate_verdicts(const uint8_t *data, size_t size);
 
 // A folder of this process's own (under $TMPDIR or /tmp), created on first use and removed
 // with its files at exit, where loaders that read files find the fuzz input.

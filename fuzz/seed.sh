@@ -3,13 +3,13 @@
 # ../shared/data (when present) and the hand-written seeds in fuzz/seeds/HARNESS/. Seeds are
 # kept small (heads of data files, tokenizer.json files cut to their first few hundred
 # vocabulary entries) so that each run is fast and libFuzzer's length limit stays small.
-# Needs jq (make deps installs it). Run from anywhere; writes only under build-fuzz/corpus.
+# Needs jq (make deps installs it). Run from anywhere; writes only under build-fuzz/corpus (or
+# $FUZZ_CORPUS), adding to what earlier runs found there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 FIX=tests/fixtures
 SHARED=${FINECAT_SHARED:-../shared/data}
-OUT=build-fuzz/corpus
-rm -rf "$OUT"
+OUT=${FUZZ_CORPUS:-build-fuzz/corpus}
 mkdir -p "$OUT"
 
 # seed HARNESS NAME < bytes: one seed file.

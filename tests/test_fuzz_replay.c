@@ -37,6 +37,7 @@ static const fuzz_harness harnesses[] = {
     {"request_zeroshot", fc_fuzz_request_zeroshot},
     {"request_check", fc_fuzz_request_check},
     {"curate_config", fc_fuzz_curate_config},
+    {"curate_verdicts", fc_fuzz_curate_verdicts},
 };
 
 static int compare_names(const void *a, const void *b) {
