@@ -81,6 +81,30 @@ static void test_data_nul(void) {
     CHECK(data.count == 1 && data.counts.skipped[FC_SKIP_MALFORMED] == 1);
     fc_dataset_free(&data);
 
+    // A raw NUL byte (no escape) in each kind of data file: a JSON line, a TSV field, a
+    // SentEval line.
+    static const char raw_jsonl[] = "{\"premise\": \"A man\0 plays.\", \"hypothesis\": \"A person.\"}\n";
+    static const char raw_tsv[] = "premise\thypothesis\tlabel\nA man.\tA person.\tentailment\n"
+                                  "A man\0 plays.\tA person.\tentailment\n";
+    const char *raw[2][3] = {{"reliability/raw.jsonl", raw_jsonl, "raw.jsonl:1:"},
+                             {"reliability/raw.tsv", raw_tsv, "raw.tsv:3:"}};
+    size_t raw_sizes[2] = {sizeof raw_jsonl - 1, sizeof raw_tsv - 1};
+    for (int i = 0; i < 2; i++) {
+        path = fc_fuzz_write(raw[i][0], (const uint8_t *)raw[i][1], raw_sizes[i]);
+        err.message[0] = '\0';
+        CHECK(fc_dataset_read(path, FC_FORMAT_AUTO, NULL, &data, &err) != 0);
+        CHECK(strstr(err.message, raw[i][2]) && strstr(err.message, "NUL byte"));
+    }
+    static const char s1[] = "A man plays.\nA dog\0 runs.\n", s2[] = "A person.\nA cat.\n",
+                      labels[] = "entailment\nneutral\n";
+    fc_fuzz_write("reliability/s1.dev", (const uint8_t *)s1, sizeof s1 - 1);
+    fc_fuzz_write("reliability/s2.dev", (const uint8_t *)s2, sizeof s2 - 1);
+    fc_fuzz_write("reliability/labels.dev", (const uint8_t *)labels, sizeof labels - 1);
+    char prefix[1100];
+    snprintf(prefix, sizeof prefix, "%s/reliability/dev", fc_fuzz_dir());
+    CHECK(fc_dataset_read(prefix, FC_FORMAT_SENTEVAL, NULL, &data, &err) != 0);
+    CHECK(strstr(err.message, "s1.dev") && strstr(err.message, "NUL byte"));
+
     static const char config[] = "{\"id2label\": {\"0\": \"entail\\u0000ment\"}}";
     path = fc_fuzz_write("reliability/config.json", (const uint8_t *)config, sizeof config - 1);
     cJSON *json = NULL;

@@ -233,6 +233,11 @@ static int jsonl_next_row(fc_reader *reader, fc_record *record, fc_row_problem *
         if (i < length) break; // blank lines separate nothing in JSON Lines: ignore them
     }
     record->line = state->lines.line_number;
+    const char *nul = memchr(line, '\0', length);
+    if (nul) // cJSON would stop there, or put it inside a text that then ends early
+        return fc_row_skip(problem, FC_SKIP_MALFORMED,
+                           "a NUL byte at byte %zu, which finecat's texts cannot contain; it is "
+                           "refused rather than cut short", (size_t)(nul - line));
 
     const char *end = NULL;
     state->row = cJSON_ParseWithLengthOpts(line, length, &end, 0);
