@@ -122,13 +122,14 @@ int fc_fuzz_encode(const fc_tokenizer *tok, const uint8_t *data, size_t size) {
         if (rc == 0 && call != 1) ok = types.len == ids.len;
         if (rc == 0 && max_length > 0 && truncation != FC_TRUNCATE_NONE &&
             ids.len > (size_t)max_length) {
-            // As in Hugging Face, a max_length below the template's special tokens keeps them
-            // all (and no text): the result is never longer than the larger of the two.
+            // As in Hugging Face, whose max_length minus the template's special tokens wraps
+            // around below zero, a max_length under their count truncates nothing: only then
+            // may the result be longer than max_length.
             fc_ids specials = {0};
             fc_error ignored;
             int got = fc_tokenizer_encode_pair(tok, "", second ? "" : NULL, 0, FC_TRUNCATE_NONE,
                                                &specials, &ignored);
-            ok = ok && got == 0 && ids.len <= specials.len;
+            ok = ok && got == 0 && (size_t)max_length < specials.len;
             fc_ids_free(&specials);
         }
         free(first);
