@@ -19,7 +19,7 @@ for h in "${harnesses[@]}"; do
     # ASan's allocator_may_return_null: a harness that asks for too much memory gets NULL, as
     # the library would from malloc, instead of ASan stopping the run.
     ASAN_OPTIONS=${ASAN_OPTIONS:-allocator_may_return_null=1} \
-        "build-fuzz/bin/$h" -max_total_time="$seconds" -timeout=20 -rss_limit_mb=4096 \
+        "build-fuzz/bin/$h" -max_total_time="$seconds" -timeout=60 -rss_limit_mb=4096 \
         -print_final_stats=1 -artifact_prefix="build-fuzz/crashes/$h/" ${FUZZ_FLAGS:-} \
         "build-fuzz/corpus/$h" > "$log" 2>&1
     rc=$?
