@@ -67,8 +67,8 @@ int fc_fuzz_split(const uint8_t *data, size_t size, uint8_t sep, size_t *first_l
 // Runs the tokenizer on arbitrary bytes the way the encode harnesses read them: byte 0 picks
 // the call (bits 0-1: encode, encode_pair, encode_pair_typed; bits 2-3: no truncation,
 // longest first, only first), byte 1 is max_length (0: none), the rest is the first text,
-// then a 0xFF byte, then the second. Returns -1 when a result breaks a promise (an id with no
-// token, a truncated result longer than max_length where max_length leaves room for the
+// then a 0xFF byte, then the second. Returns -1 when a result breaks a promise (an id that is
+// no token and no special id of the post-processor's template, a truncated result longer than max_length where max_length leaves room for the
 // special tokens, type ids of another length).
 int fc_fuzz_encode(const fc_tokenizer *tok, const uint8_t *data, size_t size);
 
