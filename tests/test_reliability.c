@@ -136,6 +136,28 @@ static void test_cli_nul(void) {
     free(text);
 }
 
+// A tokenizer.json that is not UTF-8 is refused at load: its vocabulary tokens were decoded as
+// UTF-8 and one that ended in a cut sequence was read past its end (a fuzz finding, issue 14).
+static void test_tokenizer_invalid_utf8(void) {
+    char *json = NULL;
+    size_t size = 0;
+    fc_error err = {{0}};
+    const char *input = "tests/fixtures/fuzz/tokenizer_json/vocab_token_cut_utf8.json";
+    if (fc_read_file(input, &json, &size, &err) != 0) {
+        CHECK(!"the fuzz regression input is readable");
+        return;
+    }
+    fc_fuzz_subdir("reliability_tokenizer");
+    fc_fuzz_write("reliability_tokenizer/tokenizer.json", (const uint8_t *)json, size);
+    free(json);
+    char dir[1100];
+    snprintf(dir, sizeof dir, "%s/reliability_tokenizer", fc_fuzz_dir());
+    fc_tokenizer *tok = NULL;
+    CHECK(fc_tokenizer_load(dir, &tok, &err) != 0 && tok == NULL);
+    CHECK(strstr(err.message, "tokenizer.json: not valid UTF-8 (byte 1206)") != NULL);
+    fc_tokenizer_free(tok);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Out of memory
 
@@ -258,6 +280,7 @@ void suite_reliability(void) {
     test_request_nul();
     test_data_nul();
     test_cli_nul();
+    test_tokenizer_invalid_utf8();
     sweep_out_of_memory("tests/fixtures/bert/bert-tiny", FC_WEIGHTS_F32);
     sweep_out_of_memory("tests/fixtures/modernbert/tiny-cls", FC_WEIGHTS_F32);
     sweep_out_of_memory("tests/fixtures/deberta/plain", FC_WEIGHTS_F32);
