@@ -110,6 +110,11 @@ static void test_data_nul(void) {
     cJSON *json = NULL;
     CHECK(fc_json_load_file(path, &json, &err) != 0 && json == NULL);
     CHECK(strstr(err.message, "config.json") && strstr(err.message, "\\u0000"));
+    // Nor bytes that are not UTF-8: JSON text is UTF-8, and label names end up in replies.
+    static const char latin1[] = "{\"id2label\": {\"0\": \"entailm\xe9nt\"}}";
+    path = fc_fuzz_write("reliability/config.json", (const uint8_t *)latin1, sizeof latin1 - 1);
+    CHECK(fc_json_load_file(path, &json, &err) != 0 && json == NULL);
+    CHECK(strstr(err.message, "config.json: not valid UTF-8 (byte 27)") != NULL);
 }
 
 // The CLI names the file and the line of an input record that holds \u0000.
