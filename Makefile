@@ -47,7 +47,9 @@ endif
 
 LIB_SRC  := $(filter-out $(CUDA_ONLY) $(DIST_SKIP),$(shell find src -name '*.c' ! -path 'src/cli/*' | sort))
 CLI_SRC  := $(shell find src/cli -name '*.c' | sort)
-TEST_SRC := $(filter-out $(CUDA_ONLY) $(DIST_SKIP),$(shell find tests -maxdepth 1 -name '*.c' | sort))
+# The fuzz harness bodies (fuzz/) link into the tests too: the fuzz_replay suite runs them.
+TEST_SRC := $(filter-out $(CUDA_ONLY) $(DIST_SKIP),$(shell find tests -maxdepth 1 -name '*.c' | sort)) \
+            $(sort $(wildcard fuzz/*.c))
 
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(CU_SRC:%.cu=$(BUILD)/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
@@ -59,11 +61,12 @@ TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 # from the --help texts), Python with venv, pip, numpy, pytest, setuptools and wheel (the Python
 # package under python/ and its tests, installed offline into a venv), libcurl and OpenSSL's
 # libcrypto (`finecat pull`: downloads from the Hugging Face hub, sha256 of what came),
-# OpenMPI (`make MPI=1`, test-mpi).
+# OpenMPI (`make MPI=1`, test-mpi), clang with libFuzzer and its OpenMP runtime (make fuzz).
 DEBIAN_PACKAGES := build-essential pkg-config libcjson-dev libpcre2-dev \
                    libutf8proc-dev libmicrohttpd-dev libdnnl-dev curl jq help2man \
                    python3-venv python3-pip python3-numpy python3-pytest python3-setuptools \
-                   python3-wheel libcurl4-openssl-dev libssl-dev libopenmpi-dev openmpi-bin
+                   python3-wheel libcurl4-openssl-dev libssl-dev libopenmpi-dev openmpi-bin \
+                   clang libclang-rt-14-dev libomp-dev
 
 # The version lives in include/finecat.h only; the shared library's soname follows the major.
 VERSION_PART = $(shell awk '$$2 == "FC_VERSION_$(1)" { print $$3 }' include/finecat.h)
@@ -85,7 +88,8 @@ MODEL_FILES := $(sort $(wildcard models/$(MODEL_NAME)/*))
 # One man page for the program and one per subcommand (src/cli/cmd_NAME.c is `finecat NAME`).
 MAN_PAGES  := finecat.1 $(patsubst src/cli/cmd_%.c,finecat-%.1,$(sort $(wildcard src/cli/cmd_*.c)))
 
-.PHONY: all test test-mpi asan clean deps model shared man install uninstall python-test FORCE
+.PHONY: all test test-mpi asan clean deps model shared man install uninstall python-test FORCE \
+        fuzz fuzz-harnesses
 all: $(BUILD)/finecat $(BUILD)/finecat_tests shared
 
 $(BUILD)/libfinecat.a: $(LIB_OBJ)
@@ -190,6 +194,21 @@ asan:
 	$(MAKE) BUILD=build-asan OPT="-O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
 	        LDFLAGS="-fsanitize=address,undefined" test
 
+# Fuzzing (issue 14): one libFuzzer binary per harness in fuzz/ (each file but fuzz_support.c),
+# built with clang under ASan + UBSan into build-fuzz/bin/. fuzz/run.sh seeds and runs them.
+FUZZ_HARNESS := $(filter-out fuzz/fuzz_support.c,$(sort $(wildcard fuzz/*.c)))
+FUZZ_FLAGS   := -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \
+                -fno-sanitize-recover=undefined
+
+fuzz:
+	$(MAKE) BUILD=build-fuzz CC=clang OPT="$(FUZZ_FLAGS)" fuzz-harnesses
+
+fuzz-harnesses: $(FUZZ_HARNESS:fuzz/%.c=$(BUILD)/bin/%)
+
+$(BUILD)/bin/%: fuzz/%.c $(BUILD)/fuzz/fuzz_support.o $(BUILD)/libfinecat.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -DFC_FUZZ_MAIN -fsanitize=fuzzer,address,undefined -o $@ $^ $(LDFLAGS) $(LDLIBS)
+
 # The FineCat recipe on real weights (issue 13): base model, BigCat, pilot, curation, teacher,
 # students, evaluation (recipe/run.sh, resumable), then the best student shipped as
 # models/finecat-nli-minilm (recipe/ship.sh). Hours of CPU; needs pip (for the base) and jq (make deps installs it).
@@ -214,6 +233,6 @@ deps:
 	fi
 
 clean:
-	rm -rf build build-asan build-cuda build-mpi python/build python/finecat.egg-info
+	rm -rf build build-asan build-cuda build-mpi build-fuzz python/build python/finecat.egg-info
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d)

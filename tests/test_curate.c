@@ -400,8 +400,15 @@ static void check_jsonl_labels(const char *relative, const char *label_key, cons
     char *out = temp_path("one.jsonl");
     CHECK(ingest_one(shared_path(relative), out) == 0);
     fc_dataset data;
-    CHECK(read_records(out, &data) == 0);
+    int read_ok = read_records(out, &data) == 0;
+    CHECK(read_ok);
     FILE *file = fopen(shared_path(relative), "rb");
+    if (!read_ok || !file) { // the shared data is missing: the checks above failed, stop here
+        if (read_ok) fc_dataset_free(&data);
+        if (file) fclose(file);
+        free(out);
+        return;
+    }
     fc_line_reader lines;
     fc_line_reader_init(&lines, file, relative);
     char *line;
@@ -627,7 +634,9 @@ static void test_dedupe_snli_leak(void) {
     fc_dataset dev;
     fc_error err;
     const char *dev_path = shared_path("snli/csv_export/snli_dev.csv");
-    CHECK(fc_dataset_read(dev_path, FC_FORMAT_AUTO, NULL, &dev, &err) == 0);
+    int dev_read = fc_dataset_read(dev_path, FC_FORMAT_AUTO, NULL, &dev, &err) == 0;
+    CHECK(dev_read);
+    if (!dev_read) return; // the shared data is missing: no rows to plant
     enum { PLANTED = 60, OWN = 25 };
     row rows[PLANTED + OWN];
     char ids[PLANTED + OWN][32], premises[PLANTED][512], own[OWN][64];
@@ -799,10 +808,16 @@ static void test_score_values(void) {
 
     fc_dataset data;
     CHECK(read_records(out, &data) == 0 && data.count == 400);
-    fc_model *model;
+    fc_model *model = NULL;
     fc_error err;
     CHECK(fc_model_load(model_path("tiny-mean"), &model, &err) == 0);
     enum { N = 40 };
+    if (data.count < N) { // no scored file (the shared data is missing): the checks above failed
+        fc_dataset_free(&data);
+        fc_model_free(model);
+        free(out);
+        return;
+    }
     fc_pair pairs[N];
     for (int i = 0; i < N; i++) pairs[i] = (fc_pair){data.records[i].premise, data.records[i].hypothesis};
     float logits[N * 3];

@@ -79,6 +79,8 @@ void suite_curate(void);
 void suite_hub(void);
 void suite_dist(void);
 void suite_long_work(void);
+void suite_fuzz_replay(void);
+void suite_reliability(void);
 void suite_isa(void); // last: reruns suites under forced ISAs
 #ifdef FC_WITH_CUDA
 void suite_cuda(void);
@@ -110,6 +112,8 @@ static const suite suites[] = {
     {"hub", suite_hub},
     {"dist", suite_dist},
     {"long_work", suite_long_work},
+    {"fuzz_replay", suite_fuzz_replay},
+    {"reliability", suite_reliability},
     {"isa", suite_isa},
 #ifdef FC_WITH_CUDA
     {"cuda", suite_cuda},

@@ -15,6 +15,7 @@
 #include "cli/predict_native.h"
 #include "dist/dist.h"
 #include "finecat.h"
+#include "io/json_nul.h"
 #include "tasks/nli.h"
 #include "util/alloc.h"
 #include "util/error.h"
@@ -184,6 +185,11 @@ static int prepare_record(predict_run *run, const char *line, size_t length, cJS
     if (!json) {
         size_t column = parse_end && parse_end >= line ? (size_t)(parse_end - line) + 1 : 1;
         return fc_fail(err, "malformed JSON near column %zu", column);
+    }
+    size_t nul_at;
+    if (fc_json_find_nul(line, length, &nul_at)) {
+        cJSON_Delete(json);
+        return fc_fail(err, "column %zu: " FC_JSON_NUL_MESSAGE, nul_at + 1);
     }
     fc_pair pair;
     int status = 0;

@@ -11,6 +11,7 @@
 #include "cli/default_model.h"
 #include "cli/json_write.h"
 #include "finecat.h"
+#include "io/json_nul.h"
 #include "tasks/nli.h"
 #include "util/error.h"
 #include "util/lines.h"
@@ -94,6 +95,11 @@ static int tokenize_record(tokenize_run *run, const char *line, size_t length, f
     if (strlen(line) != length) return fc_fail(err, "contains a NUL byte");
     cJSON *json = cJSON_ParseWithLength(line, length + 1); // + 1: cJSON wants the NUL
     if (!json) return fc_fail(err, "malformed JSON");
+    size_t nul_at;
+    if (fc_json_find_nul(line, length, &nul_at)) {
+        cJSON_Delete(json);
+        return fc_fail(err, "column %zu: " FC_JSON_NUL_MESSAGE, nul_at + 1);
+    }
     if (!cJSON_IsObject(json)) {
         cJSON_Delete(json);
         return fc_fail(err, "expected a JSON object");

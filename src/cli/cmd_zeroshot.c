@@ -11,6 +11,7 @@
 #include "cli/dtype_option.h"
 #include "cli/default_model.h"
 #include "finecat.h"
+#include "io/json_nul.h"
 #include "tasks/result_json.h"
 #include "util/alloc.h"
 #include "util/error.h"
@@ -78,6 +79,11 @@ static int line_text(const char *line, size_t length, char **text, fc_error *err
     }
     cJSON *json = cJSON_ParseWithLength(line, length);
     if (!json) return fc_fail(err, "malformed JSON");
+    size_t nul_at;
+    if (fc_json_find_nul(line, length, &nul_at)) {
+        cJSON_Delete(json);
+        return fc_fail(err, "column %zu: " FC_JSON_NUL_MESSAGE, nul_at + 1);
+    }
     const cJSON *field = cJSON_GetObjectItemCaseSensitive(json, "text");
     int status = 0;
     if (!cJSON_IsObject(json))

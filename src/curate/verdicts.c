@@ -9,6 +9,7 @@
 #include <cjson/cJSON.h>
 
 #include "curate/hash.h"
+#include "io/json_nul.h"
 #include "util/alloc.h"
 #include "util/error.h"
 #include "util/lines.h"
@@ -51,7 +52,10 @@ static int parse_line(const char *line, size_t length, fc_verdict_source source,
     const char *id = NULL;
     char number[32];
     const cJSON *verdict = cJSON_GetObjectItemCaseSensitive(json, "verdict");
-    if (!cJSON_IsObject(json)) {
+    size_t nul_at;
+    if (json && fc_json_find_nul(line, length, &nul_at)) {
+        status = fc_fail(err, "column %zu: " FC_JSON_NUL_MESSAGE, nul_at + 1);
+    } else if (!cJSON_IsObject(json)) {
         status = fc_fail(err, "not a JSON object (expected {\"id\", \"verdict\", ...})");
     } else if (id_text(cJSON_GetObjectItemCaseSensitive(json, "id"), number, sizeof number,
                        &id) != 0) {

@@ -82,6 +82,11 @@ static void point_fields(fc_csv_reader *reader) {
         reader->fields[i] = reader->text + reader->starts[i];
 }
 
+size_t fc_csv_field_length(const fc_csv_reader *reader, size_t i) {
+    size_t end = i + 1 < reader->n_fields ? reader->starts[i + 1] : reader->text_length;
+    return end - reader->starts[i] - 1; // each field ends with its terminating NUL
+}
+
 // Consumes the rest of a line end whose first byte c was read.
 static void finish_line_end(fc_csv_reader *reader, int c) {
     if (c == '\r' && peek_byte(reader) == '\n') next_byte(reader);

@@ -50,5 +50,8 @@ int fc_csv_next_row(fc_csv_reader *reader, fc_error *err);
 
 // Bytes of the input consumed so far.
 uint64_t fc_csv_bytes_done(const fc_csv_reader *reader);
+// The length of field i of the current row as read: more than strlen(fields[i]) when the field
+// holds a NUL byte, which would cut the text short where it is read as a C string.
+size_t fc_csv_field_length(const fc_csv_reader *reader, size_t i);
 
 #endif

@@ -10,6 +10,7 @@
 #include <cjson/cJSON.h>
 
 #include "data/reader_internal.h"
+#include "io/json_nul.h"
 #include "util/alloc.h"
 #include "util/error.h"
 #include "util/lines.h"
@@ -232,6 +233,11 @@ static int jsonl_next_row(fc_reader *reader, fc_record *record, fc_row_problem *
         if (i < length) break; // blank lines separate nothing in JSON Lines: ignore them
     }
     record->line = state->lines.line_number;
+    const char *nul = memchr(line, '\0', length);
+    if (nul) // cJSON would stop there, or put it inside a text that then ends early
+        return fc_row_skip(problem, FC_SKIP_MALFORMED,
+                           "a NUL byte at byte %zu, which finecat's texts cannot contain; it is "
+                           "refused rather than cut short", (size_t)(nul - line));
 
     const char *end = NULL;
     state->row = cJSON_ParseWithLengthOpts(line, length, &end, 0);
@@ -243,6 +249,9 @@ static int jsonl_next_row(fc_reader *reader, fc_record *record, fc_row_problem *
     if (end < line + length)
         return fc_row_skip(problem, FC_SKIP_MALFORMED, "malformed JSON: text after the value at "
                                                        "byte %zu", (size_t)(end - line));
+    size_t nul_at;
+    if (fc_json_find_nul(line, length, &nul_at))
+        return fc_row_skip(problem, FC_SKIP_MALFORMED, "byte %zu: " FC_JSON_NUL_MESSAGE, nul_at);
     const cJSON *row = state->row;
     if (!cJSON_IsObject(row))
         return fc_row_skip(problem, FC_SKIP_MALFORMED, "malformed: %s, not a JSON object",

@@ -88,6 +88,14 @@ static int senteval_next_row(fc_reader *reader, fc_record *record, fc_row_proble
         if (length[PREMISES] || length[HYPOTHESES] || length[LABELS]) break;
     }
     record->line = state->lines[PREMISES].line_number;
+    for (int k = 0; k < N_FILES; k++) {
+        const char *nul = memchr(line[k], '\0', length[k]);
+        if (nul) // read as C strings, the line would be cut short there
+            return fc_row_skip(problem, FC_SKIP_MALFORMED,
+                               "%s: a NUL byte at byte %zu, which finecat's texts cannot "
+                               "contain; it is refused rather than cut short",
+                               state->paths[k], (size_t)(nul - line[k]));
+    }
     record->premise = line[PREMISES];
     record->hypothesis = line[HYPOTHESES];
     record->id = fc_reader_row_number_id(reader);

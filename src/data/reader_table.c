@@ -131,6 +131,12 @@ static int table_next_row(fc_reader *reader, fc_record *record, fc_row_problem *
     if (csv->n_fields != state->width)
         return fc_row_skip(problem, FC_SKIP_MALFORMED, "malformed: %zu fields, expected %zu",
                            csv->n_fields, state->width);
+    for (size_t i = 0; i < csv->n_fields; i++) // read as C strings, a NUL would cut them short
+        if (strlen(csv->fields[i]) != fc_csv_field_length(csv, i))
+            return fc_row_skip(problem, FC_SKIP_MALFORMED,
+                               "field %zu holds a NUL byte (at byte %zu of the field), which "
+                               "finecat's texts cannot contain; it is refused rather than cut "
+                               "short", i + 1, strlen(csv->fields[i]));
     if (state->unquote_texts) {
         unquote_layers(csv->fields[state->premise]);
         unquote_layers(csv->fields[state->hypothesis]);

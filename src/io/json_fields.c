@@ -3,14 +3,22 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "io/json_nul.h"
 #include "util/error.h"
 #include "util/file.h"
+#include "util/utf8_valid.h"
 
 int fc_json_load_file(const char *path, cJSON **out, fc_error *err) {
     char *text = NULL;
     size_t size = 0;
     *out = NULL;
     if (fc_read_file(path, &text, &size, err) != 0) return -1;
+    // JSON text is UTF-8 (RFC 8259); names read from it (labels) are written into JSON replies.
+    size_t bad;
+    if (!fc_utf8_valid(text, size, &bad)) {
+        free(text);
+        return fc_fail(err, "%s: not valid UTF-8 (byte %zu)", path, bad);
+    }
     const char *end = NULL;
     cJSON *root = cJSON_ParseWithLengthOpts(text, size, &end, 0);
     // Anything but whitespace after the value is an error too ("{} x", two documents).
@@ -25,7 +33,13 @@ int fc_json_load_file(const char *path, cJSON **out, fc_error *err) {
         free(text);
         return fc_fail(err, "%s: malformed JSON near byte %ld", path, at);
     }
+    size_t nul_at;
+    int has_nul = fc_json_find_nul(text, size, &nul_at);
     free(text);
+    if (has_nul) {
+        cJSON_Delete(root);
+        return fc_fail(err, "%s: byte %zu: " FC_JSON_NUL_MESSAGE, path, nul_at);
+    }
     *out = root;
     return 0;
 }

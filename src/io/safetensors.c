@@ -358,7 +358,11 @@ static int parse_file(const mapped_file *file, fc_tensor **tensors, size_t *n_te
     if (check_header_tokens(header, header_len, path, err) != 0) return -1;
 
     // A NUL-terminated copy, so that the parser cannot run past the header into tensor data.
-    char *text = fc_malloc(header_len + 1);
+    char *text = fc_try_malloc(header_len + 1);
+    if (!text) {
+        fc_fail_out_of_memory(err, "a copy of the header", header_len + 1);
+        return fc_fail_prefix(err, "%s", path);
+    }
     memcpy(text, header, header_len);
     text[header_len] = '\0';
     const char *parse_end = NULL;
@@ -753,7 +757,12 @@ const float *fc_safetensors_f32(const fc_safetensors *st, const char *name, int 
     // Anything else is widened; read_f32 also reports a missing tensor or a shape mismatch.
     size_t count = 1;
     for (int i = 0; i < ndim; i++) count *= shape[i] > 0 ? (size_t)shape[i] : 0;
-    *copy = fc_malloc((count ? count : 1) * sizeof **copy);
+    *copy = fc_try_realloc_array(NULL, count ? count : 1, sizeof **copy);
+    if (!*copy) {
+        fc_fail_out_of_memory(err, "a float32 copy of the tensor", count * sizeof **copy);
+        fc_fail_prefix(err, "%s: tensor \"%s\"", t ? t->path : st->source, name);
+        return NULL;
+    }
     if (fc_safetensors_read_f32(st, name, ndim, shape, *copy, err) != 0) {
         free(*copy);
         *copy = NULL;

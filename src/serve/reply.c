@@ -6,6 +6,7 @@
 
 #include "tasks/result_json.h"
 #include "tokenizer/utf8.h"
+#include "util/error.h"
 
 int fc_reply_error(fc_reply *reply, int status, const char *error_type, const char *fmt, ...) {
     char message[1024];
@@ -26,6 +27,13 @@ int fc_reply_error(fc_reply *reply, int status, const char *error_type, const ch
     fc_jsonbuf_string(&reply->body, error_type, strlen(error_type));
     fc_textbuf_append(&reply->body, "}", 1);
     return -1;
+}
+
+int fc_reply_inference_error(fc_reply *reply, const fc_error *err) {
+    if (fc_error_is_out_of_memory(err))
+        return fc_reply_error(reply, 503, "out_of_memory", "%s; retry later or with fewer pairs",
+                              err->message);
+    return fc_reply_error(reply, 500, "backend", "inference failed: %s", err->message);
 }
 
 void fc_reply_json_ok(fc_reply *reply) {

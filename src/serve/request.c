@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "io/json_nul.h"
 #include "tokenizer/utf8.h"
 #include "util/alloc.h"
 
@@ -50,6 +51,13 @@ static cJSON *parse_object(const char *body, size_t len, fc_reply *reply) {
         size_t offset = end && end >= body && end <= body + len ? (size_t)(end - body) : 0;
         fc_reply_error(reply, HTTP_BAD_REQUEST, "invalid_json", "malformed JSON at byte %zu",
                        offset);
+        return NULL;
+    }
+    size_t nul_at;
+    if (fc_json_find_nul(body, len, &nul_at)) { // cJSON would cut the text at the NUL
+        fc_reply_error(reply, HTTP_UNPROCESSABLE, "validation", "byte %zu: " FC_JSON_NUL_MESSAGE,
+                       nul_at);
+        cJSON_Delete(json);
         return NULL;
     }
     if (!cJSON_IsObject(json)) {

@@ -85,11 +85,18 @@ full:
 static int run_batch(fc_scheduler *s, size_t count, size_t total, fc_error *err) {
     if (total > INT32_MAX) return fc_fail(err, "a forward of %zu tokens is too large", total);
     if (total > s->ids_capacity) {
+        int32_t *ids = fc_try_realloc_array(s->ids, total, sizeof *s->ids);
+        if (!ids) return fc_fail_out_of_memory(err, "the token ids of a batch", total * sizeof *ids);
+        s->ids = ids;
         s->ids_capacity = total;
-        s->ids = fc_realloc(s->ids, total * sizeof *s->ids);
     }
-    s->offsets = fc_realloc(s->offsets, (count + 1) * sizeof *s->offsets);
-    s->logits = fc_realloc(s->logits, count * s->num_labels * sizeof *s->logits);
+    int32_t *offsets = fc_try_realloc_array(s->offsets, count + 1, sizeof *s->offsets);
+    if (!offsets) return fc_fail_out_of_memory(err, "the batch offsets", (count + 1) * 4);
+    s->offsets = offsets;
+    float *logits = fc_try_realloc_array(s->logits, count * s->num_labels, sizeof *s->logits);
+    if (!logits)
+        return fc_fail_out_of_memory(err, "the batch logits", count * s->num_labels * sizeof *logits);
+    s->logits = logits;
     s->offsets[0] = 0;
     for (size_t k = 0; k < count; k++) {
         const fc_ids *seq = &s->items[k].owner->seqs[s->items[k].index];

@@ -317,10 +317,11 @@ int fc_check(fc_model *model, const char *context, const char *answer,
     if (fc_check_options_validate(options, err) != 0) return -1;
     fc_check_plan plan;
     if (fc_check_plan_build(model, context, answer, &plan, err) != 0) return -1;
-    float *logits = fc_malloc((plan.n_pairs ? plan.n_pairs : 1) *
-                              (size_t)fc_model_num_labels(model) * sizeof *logits);
-    int status = fc_run_token_batches(model, plan.pairs, plan.n_pairs, options->max_batch_tokens,
-                                      logits, err);
+    size_t n_logits = plan.n_pairs * (size_t)fc_model_num_labels(model);
+    float *logits = fc_try_calloc(n_logits, sizeof *logits);
+    int status = logits ? fc_run_token_batches(model, plan.pairs, plan.n_pairs,
+                                               options->max_batch_tokens, logits, err)
+                        : fc_fail_out_of_memory(err, "the logits", n_logits * sizeof *logits);
     if (status == 0) fc_check_plan_finish(model, &plan, logits, options, result);
     free(logits);
     fc_check_plan_free(&plan);

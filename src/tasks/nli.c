@@ -78,7 +78,8 @@ int fc_nli_logits(fc_model *model, const fc_pair *pairs, size_t n, const fc_nli_
     fc_nli_options defaults = fc_nli_default_options();
     if (!options) options = &defaults;
     if (n == 0) return 0;
-    fc_ids *encoded = fc_calloc(n, sizeof *encoded);
+    fc_ids *encoded = fc_try_calloc(n, sizeof *encoded);
+    if (!encoded) return fc_fail_out_of_memory(err, "the encoded pairs", n * sizeof *encoded);
     int status = 0;
     for (size_t i = 0; i < n; i++) {
         if (fc_nli_encode_pair(model, &pairs[i], options, &encoded[i], err) != 0) {

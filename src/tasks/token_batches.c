@@ -40,16 +40,21 @@ int fc_run_batches_progress(fc_model *model, const fc_ids *seqs, size_t n, int m
     size_t budget = max_tokens > 0 ? (size_t)max_tokens : SIZE_MAX;
     size_t pair_limit = max_pairs > 0 ? (size_t)max_pairs : n;
     size_t num_labels = (size_t)fc_model_num_labels(model);
-    length_index *order = fc_malloc(n * sizeof *order);
+    size_t most = n < pair_limit ? n : pair_limit;
+    length_index *order = fc_try_calloc(n, sizeof *order);
+    int32_t *offsets = fc_try_calloc(most + 1, sizeof *offsets);
+    float *batch_logits = fc_try_calloc(most * num_labels, sizeof *batch_logits);
+    int32_t *ids = NULL;
+    size_t ids_capacity = 0;
+    int status = 0;
+    if (!order || !offsets || !batch_logits) {
+        status = fc_fail_out_of_memory(err, "the batch plan", n * sizeof *order +
+                                       most * (num_labels * sizeof(float) + sizeof(int32_t)));
+        goto done;
+    }
     for (size_t i = 0; i < n; i++) order[i] = (length_index){seqs[i].len, i};
     qsort(order, n, sizeof *order, by_length_descending);
 
-    int32_t *ids = NULL;
-    size_t ids_capacity = 0;
-    size_t most = n < pair_limit ? n : pair_limit;
-    int32_t *offsets = fc_malloc((most + 1) * sizeof *offsets);
-    float *batch_logits = fc_malloc(most * num_labels * sizeof *batch_logits);
-    int status = 0;
     for (size_t start = 0; start < n && status == 0;) {
         // Greedy fill: sequences in order while they fit; the first one always goes in.
         size_t count = 0, total = 0;
@@ -64,8 +69,13 @@ int fc_run_batches_progress(fc_model *model, const fc_ids *seqs, size_t n, int m
             break;
         }
         if (total > ids_capacity) {
+            int32_t *grown = fc_try_realloc_array(ids, total, sizeof *ids);
+            if (!grown) {
+                status = fc_fail_out_of_memory(err, "the token ids of a batch", total * sizeof *ids);
+                break;
+            }
+            ids = grown;
             ids_capacity = total;
-            ids = fc_realloc(ids, ids_capacity * sizeof *ids);
         }
         offsets[0] = 0;
         for (size_t k = 0; k < count; k++) {
@@ -83,6 +93,7 @@ int fc_run_batches_progress(fc_model *model, const fc_ids *seqs, size_t n, int m
         start += count;
         if (on_batch) on_batch(context, start);
     }
+done:
     free(batch_logits);
     free(offsets);
     free(ids);

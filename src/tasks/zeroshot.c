@@ -131,14 +131,18 @@ int fc_zeroshot(fc_model *model, const char *const *texts, size_t n_texts,
     size_t n_pairs = n_texts * n_labels;
     if (n_labels && n_pairs / n_labels != n_texts)
         return fc_fail(err, "zero-shot: %zu texts x %zu labels is too many pairs", n_texts, n_labels);
-    fc_ids *pairs = fc_calloc(n_pairs ? n_pairs : 1, sizeof *pairs);
+    fc_ids *pairs = fc_try_calloc(n_pairs, sizeof *pairs);
+    if (!pairs) return fc_fail_out_of_memory(err, "the zero-shot pairs", n_pairs * sizeof *pairs);
+    size_t n_logits = n_pairs * (size_t)fc_model_num_labels(model);
     float *logits = NULL;
     int status = fc_zeroshot_encode(model, texts, n_texts, labels, n_labels,
                                     options->hypothesis_template, pairs, err);
     if (status == 0) {
-        logits = fc_malloc(n_pairs * (size_t)fc_model_num_labels(model) * sizeof *logits);
-        status = fc_run_token_batches(model, pairs, n_pairs, options->max_batch_tokens, logits, err);
+        logits = fc_try_calloc(n_logits, sizeof *logits);
+        if (!logits) status = fc_fail_out_of_memory(err, "the logits", n_logits * sizeof *logits);
     }
+    if (status == 0)
+        status = fc_run_token_batches(model, pairs, n_pairs, options->max_batch_tokens, logits, err);
     if (status == 0)
         fc_zeroshot_scores(model, logits, n_texts, n_labels, options->multi_label, ranks, scores);
     for (size_t i = 0; i < n_pairs; i++) fc_ids_free(&pairs[i]);

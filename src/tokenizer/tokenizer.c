@@ -17,6 +17,15 @@ cJSON *fc_tokenizer_parse_json_file(const char *path, fc_error *err) {
     char *data;
     size_t size;
     if (fc_read_file(path, &data, &size, err)) return NULL;
+    // JSON text is UTF-8 (RFC 8259), and every stage decodes tokens assuming it: a vocabulary
+    // token ending in a cut sequence was once read past its end (found by fuzzing, issue 14).
+    // cJSON's \u escapes always decode to valid UTF-8, so checking the bytes is enough.
+    size_t bad;
+    if (!fc_utf8_valid(data, size, &bad)) {
+        free(data);
+        fc_fail(err, "%s: not valid UTF-8 (byte %zu)", path, bad);
+        return NULL;
+    }
     const char *end = NULL;
     cJSON *root = cJSON_ParseWithLengthOpts(data, size, &end, 0);
     if (!root) {

@@ -181,11 +181,11 @@ static int init_bert(fc_train_model *m, const char *init, int from_dir, const ch
                   : fc_safetensors_find(st, head_name) ? FC_INIT_CLASSIFIER : FC_INIT_MASKED_LM;
     int rc = choose_labels(m, m->config_json, config_path, m->kind == FC_INIT_CLASSIFIER, err);
     if (rc == 0) {
-        fc_bert_params_init(&m->bert, &c, FC_LABEL_COUNT);
-        if (st) {
+        rc = fc_bert_params_init(&m->bert, &c, FC_LABEL_COUNT, err);
+        if (rc == 0 && st) {
             fc_bert_head head;
             rc = fc_bert_params_load(&m->bert, st, init, m->initializer_range, seed, &head, err);
-        } else {
+        } else if (rc == 0) {
             for (size_t i = 0; i < m->bert.n_tensors; i++)
                 fc_bert_init_tensor(&m->bert, &m->bert.tensors[i], m->initializer_range, seed);
         }
@@ -269,7 +269,11 @@ int fc_train_model_keep_layers(fc_train_model *m, const char *list, fc_error *er
     fc_bert_params old = m->bert; // its buffers; its slots pointed into m->bert, now rebuilt
     fc_bert_config c = old.config;
     c.num_layers = n;
-    fc_bert_params_init(&m->bert, &c, old.num_labels);
+    if (fc_bert_params_init(&m->bert, &c, old.num_labels, err) != 0) {
+        m->bert = old;
+        free(layers);
+        return -1;
+    }
     for (size_t i = 0; i < m->bert.n_tensors; i++) {
         const fc_param_tensor *t = &m->bert.tensors[i];
         char name[sizeof t->spec.name];

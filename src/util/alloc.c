@@ -2,6 +2,8 @@
 
 #include "finecat.h"
 
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,4 +46,37 @@ char *fc_strndup_at(const char *s, size_t n, const char *file, int line) {
 // that allocated it, for callers (ctypes bindings) that have no free() of their own at hand.
 void fc_free(void *ptr) {
     free(ptr);
+}
+
+// Fallible allocations the hook still lets through; < 0: the hook is off. Atomic because the
+// server's inference worker allocates on its own thread.
+static atomic_long allowed_allocations = -1;
+
+void fc_alloc_fail_after(long n) {
+    atomic_store(&allowed_allocations, n < 0 ? -1 : n);
+}
+
+// 0 when the hook makes this allocation fail.
+static int hook_allows(void) {
+    long left = atomic_load(&allowed_allocations);
+    while (left >= 0) {
+        if (left == 0) return 0;
+        if (atomic_compare_exchange_weak(&allowed_allocations, &left, left - 1)) return 1;
+    }
+    return 1;
+}
+
+void *fc_try_malloc(size_t size) {
+    return hook_allows() ? malloc(size ? size : 1) : NULL;
+}
+
+void *fc_try_calloc(size_t count, size_t size) {
+    if (size && count > SIZE_MAX / size) return NULL;
+    return hook_allows() ? calloc(count ? count : 1, size ? size : 1) : NULL;
+}
+
+void *fc_try_realloc_array(void *ptr, size_t count, size_t size) {
+    if (size && count > SIZE_MAX / size) return NULL;
+    size_t bytes = count * size;
+    return hook_allows() ? realloc(ptr, bytes ? bytes : 1) : NULL;
 }

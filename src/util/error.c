@@ -29,3 +29,12 @@ int fc_fail_prefix(fc_error *err, const char *fmt, ...) {
     }
     return -1;
 }
+
+int fc_fail_out_of_memory(fc_error *err, const char *what, size_t bytes) {
+    return fc_fail(err, "out of memory: %zu bytes (%.1f MiB) for %s", bytes,
+                   (double)bytes / (1024.0 * 1024.0), what);
+}
+
+int fc_error_is_out_of_memory(const fc_error *err) {
+    return err && strstr(err->message, "out of memory: ") != NULL;
+}

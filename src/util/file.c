@@ -15,11 +15,18 @@ int fc_read_file(const char *path, char **data, size_t *size, fc_error *err) {
     FILE *f = fopen(path, "rb");
     if (!f) return fc_fail(err, "%s: cannot open: %s", path, strerror(errno));
     size_t cap = 1 << 16, len = 0;
-    char *buf = fc_malloc(cap);
+    char *buf = fc_try_malloc(cap);
     for (;;) {
-        if (len + 1 >= cap) {
+        if (buf && len + 1 >= cap) {
+            char *grown = fc_try_realloc_array(buf, cap * 2, 1);
+            if (!grown) free(buf);
+            buf = grown;
             cap *= 2;
-            buf = fc_realloc(buf, cap);
+        }
+        if (!buf) {
+            fclose(f);
+            fc_fail_out_of_memory(err, "reading the file", cap);
+            return fc_fail_prefix(err, "%s", path);
         }
         size_t got = fread(buf + len, 1, cap - len - 1, f);
         len += got;

@@ -333,6 +333,29 @@ int fc_lowp_linear_forward(float *out, const float *in, const fc_lowp_linear *w,
     return forward_bf16(out, in, w, bias, epilogue, T, s);
 }
 
+int fc_lowp_scratch_reserve(fc_lowp_scratch *s, const fc_lowp_linear *w, int T) {
+    size_t rows = (size_t)fc_matmul_bucket_rows(T > 0 ? T : 1), K = (size_t)w->in_dim,
+           N = (size_t)w->out_dim;
+    if (!w->engine.packed) // the widened path: the panel, and the product where an epilogue is
+        return reserve((void **)&s->panel, &s->panel_bytes, N * K * sizeof(float)) != 0 ||
+                       reserve(&s->result, &s->result_bytes, (size_t)T * N * sizeof(float)) != 0
+                   ? -1
+                   : 0;
+    if (w->format == FC_LOWP_INT8)
+        return reserve(&s->staged, &s->staged_bytes, rows * K) != 0 ||
+                       reserve(&s->result, &s->result_bytes, rows * N * sizeof(int32_t)) != 0 ||
+                       reserve((void **)&s->row_scale, &s->row_scale_bytes,
+                               rows * sizeof(float)) != 0 ||
+                       reserve((void **)&s->row_zero, &s->row_zero_bytes,
+                               rows * sizeof(int32_t)) != 0
+                   ? -1
+                   : 0;
+    return reserve(&s->staged, &s->staged_bytes, rows * K * sizeof(uint16_t)) != 0 ||
+                   reserve(&s->result, &s->result_bytes, rows * N * sizeof(float)) != 0
+               ? -1
+               : 0;
+}
+
 void fc_lowp_scratch_free(fc_lowp_scratch *s) {
     free(s->staged);
     free(s->result);

@@ -75,6 +75,9 @@ typedef struct fc_lowp_scratch {
 int fc_lowp_linear_forward(float *out, const float *in, const fc_lowp_linear *w,
                            const float *bias, const fc_linear_epilogue *epilogue, int T,
                            fc_lowp_scratch *scratch);
+// Grows the scratch for a forward of w over T rows ahead of it, so that running out of memory
+// shows before the first layer runs (the forward still checks each call). 0, or -1.
+int fc_lowp_scratch_reserve(fc_lowp_scratch *s, const fc_lowp_linear *w, int T);
 void fc_lowp_scratch_free(fc_lowp_scratch *s);
 
 // Bits of the int8 path's activations on this CPU: 8 with VNNI or AMX, else 7.

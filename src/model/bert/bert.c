@@ -72,33 +72,53 @@ static size_t plan_arena(fc_bert_acts *a, const fc_bert_config *c, size_t T, siz
     return cur.used;
 }
 
-static void acts_reserve(fc_bert_acts *a, const fc_bert_config *c, int T, int B, int longest) {
+// Grows the record (never shrinks) to hold T tokens in B sequences, the longest of longest.
+// Out of memory is an error; the record then stays valid and plans again on the next call.
+static int acts_reserve(fc_bert_acts *a, const fc_bert_config *c, int T, int B, int longest,
+                        fc_error *err) {
     if (a->num_layers != c->num_layers) {
-        a->layers = fc_realloc(a->layers, (size_t)c->num_layers * sizeof *a->layers);
+        void *layers = fc_try_realloc_array(a->layers, (size_t)c->num_layers, sizeof *a->layers);
+        if (!layers)
+            return fc_fail_out_of_memory(err, "the per-layer activation record",
+                                         (size_t)c->num_layers * sizeof *a->layers);
+        a->layers = layers;
         a->num_layers = c->num_layers;
         a->token_capacity = a->seq_capacity = 0;
     }
     if (T > a->token_capacity || B > a->seq_capacity) {
+        int tokens = T > a->token_capacity ? T : a->token_capacity;
+        int seqs = B > a->seq_capacity ? B : a->seq_capacity;
         if (T > a->token_capacity) {
-            a->token_capacity = T;
-            a->types = fc_realloc(a->types, (size_t)T * sizeof *a->types);
+            int32_t *types = fc_try_realloc_array(a->types, (size_t)T, sizeof *a->types);
+            if (!types) return fc_fail_out_of_memory(err, "the token types", (size_t)T * 4);
+            a->types = types;
         }
-        if (B > a->seq_capacity) a->seq_capacity = B;
-        size_t floats = plan_arena(a, c, (size_t)a->token_capacity, (size_t)a->seq_capacity, NULL);
+        size_t floats = plan_arena(a, c, (size_t)tokens, (size_t)seqs, NULL);
         free(a->arena);
-        a->arena = fc_malloc(floats * sizeof(float));
-        plan_arena(a, c, (size_t)a->token_capacity, (size_t)a->seq_capacity, a->arena);
+        a->arena = fc_try_realloc_array(NULL, floats, sizeof(float));
+        if (!a->arena) {
+            a->token_capacity = a->seq_capacity = 0;
+            return fc_fail_out_of_memory(err, "the activations of the batch", floats * sizeof(float));
+        }
+        a->token_capacity = tokens;
+        a->seq_capacity = seqs;
+        plan_arena(a, c, (size_t)tokens, (size_t)seqs, a->arena);
     }
     if (longest > a->longest_capacity) {
-        a->longest_capacity = longest;
         // The blocked kernel (inference) and the dropout kernel (training) share the scratch;
         // size it for either.
         size_t blocked = fc_attention_blocked_scratch_floats(longest, c->head_dim);
         size_t dropout = fc_attention_dropout_scratch_floats(longest, c->head_dim);
-        a->attn_scratch_per_thread = blocked > dropout ? blocked : dropout;
-        a->attn_scratch = fc_realloc(a->attn_scratch, (size_t)omp_get_max_threads() *
-                                                          a->attn_scratch_per_thread * sizeof(float));
+        size_t per_thread = blocked > dropout ? blocked : dropout;
+        size_t floats = (size_t)omp_get_max_threads() * per_thread;
+        float *scratch = fc_try_realloc_array(a->attn_scratch, floats, sizeof(float));
+        if (!scratch)
+            return fc_fail_out_of_memory(err, "the attention scratch", floats * sizeof(float));
+        a->attn_scratch = scratch;
+        a->attn_scratch_per_thread = per_thread;
+        a->longest_capacity = longest;
     }
+    return 0;
 }
 
 void fc_bert_token_types(const fc_bert_config *c, const int32_t *ids, const int32_t *offsets,
@@ -233,7 +253,15 @@ int fc_bert_forward_acts(const fc_bert_config *c, const fc_bert_weights *w, int 
     int longest = 0;
     if (check_batch(c, ids, types, offsets, n_seqs, &longest, err) != 0) return -1;
     int T = offsets[n_seqs], H = c->hidden_size, B = n_seqs;
-    acts_reserve(acts, c, T, B, longest);
+    if (acts_reserve(acts, c, T, B, longest, err) != 0) return -1;
+    for (int l = 0; l < c->num_layers; l++) {
+        const fc_lowp_linear *lowp[4] = {w->layers[l].wqkv_lowp, w->layers[l].attn_out_lowp,
+                                         w->layers[l].inter_lowp, w->layers[l].out_lowp};
+        for (int i = 0; i < 4; i++)
+            if (lowp[i] && fc_lowp_scratch_reserve(&acts->lowp, lowp[i], T) != 0)
+                return fc_fail_out_of_memory(err, "the low-precision scratch",
+                                             (size_t)T * lowp[i]->in_dim);
+    }
     if (types)
         memcpy(acts->types, types, (size_t)T * sizeof *types);
     else
@@ -311,12 +339,9 @@ int fc_bert_load(const cJSON *config, const char *config_path, const fc_safetens
     const cJSON *r = cJSON_GetObjectItemCaseSensitive(config, "initializer_range");
     if (cJSON_IsNumber(r) && r->valuedouble > 0.0 && r->valuedouble < 10.0) range = r->valuedouble;
     fc_bert *m = fc_calloc(1, sizeof *m);
-    fc_bert_params_init(&m->params, &c, num_labels);
-    if (fc_bert_params_load(&m->params, st, dir, range, FRESH_HEAD_SEED, &m->head, err) != 0) {
-        fc_bert_free(m);
-        return -1;
-    }
-    if (fc_bert_params_store_lowp(&m->params, storage, err) != 0) {
+    if (fc_bert_params_init(&m->params, &c, num_labels, err) != 0 ||
+        fc_bert_params_load(&m->params, st, dir, range, FRESH_HEAD_SEED, &m->head, err) != 0 ||
+        fc_bert_params_store_lowp(&m->params, storage, err) != 0) {
         fc_bert_free(m);
         return -1;
     }
@@ -348,7 +373,9 @@ int fc_bert_forward(fc_bert *m, const int32_t *ids, const int32_t *types, const 
     int T = offsets[n_seqs];
     if (T < 0) return fc_fail(err, "batch offsets must not decrease");
     if (T > m->types_capacity) {
-        m->types = fc_realloc(m->types, (size_t)(T > 0 ? T : 1) * sizeof *m->types);
+        int32_t *grown = fc_try_realloc_array(m->types, (size_t)T, sizeof *m->types);
+        if (!grown) return fc_fail_out_of_memory(err, "the token types", (size_t)T * sizeof *grown);
+        m->types = grown;
         m->types_capacity = T;
     }
     const fc_bert_config *c = &m->params.config;

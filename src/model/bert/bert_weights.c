@@ -94,7 +94,8 @@ static void point_views(fc_bert_params *p) {
     }
 }
 
-void fc_bert_params_init(fc_bert_params *p, const fc_bert_config *c, int num_labels) {
+int fc_bert_params_init(fc_bert_params *p, const fc_bert_config *c, int num_labels,
+                        fc_error *err) {
     memset(p, 0, sizeof *p);
     p->config = *c;
     p->num_labels = num_labels;
@@ -133,8 +134,14 @@ void fc_bert_params_init(fc_bert_params *p, const fc_bert_config *c, int num_lab
         add(&b, FC_TENSOR_BIAS, num_labels, 0, &w->classifier_b, &g->classifier_b,
             "classifier.bias");
     }
-    p->values = fc_calloc(p->count, sizeof *p->values);
+    p->values = fc_try_calloc(p->count, sizeof *p->values);
+    if (!p->values) {
+        size_t bytes = p->count * sizeof *p->values;
+        fc_bert_params_free(p);
+        return fc_fail_out_of_memory(err, "the weights", bytes);
+    }
     point_views(p);
+    return 0;
 }
 
 void fc_bert_params_alloc_grads(fc_bert_params *p) {

@@ -67,7 +67,9 @@ typedef struct fc_bert_params {
 } fc_bert_params;
 
 // Lays out the tensors of config c with num_labels outputs and allocates values (zeroed).
-void fc_bert_params_init(fc_bert_params *p, const fc_bert_config *c, int num_labels);
+// Out of memory for the values is an error (p is then empty).
+int fc_bert_params_init(fc_bert_params *p, const fc_bert_config *c, int num_labels,
+                        fc_error *err);
 void fc_bert_params_alloc_grads(fc_bert_params *p);
 void fc_bert_params_free(fc_bert_params *p);
 fc_param_set fc_bert_params_set(const fc_bert_params *p);

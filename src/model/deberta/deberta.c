@@ -190,41 +190,69 @@ static fc_deberta_rel relative_rows(const fc_deberta *m, int longest) {
     return rel;
 }
 
+// Grows *buf to count floats; out of memory leaves *buf as it was and is an error naming what.
+static int grow_floats(float **buf, size_t count, const char *what, fc_error *err) {
+    float *grown = fc_try_realloc_array(*buf, count, sizeof(float));
+    if (!grown) return fc_fail_out_of_memory(err, what, count * sizeof(float));
+    *buf = grown;
+    return 0;
+}
+
 // Grows the buffers (never shrinks) to hold T tokens in B sequences, the longest of longest.
-static void workspace_reserve(fc_deberta *m, int T, int B, int longest) {
+// Out of memory is an error; the capacities then stay at what every buffer holds, so that the
+// next call grows them again.
+static int workspace_reserve(fc_deberta *m, int T, int B, int longest, fc_error *err) {
     const fc_deberta_config *c = &m->config;
     workspace *ws = &m->ws;
     size_t H = (size_t)c->hidden_size, I = (size_t)c->intermediate_size;
     if (T > ws->token_capacity) {
+        ws->token_capacity = 0;
+        const char *what = "the activations of the batch";
+        if (grow_floats(&ws->x, T * H, what, err) != 0 ||
+            (c->embedding_size != c->hidden_size &&
+             grow_floats(&ws->embed, T * (size_t)c->embedding_size, what, err) != 0) ||
+            grow_floats(&ws->q, T * H, what, err) != 0 || grow_floats(&ws->k, T * H, what, err) != 0 ||
+            grow_floats(&ws->v, T * H, what, err) != 0 ||
+            grow_floats(&ws->context, T * H, what, err) != 0 ||
+            grow_floats(&ws->attn, T * H, what, err) != 0 ||
+            grow_floats(&ws->sum, T * H, what, err) != 0 ||
+            grow_floats(&ws->inter, T * I, what, err) != 0)
+            return -1;
         ws->token_capacity = T;
-        ws->x = fc_realloc(ws->x, T * H * sizeof(float));
-        if (c->embedding_size != c->hidden_size)
-            ws->embed = fc_realloc(ws->embed, T * (size_t)c->embedding_size * sizeof(float));
-        ws->q = fc_realloc(ws->q, T * H * sizeof(float));
-        ws->k = fc_realloc(ws->k, T * H * sizeof(float));
-        ws->v = fc_realloc(ws->v, T * H * sizeof(float));
-        ws->context = fc_realloc(ws->context, T * H * sizeof(float));
-        ws->attn = fc_realloc(ws->attn, T * H * sizeof(float));
-        ws->sum = fc_realloc(ws->sum, T * H * sizeof(float));
-        ws->inter = fc_realloc(ws->inter, T * I * sizeof(float));
     }
     if (B > ws->seq_capacity) {
+        ws->seq_capacity = 0;
+        if (grow_floats(&ws->pooled, (size_t)B * H, "the pooled outputs", err) != 0 ||
+            grow_floats(&ws->pooler, (size_t)B * H, "the pooled outputs", err) != 0)
+            return -1;
         ws->seq_capacity = B;
-        ws->pooled = fc_realloc(ws->pooled, (size_t)B * H * sizeof(float));
-        ws->pooler = fc_realloc(ws->pooler, (size_t)B * H * sizeof(float));
     }
     if (c->relative_attention && longest > ws->index_len) {
+        int32_t *index = fc_try_realloc_array(ws->rel_index, (size_t)(2 * longest - 1), sizeof *index);
+        if (!index)
+            return fc_fail_out_of_memory(err, "the relative positions",
+                                         (size_t)(2 * longest - 1) * sizeof *index);
+        ws->rel_index = index;
         ws->index_len = longest;
-        ws->rel_index = fc_realloc(ws->rel_index, (size_t)(2 * longest - 1) * sizeof(int32_t));
         for (int r = -(longest - 1); r <= longest - 1; r++)
             ws->rel_index[r + longest - 1] = fc_deberta_rel_index(
                 r, c->position_buckets, c->max_relative_positions, c->att_span);
     }
     if (c->relative_attention && !ws->rel) {
-        size_t table = (size_t)2 * c->att_span * H * sizeof(float);
-        ws->rel = fc_malloc(table);
-        if (c->c2p) ws->pos_key = fc_malloc(table);
-        if (c->p2c) ws->pos_query = fc_malloc(table);
+        size_t table = (size_t)2 * c->att_span * H;
+        float *rel = fc_try_realloc_array(NULL, table, sizeof(float));
+        float *pos_key = c->c2p ? fc_try_realloc_array(NULL, table, sizeof(float)) : NULL;
+        float *pos_query = c->p2c ? fc_try_realloc_array(NULL, table, sizeof(float)) : NULL;
+        if (!rel || (c->c2p && !pos_key) || (c->p2c && !pos_query)) {
+            free(rel);
+            free(pos_key);
+            free(pos_query);
+            return fc_fail_out_of_memory(err, "the relative position tables",
+                                         3 * table * sizeof(float));
+        }
+        ws->rel = rel;
+        ws->pos_key = pos_key;
+        ws->pos_query = pos_query;
     }
     fc_deberta_rel rel = {0};
     if (c->relative_attention) rel = relative_rows(m, longest);
@@ -232,11 +260,15 @@ static void workspace_reserve(fc_deberta *m, int T, int B, int longest) {
         fc_deberta_attention_scratch_floats(longest, c->relative_attention ? &rel : NULL);
     int threads = omp_get_max_threads();
     if (per_thread > ws->scratch_per_thread || threads > ws->scratch_threads) {
-        if (per_thread > ws->scratch_per_thread) ws->scratch_per_thread = per_thread;
-        if (threads > ws->scratch_threads) ws->scratch_threads = threads;
-        ws->attn_scratch = fc_realloc(ws->attn_scratch, (size_t)ws->scratch_threads *
-                                                            ws->scratch_per_thread * sizeof(float));
+        size_t want_per_thread = per_thread > ws->scratch_per_thread ? per_thread : ws->scratch_per_thread;
+        int want_threads = threads > ws->scratch_threads ? threads : ws->scratch_threads;
+        if (grow_floats(&ws->attn_scratch, (size_t)want_threads * want_per_thread,
+                        "the attention scratch", err) != 0)
+            return -1;
+        ws->scratch_per_thread = want_per_thread;
+        ws->scratch_threads = want_threads;
     }
+    return 0;
 }
 
 // §4.3: word embeddings (+ absolute positions when position_biased_input), embed_proj when
@@ -363,7 +395,7 @@ int fc_deberta_forward(fc_deberta *m, const int32_t *ids, const int32_t *offsets
     int longest = 0;
     if (check_batch(m, ids, offsets, n_seqs, &longest, err) != 0) return -1;
     int T = offsets[n_seqs], H = c->hidden_size;
-    workspace_reserve(m, T, n_seqs, longest);
+    if (workspace_reserve(m, T, n_seqs, longest, err) != 0) return -1;
     workspace *ws = &m->ws;
 
     // §4.3 embeddings.

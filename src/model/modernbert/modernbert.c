@@ -115,38 +115,58 @@ static size_t plan_arena(fc_modernbert_acts *a, const fc_modernbert_config *c, s
 }
 
 // Grows the record (never shrinks) to hold T tokens in B sequences, the longest of longest.
-static void acts_reserve(fc_modernbert_acts *a, const fc_modernbert_config *c, int T, int B,
-                         int longest) {
+// Out of memory is an error; the record then stays valid and plans again on the next call.
+static int acts_reserve(fc_modernbert_acts *a, const fc_modernbert_config *c, int T, int B,
+                        int longest, fc_error *err) {
     if (a->num_layers != c->num_layers) {
-        a->layers = fc_realloc(a->layers, (size_t)c->num_layers * sizeof *a->layers);
+        void *layers = fc_try_realloc_array(a->layers, (size_t)c->num_layers, sizeof *a->layers);
+        if (!layers)
+            return fc_fail_out_of_memory(err, "the per-layer activation record",
+                                         (size_t)c->num_layers * sizeof *a->layers);
+        a->layers = layers;
         a->num_layers = c->num_layers;
         a->token_capacity = a->seq_capacity = 0; // re-plan the arena for the new layer count
     }
     if (T > a->token_capacity || B > a->seq_capacity) {
+        int tokens = T > a->token_capacity ? T : a->token_capacity;
+        int seqs = B > a->seq_capacity ? B : a->seq_capacity;
         if (T > a->token_capacity) {
-            a->token_capacity = T;
-            a->positions = fc_realloc(a->positions, (size_t)T * sizeof *a->positions);
+            int32_t *positions = fc_try_realloc_array(a->positions, (size_t)T, sizeof *positions);
+            if (!positions) return fc_fail_out_of_memory(err, "the positions", (size_t)T * 4);
+            a->positions = positions;
         }
-        if (B > a->seq_capacity) a->seq_capacity = B;
-        size_t floats = plan_arena(a, c, (size_t)a->token_capacity, (size_t)a->seq_capacity, NULL);
+        size_t floats = plan_arena(a, c, (size_t)tokens, (size_t)seqs, NULL);
         free(a->arena);
-        a->arena = fc_malloc(floats * sizeof(float));
-        plan_arena(a, c, (size_t)a->token_capacity, (size_t)a->seq_capacity, a->arena);
+        a->arena = fc_try_realloc_array(NULL, floats, sizeof(float));
+        if (!a->arena) {
+            a->token_capacity = a->seq_capacity = 0;
+            return fc_fail_out_of_memory(err, "the activations of the batch", floats * sizeof(float));
+        }
+        a->token_capacity = tokens;
+        a->seq_capacity = seqs;
+        plan_arena(a, c, (size_t)tokens, (size_t)seqs, a->arena);
     }
     if (longest > a->longest_capacity) {
-        a->longest_capacity = longest;
-        a->attn_scratch_per_thread = fc_attention_blocked_scratch_floats(longest, c->head_dim);
-        a->attn_scratch = fc_realloc(a->attn_scratch, (size_t)omp_get_max_threads() *
-                                                          a->attn_scratch_per_thread * sizeof(float));
-        int half = c->head_dim / 2;
-        size_t bytes = (size_t)longest * half * sizeof(float);
-        a->global_cos = fc_realloc(a->global_cos, bytes);
-        a->global_sin = fc_realloc(a->global_sin, bytes);
-        a->local_cos = fc_realloc(a->local_cos, bytes);
-        a->local_sin = fc_realloc(a->local_sin, bytes);
+        a->longest_capacity = 0; // until every buffer below has grown
+        size_t per_thread = fc_attention_blocked_scratch_floats(longest, c->head_dim);
+        size_t floats = (size_t)omp_get_max_threads() * per_thread;
+        float *scratch = fc_try_realloc_array(a->attn_scratch, floats, sizeof(float));
+        if (!scratch)
+            return fc_fail_out_of_memory(err, "the attention scratch", floats * sizeof(float));
+        a->attn_scratch = scratch;
+        a->attn_scratch_per_thread = per_thread;
+        size_t rope = (size_t)longest * (size_t)(c->head_dim / 2);
+        float **tables[4] = {&a->global_cos, &a->global_sin, &a->local_cos, &a->local_sin};
+        for (int i = 0; i < 4; i++) {
+            float *grown = fc_try_realloc_array(*tables[i], rope, sizeof(float));
+            if (!grown) return fc_fail_out_of_memory(err, "the rotary tables", rope * sizeof(float));
+            *tables[i] = grown;
+        }
         fc_rope_table(a->global_cos, a->global_sin, longest, c->head_dim, c->global_rope_theta);
         fc_rope_table(a->local_cos, a->local_sin, longest, c->head_dim, c->local_rope_theta);
+        a->longest_capacity = longest;
     }
+    return 0;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -255,7 +275,15 @@ int fc_modernbert_forward_acts(const fc_modernbert_config *c, const fc_modernber
     int longest = 0;
     if (fc_modernbert_check_batch(c, ids, offsets, n_seqs, &longest, err) != 0) return -1;
     int T = offsets[n_seqs], H = c->hidden_size, B = n_seqs;
-    acts_reserve(acts, c, T, B, longest);
+    if (acts_reserve(acts, c, T, B, longest, err) != 0) return -1;
+    for (int l = 0; l < c->num_layers; l++) {
+        const fc_lowp_linear *lowp[4] = {w->layers[l].wqkv_lowp, w->layers[l].attn_wo_lowp,
+                                         w->layers[l].mlp_wi_lowp, w->layers[l].mlp_wo_lowp};
+        for (int i = 0; i < 4; i++)
+            if (lowp[i] && fc_lowp_scratch_reserve(&acts->lowp, lowp[i], T) != 0)
+                return fc_fail_out_of_memory(err, "the low-precision scratch",
+                                             (size_t)T * lowp[i]->in_dim);
+    }
 
     // Positions restart at 0 in every sequence (§3.5).
     for (int s = 0; s < n_seqs; s++)

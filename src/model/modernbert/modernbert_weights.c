@@ -152,7 +152,13 @@ static const uint16_t *half_of(const fc_safetensors *st, const fc_tensor *found,
     float *temp;
     const float *values = fc_safetensors_f32(st, s->name, s->ndim, s->shape, &temp, err);
     if (!values) return NULL;
-    *owned = fc_malloc(count * sizeof(uint16_t));
+    *owned = fc_try_calloc(count, sizeof(uint16_t));
+    if (!*owned) {
+        free(temp);
+        fc_fail_out_of_memory(err, "a 16-bit copy of the tensor", count * sizeof(uint16_t));
+        fc_fail_prefix(err, "tensor \"%s\"", s->name);
+        return NULL;
+    }
     for (size_t i = 0; i < count; i++)
         (*owned)[i] = kind == FC_HALF_BF16 ? fc_f32_to_bf16(values[i]) : fc_f32_to_f16(values[i]);
     if (temp)

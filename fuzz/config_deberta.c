@@ -1,0 +1,24 @@
+// Fuzzes the DeBERTa-v2/v3 config.json parser (model/deberta/deberta_config.c) on arbitrary JSON text.
+#include "fuzz.h"
+
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+
+#include "model/deberta/deberta_config.h"
+
+int fc_fuzz_config_deberta(const uint8_t *data, size_t size) {
+    cJSON *root = cJSON_ParseWithLength((const char *)data, size);
+    if (!root) return 0;
+    fc_deberta_config config;
+    fc_error err = {{0}};
+    int rc = fc_deberta_config_parse(root, "config.json", &config, &err);
+    cJSON_Delete(root);
+    return fc_fuzz_error_named(rc, &err);
+}
+
+#ifdef FC_FUZZ_MAIN
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    if (fc_fuzz_config_deberta(data, size) != 0) abort();
+    return 0;
+}
+#endif
