@@ -35,14 +35,9 @@ static source_count *find_source(source_count *counts, int *n, const char *name)
     return c;
 }
 
-static void check_heldout(fc_model *model) {
-    char *path = fc_path_join(fc_test_fixtures_dir(), "shipped/heldout.jsonl");
-    char *text = NULL;
-    fc_error err;
-    CHECK(fc_read_file(path, &text, NULL, &err) == 0);
-    free(path);
-    if (!text) return;
-    // One JSON object per line: premise, hypothesis, label, source.
+// The pairs of a JSON Lines text (up to 1,024; the text is cut in place), and the parsed rows
+// their strings point into.
+static size_t read_pairs(char *text, fc_pair **pairs_out, cJSON ***rows_out) {
     size_t cap = 1024, n = 0;
     fc_pair *pairs = fc_malloc(cap * sizeof *pairs);
     cJSON **rows = fc_malloc(cap * sizeof *rows);
@@ -52,6 +47,22 @@ static void check_heldout(fc_model *model) {
         pairs[n].hypothesis = cJSON_GetObjectItem(rows[n], "hypothesis")->valuestring;
         n++;
     }
+    *pairs_out = pairs;
+    *rows_out = rows;
+    return n;
+}
+
+static void check_heldout(fc_model *model) {
+    char *path = fc_path_join(fc_test_fixtures_dir(), "shipped/heldout.jsonl");
+    char *text = NULL;
+    fc_error err;
+    CHECK(fc_read_file(path, &text, NULL, &err) == 0);
+    free(path);
+    if (!text) return;
+    // One JSON object per line: premise, hypothesis, label, source.
+    fc_pair *pairs;
+    cJSON **rows;
+    size_t n = read_pairs(text, &pairs, &rows);
     CHECK(n == 998);
     int L = fc_model_num_labels(model);
     float *logits = fc_malloc(n * (size_t)L * sizeof *logits);
@@ -127,15 +138,9 @@ static void check_dtypes_agree(fc_model *f32_model) {
     fc_error err;
     CHECK(fc_read_file("bench/pairs.jsonl", &text, NULL, &err) == 0);
     if (!text) return;
-    size_t cap = 1024, n = 0;
-    fc_pair *pairs = fc_malloc(cap * sizeof *pairs);
-    cJSON **rows = fc_malloc(cap * sizeof *rows);
-    for (char *line = strtok(text, "\n"); line && n < cap; line = strtok(NULL, "\n")) {
-        rows[n] = cJSON_Parse(line);
-        pairs[n].premise = cJSON_GetObjectItem(rows[n], "premise")->valuestring;
-        pairs[n].hypothesis = cJSON_GetObjectItem(rows[n], "hypothesis")->valuestring;
-        n++;
-    }
+    fc_pair *pairs;
+    cJSON **rows;
+    size_t n = read_pairs(text, &pairs, &rows);
     CHECK(n == 740);
     int L = fc_model_num_labels(f32_model);
     float *want = fc_malloc(n * (size_t)L * sizeof *want), *got = fc_malloc(n * (size_t)L * sizeof *got);

@@ -80,12 +80,17 @@ static int prepare_int8(fc_lowp_linear *w, const float *weight, int out_dim, int
     return rc;
 }
 
-int fc_lowp_linear_prepare(fc_lowp_linear *w, fc_lowp_format format, const float *weight,
-                           int out_dim, int in_dim) {
+// An empty layer of the format and shape.
+static void start_layer(fc_lowp_linear *w, fc_lowp_format format, int out_dim, int in_dim) {
     memset(w, 0, sizeof *w);
     w->format = format;
     w->in_dim = in_dim;
     w->out_dim = out_dim;
+}
+
+int fc_lowp_linear_prepare(fc_lowp_linear *w, fc_lowp_format format, const float *weight,
+                           int out_dim, int in_dim) {
+    start_layer(w, format, out_dim, in_dim);
     if (format == FC_LOWP_INT8) {
         if (prepare_int8(w, weight, out_dim, in_dim) == 0) return 0;
         fc_lowp_linear_free(w);
@@ -106,10 +111,7 @@ int fc_lowp_linear_prepare(fc_lowp_linear *w, fc_lowp_format format, const float
 
 int fc_lowp_linear_prepare_half(fc_lowp_linear *w, fc_lowp_format format, const uint16_t *weight,
                                 int out_dim, int in_dim) {
-    memset(w, 0, sizeof *w);
-    w->format = format;
-    w->in_dim = in_dim;
-    w->out_dim = out_dim;
+    start_layer(w, format, out_dim, in_dim);
     if (format == FC_LOWP_BF16 && fc_matmul_available(FC_MATMUL_BF16))
         return fc_matmul_weights_pack(&w->engine, FC_MATMUL_BF16, weight, out_dim, in_dim);
     w->half = weight;
