@@ -311,6 +311,7 @@ static void test_server_503(void) {
     free(text);
     CHECK(predict_once(&ctx, body, 0, NULL) == 200);
     fc_scheduler_stop(ctx.scheduler);
+    fc_scheduler_free(ctx.scheduler);
     fc_model_free(model);
     fc_metrics_free(metrics);
 }
