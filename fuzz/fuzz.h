@@ -92,6 +92,14 @@ int fc_fuzz_read_dataset(const char *path, int format, unsigned options);
 struct fc_serve_context;
 const struct fc_serve_context *fc_fuzz_serve_context(void);
 
+// Completes an inference a POST handler handed back, as the server does with a suspended
+// connection: submits it to the context's scheduler, waits for the worker, writes the reply
+// (finish), then leaves the scheduler and frees it.
+struct fc_inference;
+struct fc_reply;
+void fc_fuzz_finish_inference(const struct fc_serve_context *ctx,
+                              struct fc_inference *inference, struct fc_reply *reply);
+
 // 0 when a reply is one the endpoints promise (a 200, or a 4xx/5xx with an error body).
 struct fc_reply;
 int fc_fuzz_reply_valid(const struct fc_reply *reply);

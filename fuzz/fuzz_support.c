@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <ftw.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -242,6 +243,34 @@ const fc_serve_context *fc_fuzz_serve_context(void) {
     }
     context.model = model;
     return &context;
+}
+
+typedef struct done_signal {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    int done;
+} done_signal;
+
+static void signal_done(void *cls) {
+    done_signal *d = cls;
+    pthread_mutex_lock(&d->lock);
+    d->done = 1;
+    pthread_cond_signal(&d->cond);
+    pthread_mutex_unlock(&d->lock);
+}
+
+void fc_fuzz_finish_inference(const fc_serve_context *ctx, fc_inference *inference,
+                              fc_reply *reply) {
+    done_signal d = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0};
+    inference->job.on_done = signal_done;
+    inference->job.cls = &d;
+    fc_scheduler_submit(ctx->scheduler, &inference->job);
+    pthread_mutex_lock(&d.lock);
+    while (!d.done) pthread_cond_wait(&d.cond, &d.lock);
+    pthread_mutex_unlock(&d.lock);
+    inference->finish(ctx, inference, reply);
+    fc_scheduler_leave(ctx->scheduler);
+    inference->free(inference);
 }
 
 int fc_fuzz_reply_valid(const fc_reply *reply) {

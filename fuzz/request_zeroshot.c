@@ -23,7 +23,9 @@ int fc_fuzz_request_zeroshot(const uint8_t *data, size_t size) {
     fc_zeroshot_request_free(&request);
     fc_reply_free(&reply);
     fc_reply handled = {0};
-    fc_handle_zeroshot(fc_fuzz_serve_context(), body, size, &handled);
+    const fc_serve_context *ctx = fc_fuzz_serve_context();
+    fc_inference *inference = fc_handle_zeroshot(ctx, body, size, &handled);
+    if (inference) fc_fuzz_finish_inference(ctx, inference, &handled);
     ok = ok && fc_fuzz_reply_valid(&handled) == 0;
     fc_reply_free(&handled);
     return ok ? 0 : -1;
