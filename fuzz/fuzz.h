@@ -100,6 +100,13 @@ struct fc_reply;
 void fc_fuzz_finish_inference(const struct fc_serve_context *ctx,
                               struct fc_inference *inference, struct fc_reply *reply);
 
+// Runs a POST handler on body the way the server does (the handler, then its inference when it
+// hands one back) and returns 0 when the reply is one the endpoints promise.
+typedef struct fc_inference *(*fc_fuzz_post_handler)(const struct fc_serve_context *ctx,
+                                                     const char *body, size_t len,
+                                                     struct fc_reply *reply);
+int fc_fuzz_post(fc_fuzz_post_handler handler, const char *body, size_t size);
+
 // 0 when a reply is one the endpoints promise (a 200, or a 4xx/5xx with an error body).
 struct fc_reply;
 int fc_fuzz_reply_valid(const struct fc_reply *reply);

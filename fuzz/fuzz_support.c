@@ -273,6 +273,16 @@ void fc_fuzz_finish_inference(const fc_serve_context *ctx, fc_inference *inferen
     inference->free(inference);
 }
 
+int fc_fuzz_post(fc_fuzz_post_handler handler, const char *body, size_t size) {
+    const fc_serve_context *ctx = fc_fuzz_serve_context();
+    fc_reply reply = {0};
+    fc_inference *inference = handler(ctx, body, size, &reply);
+    if (inference) fc_fuzz_finish_inference(ctx, inference, &reply);
+    int valid = fc_fuzz_reply_valid(&reply);
+    fc_reply_free(&reply);
+    return valid;
+}
+
 int fc_fuzz_reply_valid(const fc_reply *reply) {
     if (reply->status == 200) return reply->error_type == NULL && reply->body.len > 0 ? 0 : -1;
     int known = reply->status == 400 || reply->status == 413 || reply->status == 422 ||

@@ -22,12 +22,7 @@ int fc_fuzz_request_zeroshot(const uint8_t *data, size_t size) {
     }
     fc_zeroshot_request_free(&request);
     fc_reply_free(&reply);
-    fc_reply handled = {0};
-    const fc_serve_context *ctx = fc_fuzz_serve_context();
-    fc_inference *inference = fc_handle_zeroshot(ctx, body, size, &handled);
-    if (inference) fc_fuzz_finish_inference(ctx, inference, &handled);
-    ok = ok && fc_fuzz_reply_valid(&handled) == 0;
-    fc_reply_free(&handled);
+    ok = fc_fuzz_post(fc_handle_zeroshot, body, size) == 0 && ok;
     return ok ? 0 : -1;
 }
 

@@ -3,7 +3,6 @@
 // load, forward, the nli / zero-shot / check tasks, the server's endpoints) is an error that
 // reaches the caller, shown by failing each fallible allocation in turn (fc_alloc_fail_after)
 // with no crash and, under `make asan`, no leak.
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -249,38 +248,17 @@ static void test_forward_recovers(void) {
 // is served. The handler admits and tokenizes, the scheduler's worker runs the forward (here
 // under the failing allocation hook), and the inference's finish writes the reply, as the
 // server does with a suspended connection.
-typedef struct done_signal {
-    pthread_mutex_t lock;
-    pthread_cond_t cond;
-    int done;
-} done_signal;
-
-static void signal_done(void *cls) {
-    done_signal *d = cls;
-    pthread_mutex_lock(&d->lock);
-    d->done = 1;
-    pthread_cond_signal(&d->cond);
-    pthread_mutex_unlock(&d->lock);
-}
-
-// One POST /predict through handler, scheduler and finish; the reply's status.
+// One POST /predict through handler, scheduler and finish (fc_fuzz_finish_inference, as the
+// server runs a suspended connection); the reply's status. With fail_allocations, every
+// fallible allocation after the handler fails: the forward's.
 static int predict_once(const fc_serve_context *ctx, const char *body, int fail_allocations,
                         char **text) {
     fc_reply reply = {0};
     fc_inference *inference = fc_handle_predict(ctx, body, strlen(body), &reply);
     if (inference) {
-        done_signal d = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0};
-        inference->job.on_done = signal_done;
-        inference->job.cls = &d;
         if (fail_allocations) fc_alloc_fail_after(0);
-        fc_scheduler_submit(ctx->scheduler, &inference->job);
-        pthread_mutex_lock(&d.lock);
-        while (!d.done) pthread_cond_wait(&d.cond, &d.lock);
-        pthread_mutex_unlock(&d.lock);
+        fc_fuzz_finish_inference(ctx, inference, &reply);
         fc_alloc_fail_after(-1);
-        inference->finish(ctx, inference, &reply);
-        fc_scheduler_leave(ctx->scheduler);
-        inference->free(inference);
     }
     int status = reply.status;
     if (text) *text = fc_fuzz_cstring((const uint8_t *)reply.body.data, reply.body.len);
