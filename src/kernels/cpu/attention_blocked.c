@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "kernels/cpu/exp8.h"
+#include "kernels/cpu/transpose8.h"
 #include "kernels/cpu/kernels.h"
 
 // Keys are stored transposed with rows padded to a multiple of 8, so that the score loop can
@@ -17,8 +18,12 @@ static int padded(int n) {
     return (n + 7) / 8 * 8;
 }
 
+// Queries scored together: each key vector loaded is used by this many queries, and their
+// sums are independent chains of multiply-adds that hide each other's latency.
+enum { QUERY_GROUP = 4 };
+
 size_t fc_attention_blocked_scratch_floats(int longest, int head_dim) {
-    return (size_t)padded(longest) * (2 * (size_t)head_dim + 1);
+    return (size_t)padded(longest) * (2 * (size_t)head_dim + QUERY_GROUP);
 }
 
 // o = Σ_j scores[j − lo] · inv · values[j] for a head of 8 · vectors floats. Always inlined
@@ -37,110 +42,162 @@ static inline __attribute__((always_inline)) void weighted_sum(float *o, const f
     for (int v = 0; v < vectors; v++) _mm256_storeu_ps(o + 8 * v, acc[v]);
 }
 
+// scores[g · n_pad + j] = scale · (query[g] · key j) for the QUERY_GROUP queries and the keys of the
+// blocks of 8 from `first` (a multiple of 8) through the one holding `last`. Sixteen keys at a
+// time where the padded rows have them: 2 key vectors × 4 queries = 8 accumulators.
+static void score_group(float *scores, const float *const query[QUERY_GROUP], const float *keys,
+                        int n_pad, int head_dim, int first, int last, float scale) {
+    __m256 scale8 = _mm256_set1_ps(scale);
+    int b = first;
+    for (; b + 8 <= last && b + 16 <= n_pad; b += 16) {
+        __m256 a00 = _mm256_setzero_ps(), a01 = a00, a10 = a00, a11 = a00;
+        __m256 a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+        for (int i = 0; i < head_dim; i++) {
+            const float *k = keys + (size_t)i * n_pad + b;
+            __m256 k0 = _mm256_loadu_ps(k), k1 = _mm256_loadu_ps(k + 8);
+            __m256 q = _mm256_broadcast_ss(query[0] + i);
+            a00 = _mm256_fmadd_ps(q, k0, a00);
+            a01 = _mm256_fmadd_ps(q, k1, a01);
+            q = _mm256_broadcast_ss(query[1] + i);
+            a10 = _mm256_fmadd_ps(q, k0, a10);
+            a11 = _mm256_fmadd_ps(q, k1, a11);
+            q = _mm256_broadcast_ss(query[2] + i);
+            a20 = _mm256_fmadd_ps(q, k0, a20);
+            a21 = _mm256_fmadd_ps(q, k1, a21);
+            q = _mm256_broadcast_ss(query[3] + i);
+            a30 = _mm256_fmadd_ps(q, k0, a30);
+            a31 = _mm256_fmadd_ps(q, k1, a31);
+        }
+        _mm256_storeu_ps(scores + b, _mm256_mul_ps(a00, scale8));
+        _mm256_storeu_ps(scores + b + 8, _mm256_mul_ps(a01, scale8));
+        _mm256_storeu_ps(scores + n_pad + b, _mm256_mul_ps(a10, scale8));
+        _mm256_storeu_ps(scores + n_pad + b + 8, _mm256_mul_ps(a11, scale8));
+        _mm256_storeu_ps(scores + 2 * n_pad + b, _mm256_mul_ps(a20, scale8));
+        _mm256_storeu_ps(scores + 2 * n_pad + b + 8, _mm256_mul_ps(a21, scale8));
+        _mm256_storeu_ps(scores + 3 * n_pad + b, _mm256_mul_ps(a30, scale8));
+        _mm256_storeu_ps(scores + 3 * n_pad + b + 8, _mm256_mul_ps(a31, scale8));
+    }
+    for (; b <= last; b += 8) {
+        __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+        for (int i = 0; i < head_dim; i++) {
+            __m256 k = _mm256_loadu_ps(keys + (size_t)i * n_pad + b);
+            a0 = _mm256_fmadd_ps(_mm256_broadcast_ss(query[0] + i), k, a0);
+            a1 = _mm256_fmadd_ps(_mm256_broadcast_ss(query[1] + i), k, a1);
+            a2 = _mm256_fmadd_ps(_mm256_broadcast_ss(query[2] + i), k, a2);
+            a3 = _mm256_fmadd_ps(_mm256_broadcast_ss(query[3] + i), k, a3);
+        }
+        _mm256_storeu_ps(scores + b, _mm256_mul_ps(a0, scale8));
+        _mm256_storeu_ps(scores + n_pad + b, _mm256_mul_ps(a1, scale8));
+        _mm256_storeu_ps(scores + 2 * n_pad + b, _mm256_mul_ps(a2, scale8));
+        _mm256_storeu_ps(scores + 3 * n_pad + b, _mm256_mul_ps(a3, scale8));
+    }
+}
+
+// In place: s[j] = exp(s[j] − max) for j < width; returns 1 / Σ_j s[j]. The max and the
+// sum are taken eight lanes at a time: a scalar running max is one long dependency chain.
+static float softmax_unnormalized(float *s, int width) {
+    __m256 max8 = _mm256_set1_ps(-INFINITY);
+    int j = 0;
+    for (; j + 8 <= width; j += 8) max8 = _mm256_max_ps(max8, _mm256_loadu_ps(s + j));
+    float lanes[8];
+    _mm256_storeu_ps(lanes, max8);
+    float max = -INFINITY;
+    for (int l = 0; l < 8; l++) max = lanes[l] > max ? lanes[l] : max;
+    for (; j < width; j++) max = s[j] > max ? s[j] : max;
+    // exp(s − max) eight scores at a time (fc_exp8_nonpositive: |relative error| < 2e-7).
+    max8 = _mm256_set1_ps(max);
+    __m256 sum8 = _mm256_setzero_ps();
+    for (j = 0; j + 8 <= width; j += 8) {
+        __m256 e = fc_exp8_nonpositive(_mm256_sub_ps(_mm256_loadu_ps(s + j), max8));
+        _mm256_storeu_ps(s + j, e);
+        sum8 = _mm256_add_ps(sum8, e);
+    }
+    _mm256_storeu_ps(lanes, sum8);
+    float sum = 0.0f;
+    for (int l = 0; l < 8; l++) sum += lanes[l];
+    for (; j < width; j++) {
+        s[j] = expf(s[j] - max);
+        sum += s[j];
+    }
+    return 1.0f / sum;
+}
+
+// keys[i · n_pad + j] = row j's key[i] and values[j · d + i] = its value[i], for the head's n
+// rows of qkv (stride floats apart). Keys go through registers eight rows by eight dimensions
+// at a time (an 8 × 8 transpose), where a scalar loop would store one float per instruction.
+static void gather_head(float *keys, float *values, const float *qkv_head, size_t stride, int H,
+                        int n, int n_pad, int head_dim) {
+    int j = 0;
+    if (head_dim % 8 == 0) {
+        for (; j + 8 <= n; j += 8)
+            for (int i = 0; i < head_dim; i += 8) {
+                __m256 r[8];
+                for (int t = 0; t < 8; t++)
+                    r[t] = _mm256_loadu_ps(qkv_head + (size_t)(j + t) * stride + H + i);
+                fc_transpose8(r);
+                for (int t = 0; t < 8; t++)
+                    _mm256_storeu_ps(keys + (size_t)(i + t) * n_pad + j, r[t]);
+            }
+    }
+    for (; j < n; j++)
+        for (int i = 0; i < head_dim; i++)
+            keys[(size_t)i * n_pad + j] = qkv_head[(size_t)j * stride + H + i];
+    for (int i = 0; i < head_dim; i++) // the padding lanes: finite values, results unused
+        for (int p = n; p < n_pad; p++) keys[(size_t)i * n_pad + p] = 0.0f;
+    for (int t = 0; t < n; t++)
+        memcpy(values + (size_t)t * head_dim, qkv_head + (size_t)t * stride + 2 * H,
+               sizeof(float) * head_dim);
+}
+
 static void attend_one_head(float *out, const float *qkv, int begin, int n, int h, int num_heads,
                             int head_dim, int window, float *keys, float *values,
                             float *scores) {
     int H = num_heads * head_dim, n_pad = padded(n);
     size_t stride = (size_t)3 * H;
-    float scale = 1.0f / sqrtf((float)head_dim);
-    for (int j = 0; j < n; j++) {
-        const float *row = qkv + (size_t)(begin + j) * stride + h * head_dim;
-        for (int i = 0; i < head_dim; i++) keys[(size_t)i * n_pad + j] = row[H + i]; // transposed
-        memcpy(values + (size_t)j * head_dim, row + 2 * H, sizeof(float) * head_dim);
-    }
-    for (int i = 0; i < head_dim; i++) // the padding lanes: finite values, results unused
-        for (int j = n; j < n_pad; j++) keys[(size_t)i * n_pad + j] = 0.0f;
-    for (int q = 0; q < n; q++) {
-        int lo = 0, hi = n - 1;
+    gather_head(keys, values, qkv + (size_t)begin * stride + h * head_dim, stride, H, n, n_pad,
+                head_dim);
+    for (int q0 = 0; q0 < n; q0 += QUERY_GROUP) {
+        // The group's keys: the union of its queries' windows. A group cut short by the end
+        // of the sequence repeats its last query; those rows are scored and dropped.
+        const float *query[QUERY_GROUP];
+        for (int g = 0; g < QUERY_GROUP; g++) {
+            int q = q0 + g < n ? q0 + g : n - 1;
+            query[g] = qkv + (size_t)(begin + q) * stride + h * head_dim;
+        }
+        int q_last = q0 + QUERY_GROUP - 1 < n ? q0 + QUERY_GROUP - 1 : n - 1;
+        int first = 0, last = n - 1;
         if (window >= 0) {
-            if (q - window > lo) lo = q - window;
-            if (q + window < hi) hi = q + window;
+            if (q0 - window > first) first = q0 - window;
+            if (q_last + window < last) last = q_last + window;
         }
-        const float *query = qkv + (size_t)(begin + q) * stride + h * head_dim;
-        int width = hi - lo + 1;
-        // Eight keys at a time, their sums held in one vector register across all d terms;
-        // four such blocks side by side where the window has them, so that four independent
-        // chains of multiply-adds hide each one's latency.
-        int j0 = 0;
-        for (; j0 + 32 <= width; j0 += 32) {
-            const float *key_block = keys + lo + j0;
-            __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
-            for (int i = 0; i < head_dim; i++) {
-                __m256 qi = _mm256_set1_ps(query[i]);
-                const float *k = key_block + (size_t)i * n_pad;
-                a0 = _mm256_fmadd_ps(qi, _mm256_loadu_ps(k), a0);
-                a1 = _mm256_fmadd_ps(qi, _mm256_loadu_ps(k + 8), a1);
-                a2 = _mm256_fmadd_ps(qi, _mm256_loadu_ps(k + 16), a2);
-                a3 = _mm256_fmadd_ps(qi, _mm256_loadu_ps(k + 24), a3);
+        score_group(scores, query, keys, n_pad, head_dim, first / 8 * 8, last,
+                    1.0f / sqrtf((float)head_dim));
+        for (int q = q0; q <= q_last; q++) {
+            int lo = 0, hi = n - 1;
+            if (window >= 0) {
+                if (q - window > lo) lo = q - window;
+                if (q + window < hi) hi = q + window;
             }
-            _mm256_storeu_ps(scores + j0, a0);
-            _mm256_storeu_ps(scores + j0 + 8, a1);
-            _mm256_storeu_ps(scores + j0 + 16, a2);
-            _mm256_storeu_ps(scores + j0 + 24, a3);
-        }
-        for (; j0 < width; j0 += 8) {
-            const float *key_block = keys + lo + j0;
-            int lanes = lo + j0 + 8 <= n_pad ? 8 : n_pad - (lo + j0);
-            int take = width - j0 < 8 ? width - j0 : 8;
-            if (lanes == 8) {
-                __m256 acc = _mm256_setzero_ps();
-                for (int i = 0; i < head_dim; i++)
-                    acc = _mm256_fmadd_ps(_mm256_set1_ps(query[i]),
-                                          _mm256_loadu_ps(key_block + (size_t)i * n_pad), acc);
-                if (take == 8) {
-                    _mm256_storeu_ps(scores + j0, acc);
-                } else {
-                    float sums[8];
-                    _mm256_storeu_ps(sums, acc);
-                    for (int jj = 0; jj < take; jj++) scores[j0 + jj] = sums[jj];
-                }
-            } else {
-                float acc[8] = {0};
-                for (int i = 0; i < head_dim; i++)
-                    for (int jj = 0; jj < lanes; jj++)
-                        acc[jj] += query[i] * key_block[(size_t)i * n_pad + jj];
-                for (int jj = 0; jj < take; jj++) scores[j0 + jj] = acc[jj];
+            float *s = scores + (size_t)(q - q0) * n_pad + lo; // s[j − lo]: key j
+            float inv = softmax_unnormalized(s, hi - lo + 1);
+            float *o = out + (size_t)(begin + q) * H + h * head_dim;
+            // The output row stays in registers across the window's values at the head sizes
+            // of the target models (32: MiniLM; 64: BERT-base, ModernBERT, DeBERTa).
+            if (head_dim == 32) {
+                weighted_sum(o, values, s, inv, lo, hi, 4);
+                continue;
             }
-        }
-        float max = -INFINITY;
-        for (int j = 0; j < width; j++) {
-            scores[j] *= scale;
-            max = scores[j] > max ? scores[j] : max;
-        }
-        // exp(s − max) eight scores at a time (fc_exp8_nonpositive: |relative error| < 2e-7).
-        __m256 max8 = _mm256_set1_ps(max), sum8 = _mm256_setzero_ps();
-        int j = 0;
-        for (; j + 8 <= width; j += 8) {
-            __m256 e = fc_exp8_nonpositive(_mm256_sub_ps(_mm256_loadu_ps(scores + j), max8));
-            _mm256_storeu_ps(scores + j, e);
-            sum8 = _mm256_add_ps(sum8, e);
-        }
-        float lanes[8];
-        _mm256_storeu_ps(lanes, sum8);
-        float sum = 0.0f;
-        for (int l = 0; l < 8; l++) sum += lanes[l];
-        for (; j < width; j++) {
-            scores[j] = expf(scores[j] - max);
-            sum += scores[j];
-        }
-        float inv = 1.0f / sum;
-        float *o = out + (size_t)(begin + q) * H + h * head_dim;
-        // The output row stays in registers across the window's values at the head sizes of
-        // the target models (32: MiniLM; 64: BERT-base, ModernBERT, DeBERTa).
-        if (head_dim == 32) {
-            weighted_sum(o, values, scores, inv, lo, hi, 4);
-            continue;
-        }
-        if (head_dim == 64) {
-            weighted_sum(o, values, scores, inv, lo, hi, 8);
-            continue;
-        }
-        memset(o, 0, sizeof(float) * head_dim);
-        for (int j = lo; j <= hi; j++) {
-            const float *value = values + (size_t)j * head_dim;
-            float p = scores[j - lo] * inv;
+            if (head_dim == 64) {
+                weighted_sum(o, values, s, inv, lo, hi, 8);
+                continue;
+            }
+            memset(o, 0, sizeof(float) * head_dim);
+            for (int j = lo; j <= hi; j++) {
+                const float *value = values + (size_t)j * head_dim;
+                float p = s[j - lo] * inv;
 #pragma omp simd
-            for (int i = 0; i < head_dim; i++) o[i] += p * value[i];
+                for (int i = 0; i < head_dim; i++) o[i] += p * value[i];
+            }
         }
     }
 }
