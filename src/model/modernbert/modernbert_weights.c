@@ -221,11 +221,20 @@ static int bind_lowp(fc_modernbert_weights *w, const fc_safetensors *st, const c
     return 0;
 }
 
-static int bind_embeddings_half(fc_modernbert_weights *w, const fc_safetensors *st,
-                                const char *weights_name, const fc_param_tensor *t,
-                                fc_half_kind kind, fc_error *err) {
+// The embedding table of a low-precision model stays in the dtype the file stores it in and is
+// read in place from the mapping: a lookup touches only the rows of the batch's tokens, so a
+// converted copy would make all 50k rows resident (100-200 MB for ModernBERT-large) and buy
+// nothing (f32 runs read it in place too). Only a dtype the gather cannot read is converted,
+// to 16 bits (bf16 for int8: int8 is for GEMMs, and this is a lookup).
+static int bind_embeddings(fc_modernbert_weights *w, const fc_safetensors *st,
+                           const char *weights_name, const fc_param_tensor *t,
+                           fc_half_kind convert_to, fc_error *err) {
     const fc_tensor *found = fc_safetensors_find(st, t->spec.name);
     if (!found) return fc_fail(err, "%s: missing tensor \"%s\"", weights_name, t->spec.name);
+    if (found->dtype == FC_DTYPE_F32) return bind(w, st, weights_name, t, err);
+    fc_half_kind kind = found->dtype == FC_DTYPE_F16    ? FC_HALF_F16
+                        : found->dtype == FC_DTYPE_BF16 ? FC_HALF_BF16
+                                                        : convert_to;
     w->tok_embeddings_kind = kind;
     w->tok_embeddings_half =
         half_of(st, found, &t->spec, t->count, kind, &w->tok_embeddings_owned, err);
@@ -245,7 +254,6 @@ int fc_modernbert_weights_bind_stored(fc_modernbert_weights *w, const fc_modernb
     fc_param_tensor *tensors = fc_modernbert_tensor_list(c, num_labels, w, &unused, &n, &total);
     w->n_lowp = 4 * c->num_layers;
     w->lowp = fc_calloc((size_t)w->n_lowp, sizeof *w->lowp);
-    // INT8 keeps the embedding table in BF16: a lookup, not a GEMM, so int8 buys nothing there.
     fc_half_kind table_kind = storage == FC_WEIGHTS_F16 ? FC_HALF_F16 : FC_HALF_BF16;
     int rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
@@ -254,7 +262,7 @@ int fc_modernbert_weights_bind_stored(fc_modernbert_weights *w, const fc_modernb
         if (which >= 0)
             rc = bind_lowp(w, st, weights_name, t, layer, which, storage, err);
         else if (t->spec.role == FC_TENSOR_EMBEDDING)
-            rc = bind_embeddings_half(w, st, weights_name, t, table_kind, err);
+            rc = bind_embeddings(w, st, weights_name, t, table_kind, err);
         else
             rc = bind(w, st, weights_name, t, err);
     }
