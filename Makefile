@@ -88,7 +88,7 @@ MODEL_FILES := $(sort $(wildcard models/$(MODEL_NAME)/*))
 # One man page for the program and one per subcommand (src/cli/cmd_NAME.c is `finecat NAME`).
 MAN_PAGES  := finecat.1 $(patsubst src/cli/cmd_%.c,finecat-%.1,$(sort $(wildcard src/cli/cmd_*.c)))
 
-.PHONY: all test test-mpi asan clean deps model shared man install uninstall python-test FORCE \
+.PHONY: all test test-mpi test-clang asan clean deps model shared man install uninstall python-test FORCE \
         fuzz fuzz-harnesses
 all: $(BUILD)/finecat $(BUILD)/finecat_tests shared
 
@@ -189,6 +189,15 @@ test: all
 test-mpi:
 	$(MAKE) MPI=1 all
 	FINECAT_BIN=build-mpi/finecat tests/mpi/run.sh
+
+# The same sources built with clang into build-clang (gcc is the default compiler; both must
+# build them), and the suites where the two compilers differ most: the
+# intrinsics kernels, the tokenizers and the three architectures' forwards.
+CLANG_SUITES := kernels tokenizer deberta_tokenizer bert_tokenizer modernbert deberta bert
+test-clang:
+	$(MAKE) CC=clang BUILD=build-clang all
+	for suite in $(CLANG_SUITES); do \
+	    FINECAT_BIN=build-clang/finecat ./build-clang/finecat_tests $$suite || exit 1; done
 
 asan:
 	$(MAKE) BUILD=build-asan OPT="-O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" \

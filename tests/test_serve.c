@@ -527,8 +527,8 @@ static int parse_outcome_ok(int status, const fc_reply *reply) {
 static void test_parsers_fuzz(void) {
     const char *seeds[] = {
         "{\"inputs\": [[\"A man plays.\", \"Music.\"], [\"x\", \"y\"]], \"raw_scores\": true}",
-        "{\"inputs\": [\"t\", \"u\"], \"parameters\": {\"candidate_labels\": \"a, b\", "
-        "\"multi_label\": false, \"hypothesis_template\": \"Is {}.\"}}",
+        ("{\"inputs\": [\"t\", \"u\"], \"parameters\": {\"candidate_labels\": \"a, b\", "
+         "\"multi_label\": false, \"hypothesis_template\": \"Is {}.\"}}"),
         "{\"context\": \"The sky is blue.\", \"answer\": \"It is blue.\", \"support_threshold\": 0.4}",
     };
     const char alphabet[] = "{}[]\",:\\ 0123456789.-eEtrufalsn\xC3\xA9\xFF\x00u";

@@ -237,8 +237,8 @@ static void check_assembly(fc_model *model, const cJSON *model_ref) {
     const fc_tokenizer *tok = fc_model_tokenizer(model);
     const cJSON *row = cJSON_GetArrayItem(cJSON_GetObjectItem(model_ref, "cases"), 0);
     const cJSON *texts = cJSON_GetObjectItem(row, "texts");
-    const char *hypotheses[] = {"This example is sports.", "", "A much longer hypothesis that "
-                                "goes on for a while, to leave the premise little room."};
+    const char *hypotheses[] = {"This example is sports.", "", ("A much longer hypothesis that "
+                                 "goes on for a while, to leave the premise little room.")};
     const int max_lengths[] = {0, 8, 20, 24, 40, 64, 512};
     fc_ids premise = {0}, hypothesis = {0}, assembled = {0}, reference = {0};
     int compared = 0, too_short = 0;
