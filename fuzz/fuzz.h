@@ -34,6 +34,8 @@ int fc_fuzz_data_detect(const uint8_t *data, size_t size);
 int fc_fuzz_request_predict(const uint8_t *data, size_t size);
 int fc_fuzz_request_zeroshot(const uint8_t *data, size_t size);
 int fc_fuzz_request_check(const uint8_t *data, size_t size);
+int fc_fuzz_request_rerank(const uint8_t *data, size_t size);
+int fc_fuzz_request_tokenize(const uint8_t *data, size_t size);
 int fc_fuzz_curate_config(const uint8_t *data, size_t size);
 int fc_fuzz_curate_verdicts(const uint8_t *data, size_t size);
 

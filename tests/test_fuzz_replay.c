@@ -36,6 +36,8 @@ static const fuzz_harness harnesses[] = {
     {"request_predict", fc_fuzz_request_predict},
     {"request_zeroshot", fc_fuzz_request_zeroshot},
     {"request_check", fc_fuzz_request_check},
+    {"request_rerank", fc_fuzz_request_rerank},
+    {"request_tokenize", fc_fuzz_request_tokenize},
     {"curate_config", fc_fuzz_curate_config},
     {"curate_verdicts", fc_fuzz_curate_verdicts},
 };
