@@ -248,6 +248,18 @@ static int forward_bf16(float *out, const float *in, const fc_lowp_linear *w, co
         reserve(&s->result, &s->result_bytes, (size_t)rows * N * sizeof(float)) != 0)
         return -1;
     stage_bf16(s->staged, in, T, rows, K);
+    // With nothing to add, the whole buckets' rows go straight into out and only the last
+    // partial bucket through the scratch: a copy of every output (ModernBERT's Wqkv and Wi,
+    // 8,320 floats a token) took several percent of the bf16 forward.
+    int whole = T / FC_MATMUL_ROW_BUCKET * FC_MATMUL_ROW_BUCKET;
+    if (!bias && !(e && (e->residual || e->gelu)) && whole > 0) {
+        if (fc_matmul_run(&w->engine, s->staged, out, whole) != 0) return -1;
+        if (whole == T) return 0;
+        const uint16_t *rest = (const uint16_t *)s->staged + (size_t)whole * K;
+        if (fc_matmul_run(&w->engine, rest, s->result, FC_MATMUL_ROW_BUCKET) != 0) return -1;
+        memcpy(out + (size_t)whole * N, s->result, (size_t)(T - whole) * N * sizeof(float));
+        return 0;
+    }
     if (fc_matmul_run(&w->engine, s->staged, s->result, rows) != 0) return -1;
     const float *result = s->result;
 #pragma omp parallel for schedule(static)
