@@ -8,13 +8,18 @@
 #include "util/alloc.h"
 #include "util/error.h"
 
-static void segments_push(fc_segments *s, size_t start, size_t len, int32_t id) {
-    if (len == 0) return; // PreTokenizedString::split drops empty pieces
+// The segments of a text grow with it, so their list is of the fallible kind (util/alloc.h).
+static int segments_push(fc_segments *s, size_t start, size_t len, int32_t id, fc_error *err) {
+    if (len == 0) return 0; // PreTokenizedString::split drops empty pieces
     if (s->len == s->cap) {
-        s->cap = s->cap ? s->cap * 2 : 16;
-        s->items = fc_realloc(s->items, s->cap * sizeof *s->items);
+        size_t cap = s->cap ? s->cap * 2 : 16;
+        fc_segment *grown = fc_try_realloc_array(s->items, cap, sizeof *grown);
+        if (!grown) return fc_fail_out_of_memory(err, "the added-token split of a text", cap * sizeof *grown);
+        s->items = grown;
+        s->cap = cap;
     }
     s->items[s->len++] = (fc_segment){start, len, id};
+    return 0;
 }
 
 void fc_segments_free(fc_segments *segments) {
@@ -177,8 +182,8 @@ static size_t whitespace_run_end(const char *text, size_t start, size_t len) {
     return start;
 }
 
-void fc_added_tokens_split(const fc_added_tokens *added, const fc_added_matcher *matcher,
-                           const char *text, size_t len, fc_segments *out) {
+int fc_added_tokens_split(const fc_added_tokens *added, const fc_added_matcher *matcher,
+                          const char *text, size_t len, fc_segments *out, fc_error *err) {
     out->len = 0;
     size_t start_offset = 0; // end of the last emitted piece
     size_t pos = 0;          // where the matcher resumes: the end of the last match
@@ -205,11 +210,13 @@ void fc_added_tokens_split(const fc_added_tokens *added, const fc_added_matcher 
             start = new_start > start_offset ? new_start : start_offset;
         }
         if (t->rstrip) stop = whitespace_run_end(text, stop, len);
-        if (start_offset < start) segments_push(out, start_offset, start - start_offset, -1);
+        if (start_offset < start && segments_push(out, start_offset, start - start_offset, -1, err) != 0)
+            return -1;
         // As in HF, the token's piece is (start, stop) and the next text piece starts at stop,
         // even in the odd case where an rstrip of the previous token already reached past start.
-        segments_push(out, start, stop - start, t->id);
+        if (segments_push(out, start, stop - start, t->id, err) != 0) return -1;
         start_offset = stop;
     }
-    if (start_offset < len) segments_push(out, start_offset, len - start_offset, -1);
+    if (start_offset < len) return segments_push(out, start_offset, len - start_offset, -1, err);
+    return 0;
 }

@@ -8,6 +8,7 @@
 #include "tokenizer/vocab.h"
 #include "util/alloc.h"
 #include "util/error.h"
+#include "util/ids.h"
 
 // One symbol of a word being merged: a doubly linked list over the word's positions, as in
 // tokenizers' models/bpe/word.rs; a merged-away symbol gets alive = 0.
@@ -116,26 +117,28 @@ static int is_null_or_empty(const cJSON *v) {
     return !v || cJSON_IsNull(v) || (cJSON_IsString(v) && v->valuestring[0] == '\0');
 }
 
-static void merge_word(const fc_bpe *bpe, const char *word, size_t len, fc_ids *out,
-                       fc_bpe_scratch *scratch);
+static int merge_word(const fc_bpe *bpe, const char *word, size_t len, fc_ids *out,
+                      fc_bpe_scratch *scratch, fc_error *err);
 
 // A read-only stand-in for tokenizers' word cache: common words ("Ġthe", "Ġwas") are vocabulary
 // tokens whose merges rebuild exactly themselves, so for those the merge loop can be skipped
 // after one vocab lookup. Found by running the merge loop itself on every token at load, so it
 // is exact by construction, and needs no lock when threads share the tokenizer.
-static void find_tokens_that_merge_to_themselves(fc_bpe *bpe) {
+static int find_tokens_that_merge_to_themselves(fc_bpe *bpe, fc_error *err) {
     bpe->merges_to_itself = fc_calloc((size_t)bpe->id_count + 1, 1);
     fc_bpe_scratch scratch = {0};
     fc_ids ids = {0};
-    for (int32_t id = 0; id < bpe->id_count; id++) {
+    int rc = 0;
+    for (int32_t id = 0; id < bpe->id_count && rc == 0; id++) {
         const char *token = bpe->id_to_token[id];
         if (!token) continue;
         ids.len = 0;
-        merge_word(bpe, token, strlen(token), &ids, &scratch);
+        rc = merge_word(bpe, token, strlen(token), &ids, &scratch, err);
         bpe->merges_to_itself[id] = ids.len == 1 && ids.ids[0] == id;
     }
     fc_ids_free(&ids);
     fc_bpe_scratch_free(&scratch);
+    return rc;
 }
 
 int fc_bpe_load(fc_bpe *bpe, const cJSON *model, const char *path, fc_error *err) {
@@ -166,7 +169,10 @@ int fc_bpe_load(fc_bpe *bpe, const cJSON *model, const char *path, fc_error *err
         int n = fc_utf8_encode(cp, tmp);
         bpe->small_char_ids[cp] = fc_strmap_get(&bpe->vocab, tmp, (size_t)n);
     }
-    find_tokens_that_merge_to_themselves(bpe);
+    if (find_tokens_that_merge_to_themselves(bpe, err) != 0) {
+        fc_bpe_free(bpe);
+        return -1;
+    }
     return 0;
 }
 
@@ -233,29 +239,36 @@ static int32_t char_id(const fc_bpe *bpe, const char *s, int len, int32_t cp) {
     return fc_strmap_get(&bpe->vocab, s, (size_t)len);
 }
 
-void fc_bpe_encode_word(const fc_bpe *bpe, const char *word, size_t len, fc_ids *out,
-                        fc_bpe_scratch *scratch) {
-    if (len == 0) return;
+int fc_bpe_encode_word(const fc_bpe *bpe, const char *word, size_t len, fc_ids *out,
+                       fc_bpe_scratch *scratch, fc_error *err) {
+    if (len == 0) return 0;
     int32_t id = fc_strmap_get(&bpe->vocab, word, len);
     // ignore_merges: a word in the vocab is emitted whole (tokenize_with_cache in model.rs).
-    if (id >= 0 && (bpe->ignore_merges || bpe->merges_to_itself[id])) {
-        fc_ids_push(out, id);
-        return;
-    }
-    merge_word(bpe, word, len, out, scratch);
+    if (id >= 0 && (bpe->ignore_merges || bpe->merges_to_itself[id])) return fc_ids_try_push(out, id, err);
+    return merge_word(bpe, word, len, out, scratch, err);
+}
+
+// Room for the symbols of a word of len bytes (at most one per byte) and their merge queue.
+// Each merge removes a symbol and queues at most two pairs, so the queue never holds more than
+// 3 entries per symbol. Both grow with the longest word seen, so they are of the fallible kind.
+static int scratch_reserve(fc_bpe_scratch *scratch, size_t len, fc_error *err) {
+    if (scratch->symbols_cap >= len) return 0;
+    size_t cap = len * 2;
+    symbol *symbols = fc_try_realloc_array(scratch->symbols, cap, sizeof *symbols);
+    if (!symbols) return fc_fail_out_of_memory(err, "the BPE symbols of a word", cap * sizeof *symbols);
+    scratch->symbols = symbols; // symbols_cap keeps the old size until both have grown
+    merge_candidate *queue = fc_try_realloc_array(scratch->queue, cap * 3, sizeof *queue);
+    if (!queue) return fc_fail_out_of_memory(err, "the BPE merge queue of a word", cap * 3 * sizeof *queue);
+    scratch->queue = queue;
+    scratch->symbols_cap = cap;
+    scratch->queue_cap = cap * 3;
+    return 0;
 }
 
 // The merge loop of word.rs (merge_all) on one word.
-static void merge_word(const fc_bpe *bpe, const char *word, size_t len, fc_ids *out,
-                       fc_bpe_scratch *scratch) {
-    if (scratch->symbols_cap < len) {
-        scratch->symbols_cap = len * 2;
-        scratch->symbols = fc_realloc(scratch->symbols, scratch->symbols_cap * sizeof(symbol));
-        // Each merge removes a symbol and queues at most two pairs, so the queue never holds
-        // more than 3 entries per symbol.
-        scratch->queue_cap = scratch->symbols_cap * 3;
-        scratch->queue = fc_realloc(scratch->queue, scratch->queue_cap * sizeof(merge_candidate));
-    }
+static int merge_word(const fc_bpe *bpe, const char *word, size_t len, fc_ids *out,
+                      fc_bpe_scratch *scratch, fc_error *err) {
+    if (scratch_reserve(scratch, len, err) != 0) return -1;
     symbol *syms = scratch->symbols;
     merge_candidate *queue = scratch->queue;
 
@@ -307,7 +320,9 @@ static void merge_word(const fc_bpe *bpe, const char *word, size_t len, fc_ids *
         if (left->prev >= 0) push_pair_if_mergeable(bpe, syms, left->prev, queue, &queued);
         push_pair_if_mergeable(bpe, syms, top.pos, queue, &queued);
     }
-    for (int32_t i = n > 0 ? 0 : -1; i >= 0; i = syms[i].next) fc_ids_push(out, syms[i].id);
+    for (int32_t i = n > 0 ? 0 : -1; i >= 0; i = syms[i].next)
+        if (fc_ids_try_push(out, syms[i].id, err) != 0) return -1;
+    return 0;
 }
 
 void fc_bpe_scratch_free(fc_bpe_scratch *scratch) {

@@ -46,8 +46,10 @@ int fc_bpe_load(fc_bpe *bpe, const cJSON *model, const char *path, fc_error *err
 void fc_bpe_free(fc_bpe *bpe);
 
 // Appends the ids of one pre-tokenized word (in the model's alphabet, e.g. byte-level text).
-void fc_bpe_encode_word(const fc_bpe *bpe, const char *word, size_t len, fc_ids *out,
-                        fc_bpe_scratch *scratch);
+// out and scratch grow fallibly, so this fails only when memory runs out (out may then hold
+// part of the word's ids).
+int fc_bpe_encode_word(const fc_bpe *bpe, const char *word, size_t len, fc_ids *out,
+                       fc_bpe_scratch *scratch, fc_error *err);
 void fc_bpe_scratch_free(fc_bpe_scratch *scratch);
 
 int32_t fc_bpe_token_to_id(const fc_bpe *bpe, const char *token, size_t len);

@@ -8,6 +8,7 @@
 #include "tokenizer/utf8.h"
 #include "util/alloc.h"
 #include "util/error.h"
+#include "util/ids.h"
 
 // tokenizers models/unigram/model.rs: K_UNK_PENALTY.
 static const double unk_penalty = 10.0;
@@ -296,13 +297,26 @@ void fc_unigram_free(fc_unigram *m) {
 
 // --- encoding ----------------------------------------------------------------------------------
 
-static void scratch_reserve(fc_unigram_scratch *s, size_t len) {
-    if (len + 1 <= s->cap) return;
-    s->cap = (len + 1) * 2;
-    s->score = fc_realloc(s->score, s->cap * sizeof *s->score);
-    s->start = fc_realloc(s->start, s->cap * sizeof *s->start);
-    s->id = fc_realloc(s->id, s->cap * sizeof *s->id);
-    s->tokens = fc_realloc(s->tokens, s->cap * sizeof *s->tokens);
+// Room for the lattice of a word of len bytes. It grows with the longest word seen, so it is of
+// the fallible kind; cap keeps the old size until every array has grown.
+static int scratch_reserve(fc_unigram_scratch *s, size_t len, fc_error *err) {
+    if (len + 1 <= s->cap) return 0;
+    size_t cap = (len + 1) * 2, bytes = cap * (sizeof *s->score + 3 * sizeof *s->start);
+    const char *what = "the Unigram lattice of a word";
+    double *score = fc_try_realloc_array(s->score, cap, sizeof *score);
+    if (!score) return fc_fail_out_of_memory(err, what, bytes);
+    s->score = score;
+    int32_t *start = fc_try_realloc_array(s->start, cap, sizeof *start);
+    if (!start) return fc_fail_out_of_memory(err, what, bytes);
+    s->start = start;
+    int32_t *id = fc_try_realloc_array(s->id, cap, sizeof *id);
+    if (!id) return fc_fail_out_of_memory(err, what, bytes);
+    s->id = id;
+    int32_t *tokens = fc_try_realloc_array(s->tokens, cap, sizeof *tokens);
+    if (!tokens) return fc_fail_out_of_memory(err, what, bytes);
+    s->tokens = tokens;
+    s->cap = cap;
+    return 0;
 }
 
 // Offers the edge [from, to) with the given id and score to the best path ending at to.
@@ -319,27 +333,24 @@ static void relax(fc_unigram_scratch *s, size_t from, size_t to, int32_t id, dou
 // byte pieces (byte_fallback) or unk_id.
 static int emit(const fc_unigram *m, const char *text, size_t len, fc_ids *out, fc_error *err) {
     int32_t id = fc_strmap_get(&m->vocab, text, len);
-    if (id >= 0) {
-        fc_ids_push(out, id);
-        return 0;
-    }
+    if (id >= 0) return fc_ids_try_push(out, id, err);
     if (m->byte_fallback) {
         size_t i = 0;
         while (i < len && m->byte_ids[(unsigned char)text[i]] >= 0) i++;
         if (i == len) {
-            for (i = 0; i < len; i++) fc_ids_push(out, m->byte_ids[(unsigned char)text[i]]);
+            for (i = 0; i < len; i++)
+                if (fc_ids_try_push(out, m->byte_ids[(unsigned char)text[i]], err) != 0) return -1;
             return 0;
         }
     }
     if (m->unk_id < 0) return fc_fail(err, "Unigram: an unknown token and the model has no unk_id");
-    fc_ids_push(out, m->unk_id);
-    return 0;
+    return fc_ids_try_push(out, m->unk_id, err);
 }
 
 int fc_unigram_encode_word(const fc_unigram *m, const char *word, size_t len, fc_ids *out,
                            fc_unigram_scratch *s, fc_error *err) {
     if (len == 0) return 0;
-    scratch_reserve(s, len);
+    if (scratch_reserve(s, len, err) != 0) return -1;
     for (size_t i = 0; i <= len; i++) s->start[i] = -1;
     s->score[0] = 0.0;
     const fc_unigram_trie *t = &m->trie;
@@ -377,7 +388,7 @@ int fc_unigram_encode_word(const fc_unigram *m, const char *word, size_t len, fc
             if (emit(m, word + start, end - start, out, err)) return -1;
             continue;
         }
-        fc_ids_push(out, s->id[end]);
+        if (fc_ids_try_push(out, s->id[end], err) != 0) return -1;
     }
     return 0;
 }
