@@ -27,24 +27,30 @@ void fc_segments_free(fc_segments *segments) {
     memset(segments, 0, sizeof *segments);
 }
 
-static int32_t trie_new_node(fc_added_matcher *m, unsigned char byte) {
+// A new node, or -1 with err set. The trie grows with the added tokens of the file, so its
+// nodes are of the fallible kind (util/alloc.h).
+static int32_t trie_new_node(fc_added_matcher *m, unsigned char byte, fc_error *err) {
     if (m->node_count == m->node_cap) {
-        m->node_cap = m->node_cap ? m->node_cap * 2 : 64;
-        m->nodes = fc_realloc(m->nodes, (size_t)m->node_cap * sizeof *m->nodes);
+        int32_t cap = m->node_cap ? m->node_cap * 2 : 64;
+        fc_added_trie_node *nodes = fc_try_realloc_array(m->nodes, (size_t)cap, sizeof *nodes);
+        if (!nodes) return fc_fail_out_of_memory(err, "the added tokens' trie", (size_t)cap * sizeof *nodes);
+        m->nodes = nodes;
+        m->node_cap = cap;
     }
     m->nodes[m->node_count] = (fc_added_trie_node){-1, -1, -1, byte};
     return m->node_count++;
 }
 
-static void trie_insert(fc_added_matcher *m, const char *pattern, size_t len, int32_t token) {
-    if (m->node_count == 0) trie_new_node(m, 0);
+static int trie_insert(fc_added_matcher *m, const char *pattern, size_t len, int32_t token, fc_error *err) {
+    if (m->node_count == 0 && trie_new_node(m, 0, err) < 0) return -1;
     int32_t node = 0;
     for (size_t i = 0; i < len; i++) {
         unsigned char b = (unsigned char)pattern[i];
         int32_t child = m->nodes[node].first_child;
         while (child >= 0 && m->nodes[child].byte != b) child = m->nodes[child].next_sibling;
         if (child < 0) {
-            child = trie_new_node(m, b);
+            child = trie_new_node(m, b, err);
+            if (child < 0) return -1;
             m->nodes[child].next_sibling = m->nodes[node].first_child;
             m->nodes[node].first_child = child;
         }
@@ -53,6 +59,7 @@ static void trie_insert(fc_added_matcher *m, const char *pattern, size_t len, in
     // Two tokens with the same pattern cannot both win; HF dedups by content, keep the first.
     if (m->nodes[node].token < 0) m->nodes[node].token = token;
     m->starts[(unsigned char)pattern[0]] = 1;
+    return 0;
 }
 
 // Longest pattern that starts at text[pos]: returns its length (0 for none) and token index.
@@ -84,7 +91,17 @@ int fc_added_tokens_load(fc_added_tokens *added, const cJSON *array,
     memset(added, 0, sizeof *added);
     if (!array || cJSON_IsNull(array)) return 0;
     if (!cJSON_IsArray(array)) return fc_fail(err, "%s: added_tokens is not an array", path);
-    added->tokens = fc_calloc((size_t)cJSON_GetArraySize(array) + 1, sizeof *added->tokens);
+    // The tokens, then their contents end to end: one block, sized by the file, so allocated
+    // fallibly (util/alloc.h) and freed with added->tokens.
+    size_t slots = (size_t)cJSON_GetArraySize(array) + 1, text_bytes = 0;
+    for (const cJSON *item = array->child; item; item = item->next) {
+        const cJSON *content = cJSON_GetObjectItemCaseSensitive(item, "content");
+        if (cJSON_IsString(content)) text_bytes += strlen(content->valuestring) + 1;
+    }
+    size_t block = slots * sizeof *added->tokens + text_bytes;
+    added->tokens = fc_try_calloc(block, 1);
+    if (!added->tokens) return fc_fail_out_of_memory(err, "the added tokens", block);
+    char *text = (char *)(added->tokens + slots);
     size_t index = 0;
     for (const cJSON *item = array->child; item; item = item->next, index++) {
         const cJSON *id = cJSON_GetObjectItemCaseSensitive(item, "id");
@@ -95,7 +112,9 @@ int fc_added_tokens_load(fc_added_tokens *added, const cJSON *array,
         }
         if (content->valuestring[0] == '\0') continue; // HF ignores empty added tokens
         fc_added_token *t = &added->tokens[added->count++];
-        t->content = fc_strdup(content->valuestring);
+        size_t content_len = strlen(content->valuestring) + 1;
+        t->content = memcpy(text, content->valuestring, content_len);
+        text += content_len;
         t->id = (int32_t)id->valuedouble;
         t->single_word = json_flag(item, "single_word", 0);
         t->lstrip = json_flag(item, "lstrip", 0);
@@ -107,8 +126,10 @@ int fc_added_tokens_load(fc_added_tokens *added, const cJSON *array,
     for (int32_t i = 0; i < added->count; i++) {
         const fc_added_token *t = &added->tokens[i];
         if (!t->normalized) {
-            trie_insert(&added->raw, t->content, strlen(t->content), i);
-            continue;
+            if (trie_insert(&added->raw, t->content, strlen(t->content), i, err) == 0) continue;
+            fc_textbuf_free(&pattern);
+            fc_added_tokens_free(added);
+            return -1;
         }
         if (fc_normalize(normalizer, t->content, strlen(t->content), &pattern, err)) {
             // Named by id, not content: the content may be the invalid UTF-8 that failed, and
@@ -118,15 +139,18 @@ int fc_added_tokens_load(fc_added_tokens *added, const cJSON *array,
             fc_added_tokens_free(added);
             return -1;
         }
-        if (pattern.len) trie_insert(&added->normalized, pattern.data, pattern.len, i);
+        if (pattern.len && trie_insert(&added->normalized, pattern.data, pattern.len, i, err) != 0) {
+            fc_textbuf_free(&pattern);
+            fc_added_tokens_free(added);
+            return -1;
+        }
     }
     fc_textbuf_free(&pattern);
     return 0;
 }
 
 void fc_added_tokens_free(fc_added_tokens *added) {
-    for (int32_t i = 0; i < added->count; i++) free(added->tokens[i].content);
-    free(added->tokens);
+    free(added->tokens); // the contents too (fc_added_tokens_load)
     free(added->raw.nodes);
     free(added->normalized.nodes);
     memset(added, 0, sizeof *added);

@@ -13,7 +13,7 @@
 #include "finecat.h"
 
 typedef struct fc_added_token {
-    char *content; // as in tokenizer.json
+    char *content; // as in tokenizer.json; in the block of fc_added_tokens.tokens
     int32_t id;
     int single_word, lstrip, rstrip, normalized, special;
 } fc_added_token;

@@ -20,7 +20,7 @@ typedef struct fc_bpe_merge_slot {
 
 typedef struct fc_bpe {
     fc_strmap vocab;          // token text -> id
-    char **id_to_token;       // id -> token text (NULL for ids the vocab lacks)
+    char **id_to_token;       // id -> token text (NULL for ids the vocab lacks); one block (vocab.h)
     int32_t id_count;         // max id + 1
     fc_bpe_merge_slot *merges; // open-addressing map of pair -> (rank, new id)
     size_t merges_cap;

@@ -77,8 +77,10 @@ static int load_precompiled(fc_normalizer *norm, const cJSON *json, const char *
         return fc_fail(err, "%s: normalizer Precompiled has no \"precompiled_charsmap\" string", path);
     unsigned char *blob;
     size_t len;
-    if (fc_base64_decode(map->valuestring, strlen(map->valuestring), &blob, &len))
+    if (fc_base64_decode(map->valuestring, strlen(map->valuestring), &blob, &len, err)) {
+        if (fc_error_is_out_of_memory(err)) return fc_fail_prefix(err, "%s: normalizer Precompiled", path);
         return fc_fail(err, "%s: normalizer Precompiled: precompiled_charsmap is not valid base64", path);
+    }
     int rc = fc_normalizer_init_precompiled(norm, blob, len, path, err);
     free(blob);
     return rc;

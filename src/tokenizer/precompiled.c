@@ -71,14 +71,19 @@ int fc_precompiled_load(fc_precompiled *pc, const unsigned char *blob, size_t le
     if (!fc_utf8_valid((const char *)blob + pool_start, pool_len, &bad))
         return fc_fail(err, "%s: precompiled_charsmap's replacement strings are not valid UTF-8 (byte %zu)",
                        what, pool_start + bad);
+    // Both copies are sized by the file, so allocated fallibly (util/alloc.h).
+    pc->units = fc_try_calloc(units ? units : 1, sizeof *pc->units);
+    pc->pool = fc_try_malloc(pool_len + 1);
+    if (!pc->units || !pc->pool) {
+        fc_precompiled_free(pc);
+        return fc_fail_out_of_memory(err, "the precompiled charsmap", units * sizeof *pc->units + pool_len + 1);
+    }
     pc->unit_count = units;
-    pc->units = fc_malloc((units ? units : 1) * sizeof *pc->units);
     for (size_t i = 0; i < units; i++) {
         const unsigned char *p = blob + 4 + 4 * i;
         pc->units[i] = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
     }
     pc->pool_len = pool_len;
-    pc->pool = fc_malloc(pool_len + 1);
     memcpy(pc->pool, blob + pool_start, pool_len);
     pc->pool[pool_len] = '\0';
     for (int c = 0; c < 128; c++) {

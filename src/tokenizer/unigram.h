@@ -35,7 +35,8 @@ typedef struct fc_unigram_trie {
 
 typedef struct fc_unigram {
     int32_t piece_count;
-    char **pieces;    // id -> text (NUL-terminated; an spm.model piece may hold a NUL)
+    char **pieces;    // id -> text (NUL-terminated; an spm.model piece may hold a NUL); one
+                      // block with the texts
     uint32_t *piece_len;
     double *scores;
     fc_strmap vocab;  // text -> id (the last of duplicate texts wins, as HashMap::insert)

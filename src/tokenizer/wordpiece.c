@@ -43,9 +43,7 @@ int fc_wordpiece_load(fc_wordpiece *wp, const cJSON *model, const char *path, fc
 }
 
 void fc_wordpiece_free(fc_wordpiece *wp) {
-    if (wp->id_to_token)
-        for (int32_t i = 0; i < wp->id_count; i++) free(wp->id_to_token[i]);
-    free(wp->id_to_token);
+    free(wp->id_to_token); // the texts too (vocab.h)
     free(wp->prefix);
     fc_strmap_free(&wp->vocab);
     memset(wp, 0, sizeof *wp);

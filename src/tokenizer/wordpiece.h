@@ -16,7 +16,7 @@
 
 typedef struct fc_wordpiece {
     fc_strmap vocab;      // token text -> id
-    char **id_to_token;   // id -> token text (NULL for ids the vocab lacks)
+    char **id_to_token;   // id -> token text (NULL for ids the vocab lacks); one block (vocab.h)
     int32_t id_count;     // max id + 1
     int32_t unk_id;
     char *prefix;         // continuing_subword_prefix
