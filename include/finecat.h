@@ -77,7 +77,9 @@ typedef enum fc_truncation {
 int fc_tokenizer_load(const char *dir, fc_tokenizer **out, fc_error *err);
 void fc_tokenizer_free(fc_tokenizer *tok);
 
-// Appends the content tokens of one text (no special tokens) to out. Invalid UTF-8 is an error.
+// Appends the content tokens of one text (no special tokens) to out. Invalid UTF-8 is an error,
+// and so is running out of memory for the text's buffers ("out of memory: ..."); on any error
+// out is left as it was before the call.
 int fc_tokenizer_encode(const fc_tokenizer *tok, const char *text, size_t len, fc_ids *out,
                         fc_error *err);
 
@@ -85,14 +87,15 @@ int fc_tokenizer_encode(const fc_tokenizer *tok, const char *text, size_t len, f
 // or [CLS] A [SEP] B [SEP] (RoBERTa: <s> A </s> </s> B </s>). max_length <= 0 means no
 // truncation. Replaces out's contents.
 // Truncation that cannot fit (only_first with a too short premise) is an error whose message
-// contains "too short", as in Hugging Face.
+// contains "too short", as in Hugging Face. Errors are as in fc_tokenizer_encode, and on any
+// error out is left empty.
 int fc_tokenizer_encode_pair(const fc_tokenizer *tok, const char *first, const char *second,
                              int max_length, fc_truncation truncation, fc_ids *out, fc_error *err);
 
 // fc_tokenizer_encode_pair that also gives the type id of every position (Hugging Face's
 // token_type_ids, what BERT's token type embedding reads): from the template's type_id fields,
 // so [CLS] A [SEP] is 0 and B [SEP] is 1 for BERT, and all are 0 for RoBERTa. type_ids may be
-// NULL; otherwise its contents are replaced, and it ends as long as out.
+// NULL; otherwise its contents are replaced, and it ends as long as out (empty on an error).
 int fc_tokenizer_encode_pair_typed(const fc_tokenizer *tok, const char *first, const char *second,
                                    int max_length, fc_truncation truncation, fc_ids *out, fc_ids *type_ids,
                                    fc_error *err);

@@ -1053,9 +1053,10 @@ static void test_fuzz_charsmap(void) {
             }
             loaded++;
             for (size_t t = 0; t < sizeof texts / sizeof texts[0]; t++) {
-                fc_precompiled_normalize(&pc, texts[t], strlen(texts[t]), &out);
                 size_t at;
-                if (!fc_utf8_valid(out.data, out.len, &at)) bad++;
+                if (fc_precompiled_normalize(&pc, texts[t], strlen(texts[t]), &out, &err) != 0 ||
+                    !fc_utf8_valid(out.data, out.len, &at))
+                    bad++;
             }
             fc_precompiled_free(&pc);
         }

@@ -219,6 +219,117 @@ static void sweep_out_of_memory(const char *dir, fc_weight_dtype weights) {
     if (getenv("FINECAT_VERBOSE")) fprintf(stderr, "  %s\n", what);
 }
 
+// Texts that make every tokenizer stage work: precomposed and combining accents (NFC, BERT's
+// accent stripping, the charsmap), CJK (BERT's padding of ideographs), emoji with ZWJ and
+// skin tones (byte-level, grapheme clusters), İ (Lowercase's one multi-character mapping), runs
+// of spaces and a tab (Replace, clean_text), long words (many merges, WordPiece pieces, one past
+// WordPiece's 100 characters) and added tokens inside the text.
+static const char sweep_premise[] =
+    "Crème brûlée at Café Zürich: cafe\xcc\x81 de\xcc\x81ja\xcc\x80 vu, naïvely priced at 12,50 €!  "
+    "東京の猫は寝ている。 🐈‍⬛ 🇫🇷 👩🏽‍💻 supercalifragilisticexpialidocious [MASK] <mask>";
+static const char sweep_hypothesis[] =
+    "İstanbul's ÅNGSTRÖM    measurements\twere pneumonoultramicroscopicsilicovolcanoconiosis-"
+    "level précis; 中文 😀 [UNK] "
+    "LlanfairpwllgwyngyllgogerychwyrndrobwllllantysiliogogogochLlanfairpwllgwyngyllgogerychwyrnd"
+    "robwllllantysiliogogogochxyz.";
+
+enum { SWEEP_SENTINEL = -7 };
+
+// One call of the tokenizer sweep: the premise alone, appended after a sentinel id that must
+// come through any failure as it was; or the pair truncated to 40 with its type ids, both
+// lists holding a sentinel that a success replaces and a failure must not leave behind.
+static int encode_for_sweep(const fc_tokenizer *tok, int pair, fc_ids *ids, fc_ids *types,
+                            fc_error *err) {
+    fc_ids_clear(ids);
+    fc_ids_clear(types);
+    fc_ids_push(ids, SWEEP_SENTINEL);
+    fc_ids_push(types, SWEEP_SENTINEL);
+    if (!pair) return fc_tokenizer_encode(tok, sweep_premise, strlen(sweep_premise), ids, err);
+    return fc_tokenizer_encode_pair_typed(tok, sweep_premise, sweep_hypothesis, 40,
+                                          FC_TRUNCATE_LONGEST_FIRST, ids, types, err);
+}
+
+static int same_ids(const fc_ids *a, const fc_ids *b) {
+    return a->len == b->len && (a->len == 0 || memcmp(a->ids, b->ids, a->len * sizeof *a->ids) == 0);
+}
+
+// Fails the 0th, 1st, 2nd, ... fallible allocation of loading the tokenizer until it loads:
+// every failure must be an out-of-memory error with no tokenizer. Returns the tokenizer.
+static fc_tokenizer *sweep_tokenizer_load(const char *dir) {
+    fc_tokenizer *tok = NULL;
+    fc_error err = {{0}};
+    int failures = 0, all_named = 1;
+    long n;
+    for (n = 0; n < 1000; n++) {
+        fc_alloc_fail_after(n);
+        err.message[0] = '\0';
+        int rc = fc_tokenizer_load(dir, &tok, &err);
+        fc_alloc_fail_after(-1);
+        if (rc == 0) break;
+        failures++;
+        if (!fc_error_is_out_of_memory(&err) || tok) {
+            all_named = 0;
+            fprintf(stderr, "  %s, allocation %ld failed: \"%s\"\n", dir, n, err.message);
+        }
+    }
+    char what[512];
+    snprintf(what, sizeof what, "%s, load: %d injected allocation failures, each an out-of-memory "
+             "error, then the tokenizer", dir, failures);
+    fc_check_at(tok && failures >= 3 && all_named, __FILE__, __LINE__, what);
+    if (getenv("FINECAT_VERBOSE")) fprintf(stderr, "  %s\n", what);
+    return tok;
+}
+
+// Fails the 0th, 1st, 2nd, ... fallible allocation of an encode until it passes untouched:
+// every failure must be an out-of-memory error that leaves no partial ids behind, and the
+// success must give exactly the ids of an encode without the hook.
+static void sweep_tokenizer_out_of_memory(const char *dir) {
+    fc_tokenizer *tok = sweep_tokenizer_load(dir);
+    fc_error err = {{0}};
+    if (!tok) return;
+    for (int pair = 0; pair < 2; pair++) {
+        fc_ids want = {0}, want_types = {0}, ids = {0}, types = {0};
+        int clean = encode_for_sweep(tok, pair, &want, &want_types, &err) == 0 && want.len > 20;
+        CHECK(clean);
+        if (!clean) fprintf(stderr, "  %s: %s\n", dir, err.message);
+        int failures = 0, all_named = 1, none_partial = 1, same = 0;
+        long n;
+        for (n = 0; clean && n < 5000; n++) {
+            fc_alloc_fail_after(n);
+            err.message[0] = '\0';
+            int rc = encode_for_sweep(tok, pair, &ids, &types, &err);
+            fc_alloc_fail_after(-1);
+            if (rc == 0) { // past the last fallible allocation
+                same = same_ids(&ids, &want) && (!pair || same_ids(&types, &want_types));
+                break;
+            }
+            failures++;
+            if (!fc_error_is_out_of_memory(&err)) {
+                all_named = 0;
+                fprintf(stderr, "  %s, allocation %ld failed: \"%s\"\n", dir, n, err.message);
+            }
+            int untouched = pair ? ids.len == 0 && types.len == 0
+                                 : ids.len == 1 && ids.ids[0] == SWEEP_SENTINEL;
+            if (!untouched) {
+                none_partial = 0;
+                fprintf(stderr, "  %s, allocation %ld failed: %zu ids left\n", dir, n, ids.len);
+            }
+        }
+        char what[512];
+        snprintf(what, sizeof what, "%s, %s: %d injected allocation failures, each an "
+                 "out-of-memory error with no ids left, then the ids of a plain encode", dir,
+                 pair ? "encode_pair_typed" : "encode", failures);
+        fc_check_at(clean && failures >= 3 && all_named && none_partial && same, __FILE__, __LINE__,
+                    what);
+        if (getenv("FINECAT_VERBOSE")) fprintf(stderr, "  %s\n", what);
+        fc_ids_free(&want);
+        fc_ids_free(&want_types);
+        fc_ids_free(&ids);
+        fc_ids_free(&types);
+    }
+    fc_tokenizer_free(tok);
+}
+
 // A model whose forward failed for memory stays usable: the next forward, with memory, gives
 // the logits a fresh model gives.
 static void test_forward_recovers(void) {
@@ -244,19 +355,24 @@ static void test_forward_recovers(void) {
     fc_model_free(model);
 }
 
-// The server answers 503 when a request's forward runs out of memory, and the next request
-// is served. The handler admits and tokenizes, the scheduler's worker runs the forward (here
-// under the failing allocation hook), and the inference's finish writes the reply, as the
-// server does with a suspended connection.
+// The server answers 503 when tokenizing a request or its forward runs out of memory, and the
+// next request is served. The handler admits and tokenizes, the scheduler's worker runs the
+// forward, and the inference's finish writes the reply, as the server does with a suspended
+// connection; the failing allocation hook runs around one of the two.
+enum { FAIL_NONE = 0, FAIL_FORWARD, FAIL_TOKENIZING };
+
 // One POST /predict through handler, scheduler and finish (fc_fuzz_finish_inference, as the
-// server runs a suspended connection); the reply's status. With fail_allocations, every
-// fallible allocation after the handler fails: the forward's.
+// server runs a suspended connection); the reply's status. FAIL_FORWARD fails every fallible
+// allocation after the handler: the forward's. FAIL_TOKENIZING fails every fallible allocation
+// of the handler: the tokenizer's.
 static int predict_once(const fc_serve_context *ctx, const char *body, int fail_allocations,
                         char **text) {
     fc_reply reply = {0};
+    if (fail_allocations == FAIL_TOKENIZING) fc_alloc_fail_after(0);
     fc_inference *inference = fc_handle_predict(ctx, body, strlen(body), &reply);
+    fc_alloc_fail_after(-1);
     if (inference) {
-        if (fail_allocations) fc_alloc_fail_after(0);
+        if (fail_allocations == FAIL_FORWARD) fc_alloc_fail_after(0);
         fc_fuzz_finish_inference(ctx, inference, &reply);
         fc_alloc_fail_after(-1);
     }
@@ -284,10 +400,17 @@ static void test_server_503(void) {
     ctx.model = model;
     const char *body = "{\"inputs\": [\"A man plays a guitar.\", \"A person plays music.\"]}";
     char *text = NULL;
-    int status = predict_once(&ctx, body, 1, &text);
+    int status = predict_once(&ctx, body, FAIL_FORWARD, &text);
     CHECK(status == 503 && strstr(text, "out_of_memory") && strstr(text, "out of memory"));
     free(text);
-    CHECK(predict_once(&ctx, body, 0, NULL) == 200);
+    CHECK(predict_once(&ctx, body, FAIL_NONE, NULL) == 200);
+    // Out of memory while tokenizing is the server's state too, not a text the tokenizer
+    // refuses (422), and the handler leaves the scheduler as it found it.
+    status = predict_once(&ctx, body, FAIL_TOKENIZING, &text);
+    CHECK(status == 503 && strstr(text, "out_of_memory") && strstr(text, "inputs[0]: ") &&
+          strstr(text, "out of memory"));
+    free(text);
+    CHECK(predict_once(&ctx, body, FAIL_NONE, NULL) == 200);
     fc_scheduler_stop(ctx.scheduler);
     fc_scheduler_free(ctx.scheduler);
     fc_model_free(model);
@@ -306,6 +429,13 @@ void suite_reliability(void) {
     // Low-precision storage: the converted copies at load and their scratch in the forward.
     sweep_out_of_memory("tests/fixtures/modernbert/tiny-cls", FC_WEIGHTS_INT8);
     sweep_out_of_memory("tests/fixtures/modernbert/tiny-cls", FC_WEIGHTS_BF16);
+    // Each kind of tokenizer: byte-level BPE (ModernBERT, RoBERTa), WordPiece (BERT), Unigram
+    // from an spm.model and from tokenizer.json (DeBERTa-v3).
+    sweep_tokenizer_out_of_memory("tests/fixtures/modernbert/tiny-cls");
+    sweep_tokenizer_out_of_memory("tests/fixtures/bert_tokens/roberta");
+    sweep_tokenizer_out_of_memory("tests/fixtures/bert_tokens/minilm");
+    sweep_tokenizer_out_of_memory("tests/fixtures/deberta/plain");
+    sweep_tokenizer_out_of_memory("tests/fixtures/deberta_tokens");
     test_forward_recovers();
     test_server_503();
 }

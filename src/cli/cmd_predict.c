@@ -226,7 +226,8 @@ static int read_chunk(predict_run *run, size_t chunk, size_t *n_read, fc_error *
         cJSON *parsed;
         if (prepare_record(run, line, length, &parsed, &encoded[slot], err) != 0) {
             fc_fail_prefix(err, "%s:%zu", run->reader.name, run->reader.line_number);
-            if (!run->skip_bad_records) return -1;
+            // Running out of memory (tokenizing, say) is no fault of the record: never skipped.
+            if (!run->skip_bad_records || fc_error_is_out_of_memory(err)) return -1;
             if (run->rank == 0) fprintf(stderr, "finecat: %s (skipped)\n", err->message);
             run->n_skipped++;
             continue;

@@ -44,7 +44,7 @@ static int plan_check(const fc_serve_context *ctx, check_inference *c, fc_reply 
         return fc_reply_error(reply, 422, "validation", "%s", err.message);
     if (fc_check_plan_build(ctx->model, c->request.context, c->request.answer, &c->plan,
                             &err) != 0)
-        return fc_reply_error(reply, 422, "tokenizer", "%s", err.message);
+        return fc_reply_tokenizer_failed(reply, NULL, &err);
     size_t max_sentences = (size_t)ctx->options->max_client_batch_size;
     if (c->plan.n_sentences == 0)
         return fc_reply_error(reply, 422, "validation", "\"answer\" holds no sentence");

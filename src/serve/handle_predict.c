@@ -3,6 +3,7 @@
 // (softmax) unless raw_scores asks for logits. Pairs longer than the model's max length are
 // refused (413) unless truncate is true, which cuts them longest first, as CrossEncoder does.
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,8 +53,8 @@ static void write_pair_scores(fc_textbuf *out, const fc_model *model, const floa
     free(probs);
 }
 
-// Tokenizes every pair; a refused text is a 422 naming the pair, an over-long pair without
-// truncation a 413.
+// Tokenizes every pair; a refused text is a 422 naming the pair (a 503 when out of memory), an
+// over-long pair without truncation a 413.
 static int encode_pairs(const fc_serve_context *ctx, const fc_predict_request *request,
                         fc_ids *encoded, fc_reply *reply) {
     fc_nli_options options = fc_nli_default_options();
@@ -61,8 +62,11 @@ static int encode_pairs(const fc_serve_context *ctx, const fc_predict_request *r
     int max_length = fc_model_max_length(ctx->model);
     for (size_t i = 0; i < request->n_pairs; i++) {
         fc_error err;
-        if (fc_nli_encode_pair(ctx->model, &request->pairs[i], &options, &encoded[i], &err) != 0)
-            return fc_reply_error(reply, 422, "tokenizer", "inputs[%zu]: %s", i, err.message);
+        if (fc_nli_encode_pair(ctx->model, &request->pairs[i], &options, &encoded[i], &err) != 0) {
+            char where[48];
+            snprintf(where, sizeof where, "inputs[%zu]", i);
+            return fc_reply_tokenizer_failed(reply, where, &err);
+        }
         if (max_length > 0 && encoded[i].len > (size_t)max_length)
             return fc_reply_error(reply, 413, "validation",
                                   "inputs[%zu] has %zu tokens, more than the model's maximum of "

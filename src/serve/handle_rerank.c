@@ -11,6 +11,7 @@
 // (a relevance cross-encoder such as ms-marco-MiniLM) is scored with the sigmoid of its
 // logit, as text-embeddings-inference does.
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -92,8 +93,8 @@ static void free_rerank(fc_inference *inference) {
     free(r);
 }
 
-// Tokenizes every (text, query) pair; a refused text is a 422 naming it, an over-long pair
-// without truncation a 413.
+// Tokenizes every (text, query) pair; a refused text is a 422 naming it (a 503 when out of
+// memory), an over-long pair without truncation a 413.
 static int encode_pairs(const fc_serve_context *ctx, rerank_inference *r, fc_reply *reply) {
     fc_nli_options options = fc_nli_default_options();
     options.truncation = r->request.truncate ? FC_TRUNCATE_LONGEST_FIRST : FC_TRUNCATE_NONE;
@@ -101,8 +102,11 @@ static int encode_pairs(const fc_serve_context *ctx, rerank_inference *r, fc_rep
     for (size_t i = 0; i < r->request.n_texts; i++) {
         fc_pair pair = {r->request.texts[i], r->request.query};
         fc_error err;
-        if (fc_nli_encode_pair(ctx->model, &pair, &options, &r->encoded[i], &err) != 0)
-            return fc_reply_error(reply, 422, "tokenizer", "texts[%zu]: %s", i, err.message);
+        if (fc_nli_encode_pair(ctx->model, &pair, &options, &r->encoded[i], &err) != 0) {
+            char where[48];
+            snprintf(where, sizeof where, "texts[%zu]", i);
+            return fc_reply_tokenizer_failed(reply, where, &err);
+        }
         if (max_length > 0 && r->encoded[i].len > (size_t)max_length)
             return fc_reply_error(reply, 413, "validation",
                                   "texts[%zu] with the query makes %zu tokens, more than the "

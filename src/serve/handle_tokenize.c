@@ -11,6 +11,7 @@
 // the token cannot be found: its start and stop are null and its text is the vocabulary's,
 // and the next token is looked for further on.
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -159,7 +160,9 @@ void fc_handle_tokenize(const fc_serve_context *ctx, const char *body, size_t le
                  (request.add_special_tokens &&
                   fc_tokenizer_encode_pair(tok, text, NULL, 0, FC_TRUNCATE_NONE, &full, &err) != 0);
         if (failed) {
-            fc_reply_error(reply, 422, "tokenizer", "inputs[%zu]: %s", i, err.message);
+            char where[48];
+            snprintf(where, sizeof where, "inputs[%zu]", i);
+            fc_reply_tokenizer_failed(reply, where, &err);
         } else {
             const fc_ids *ids = request.add_special_tokens ? &full : &content;
             size_t first = request.add_special_tokens ? content_offset(&full, &content) : 0;

@@ -99,7 +99,7 @@ fc_inference *fc_handle_zeroshot(const fc_serve_context *ctx, const char *body, 
     int status = fc_zeroshot_encode(ctx->model, z->request.texts, z->request.n_texts,
                                     (const char *const *)z->request.labels, z->request.n_labels,
                                     z->request.hypothesis_template, z->pairs, &err);
-    if (status != 0) fc_reply_error(reply, 422, "tokenizer", "%s", err.message);
+    if (status != 0) fc_reply_tokenizer_failed(reply, NULL, &err);
     if (status != 0 || check_lengths(ctx, &z->request, z->pairs, reply) != 0) {
         fc_scheduler_leave(ctx->scheduler);
         free_zeroshot(&z->base);

@@ -14,6 +14,14 @@ void fc_reply_inference_failed(fc_reply *reply, const fc_error *err) {
         fc_reply_error(reply, 500, "backend", "inference failed: %s", err->message);
 }
 
+int fc_reply_tokenizer_failed(fc_reply *reply, const char *where, const fc_error *err) {
+    if (strcasestr(err->message, "out of memory"))
+        return fc_reply_error(reply, 503, "out_of_memory", "%s%s%s; retry later", where ? where : "",
+                              where ? ": " : "", err->message);
+    return fc_reply_error(reply, 422, "tokenizer", "%s%s%s", where ? where : "", where ? ": " : "",
+                          err->message);
+}
+
 void fc_reply_overloaded(const fc_serve_context *ctx, fc_reply *reply) {
     fc_reply_error(reply, 429, "overloaded", "the server is busy (%d requests in flight); retry "
                    "later", ctx->options->max_concurrent_requests);

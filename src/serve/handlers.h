@@ -59,6 +59,11 @@ void fc_handle_openapi(const fc_serve_context *ctx, fc_reply *reply);
 // up and the client may retry), else 500.
 void fc_reply_inference_failed(fc_reply *reply, const fc_error *err);
 
+// The reply of a text the tokenizer did not take: 422 when the text is at fault (invalid
+// UTF-8, say), 503 when the tokenizer ran out of memory (as a forward does). where names the
+// input ("inputs[2]"), or is NULL when the message already does. Returns -1.
+int fc_reply_tokenizer_failed(fc_reply *reply, const char *where, const fc_error *err);
+
 // The 429 of a request that fc_scheduler_admit refused.
 void fc_reply_overloaded(const fc_serve_context *ctx, fc_reply *reply);
 

@@ -112,6 +112,16 @@ static void add_token_windows(window_list *list, fc_span span, const fc_ids *ids
     }
 }
 
+// Tokenizes context[span] into ids (replacing them). The context tokenized whole, so its
+// sentences are valid UTF-8 too and only running out of memory can fail here.
+static int encode_span(const fc_tokenizer *tok, const char *context, fc_span span, fc_ids *ids,
+                       fc_error *err) {
+    fc_ids_clear(ids);
+    if (fc_tokenizer_encode(tok, context + span.start, span.end - span.start, ids, err) != 0)
+        return fc_fail_prefix(err, "context");
+    return 0;
+}
+
 static int build_windows(const fc_tokenizer *tok, const char *context, size_t budget,
                          window_list *list, fc_error *err) {
     size_t len = strlen(context);
@@ -125,33 +135,28 @@ static int build_windows(const fc_tokenizer *tok, const char *context, size_t bu
         fc_ids_free(&whole);
         return 0;
     }
-    fc_ids_free(&whole);
 
     fc_span *sentences;
     size_t n = fc_split_sentences(context, len, &sentences);
     if (n == 0) { // long but without a sentence (whitespace only): token windows over it all
-        fc_tokenizer_encode(tok, context, len, &whole, NULL);
         add_token_windows(list, (fc_span){0, len}, &whole, budget);
         fc_ids_free(&whole);
         free(sentences);
         return 0;
     }
+    fc_ids_free(&whole);
     size_t *counts = fc_malloc((n ? n : 1) * sizeof *counts);
     fc_ids ids = {0};
-    for (size_t i = 0; i < n; i++) {
-        fc_ids_clear(&ids);
-        // The context is valid UTF-8 (it tokenized whole), so its sentences are too.
-        fc_tokenizer_encode(tok, context + sentences[i].start,
-                            sentences[i].end - sentences[i].start, &ids, NULL);
+    int status = 0;
+    for (size_t i = 0; i < n && status == 0; i++) {
+        status = encode_span(tok, context, sentences[i], &ids, err);
         counts[i] = ids.len;
     }
     size_t quarter = budget / 4;
-    for (size_t s = 0; s < n;) {
+    for (size_t s = 0; s < n && status == 0;) {
         if (counts[s] > budget) {
-            fc_ids_clear(&ids);
-            fc_tokenizer_encode(tok, context + sentences[s].start,
-                                sentences[s].end - sentences[s].start, &ids, NULL);
-            add_token_windows(list, sentences[s], &ids, budget);
+            status = encode_span(tok, context, sentences[s], &ids, err);
+            if (status == 0) add_token_windows(list, sentences[s], &ids, budget);
             s++;
             continue;
         }
@@ -163,8 +168,8 @@ static int build_windows(const fc_tokenizer *tok, const char *context, size_t bu
             e++;
         }
         fc_span span = {sentences[s].start, sentences[e - 1].end};
-        fc_ids_clear(&ids);
-        fc_tokenizer_encode(tok, context + span.start, span.end - span.start, &ids, NULL);
+        status = encode_span(tok, context, span, &ids, err);
+        if (status != 0) break;
         add_window(list, span, ids.ids, ids.len < budget ? ids.len : budget);
         if (e == n) break;
         size_t next = e, tail = 0;
@@ -177,7 +182,7 @@ static int build_windows(const fc_tokenizer *tok, const char *context, size_t bu
     fc_ids_free(&ids);
     free(counts);
     free(sentences);
-    return 0;
+    return status;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -207,16 +212,19 @@ int fc_check_plan_build(const fc_model *model, const char *context, const char *
     plan->n_sentences = fc_split_sentences(answer, answer_len, &plan->sentences);
     fc_ids *hypotheses = fc_calloc(plan->n_sentences ? plan->n_sentences : 1, sizeof *hypotheses);
     size_t longest = 0;
-    for (size_t s = 0; s < plan->n_sentences; s++) {
+    int status = 0;
+    for (size_t s = 0; s < plan->n_sentences && status == 0; s++) {
+        // The answer tokenized whole, so only running out of memory can fail here.
         const fc_span *span = &plan->sentences[s];
-        fc_tokenizer_encode(tok, answer + span->start, span->end - span->start, &hypotheses[s],
-                            NULL);
+        if (fc_tokenizer_encode(tok, answer + span->start, span->end - span->start,
+                                &hypotheses[s], err) != 0)
+            status = fc_fail_prefix(err, "answer");
         if (hypotheses[s].len > hypothesis_cap) hypotheses[s].len = hypothesis_cap;
         if (hypotheses[s].len > longest) longest = hypotheses[s].len;
     }
 
     window_list windows = {0};
-    int status = build_windows(tok, context, room - longest, &windows, err);
+    if (status == 0) status = build_windows(tok, context, room - longest, &windows, err);
     if (status == 0) {
         plan->n_windows = windows.len;
         plan->n_pairs = plan->n_sentences * plan->n_windows;

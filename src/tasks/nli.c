@@ -37,6 +37,8 @@ int fc_nli_encode_pair(const fc_model *model, const fc_pair *pair, const fc_nli_
     if (fc_tokenizer_encode_pair(tok, pair->premise, pair->hypothesis, max_length,
                                  options->truncation, out, err) == 0)
         return 0;
+    // Out of memory is no fault of either text, and probing would only ask for more.
+    if (fc_error_is_out_of_memory(err)) return -1;
     // The pair encoder does not say which text it choked on; encoding each text alone finds
     // the one at fault (invalid UTF-8, say). A failure of neither text (truncation that
     // cannot fit) concerns the pair as a whole and keeps its message as is. Error path only.

@@ -15,9 +15,8 @@ int fc_pair_assemble(const fc_tokenizer *tok, const fc_ids *premise, const fc_id
     if (fc_truncation_lengths(truncation, max_length, fc_pair_special_count(tok), premise->len,
                               hypothesis->len, 1, &keep_premise, &keep_hypothesis, err) != 0)
         return -1;
-    fc_post_processor_apply(&tok->post_processor, premise->ids, keep_premise, hypothesis->ids,
-                            keep_hypothesis, 1, out, NULL);
-    return 0;
+    return fc_post_processor_apply(&tok->post_processor, premise->ids, keep_premise, hypothesis->ids,
+                                   keep_hypothesis, 1, out, NULL, err);
 }
 
 int fc_pair_assemble_only_first_or_none(const fc_tokenizer *tok, const fc_ids *premise,

@@ -12,7 +12,8 @@
 
 // Writes the post-processed pair (e.g. [CLS] premise [SEP] hypothesis [SEP]) into out,
 // replacing its contents, truncated to max_length (<= 0: none) with the given strategy. Fails
-// as fc_tokenizer_encode_pair does, with "too short" in the message when only_first cannot fit.
+// as fc_tokenizer_encode_pair does, with "too short" in the message when only_first cannot fit
+// and "out of memory" when out cannot grow.
 int fc_pair_assemble(const fc_tokenizer *tok, const fc_ids *premise, const fc_ids *hypothesis,
                      int max_length, fc_truncation truncation, fc_ids *out, fc_error *err);
 

@@ -8,13 +8,18 @@
 #include "util/alloc.h"
 #include "util/error.h"
 
-static void segments_push(fc_segments *s, size_t start, size_t len, int32_t id) {
-    if (len == 0) return; // PreTokenizedString::split drops empty pieces
+// The segments of a text grow with it, so their list is of the fallible kind (util/alloc.h).
+static int segments_push(fc_segments *s, size_t start, size_t len, int32_t id, fc_error *err) {
+    if (len == 0) return 0; // PreTokenizedString::split drops empty pieces
     if (s->len == s->cap) {
-        s->cap = s->cap ? s->cap * 2 : 16;
-        s->items = fc_realloc(s->items, s->cap * sizeof *s->items);
+        size_t cap = s->cap ? s->cap * 2 : 16;
+        fc_segment *grown = fc_try_realloc_array(s->items, cap, sizeof *grown);
+        if (!grown) return fc_fail_out_of_memory(err, "the added-token split of a text", cap * sizeof *grown);
+        s->items = grown;
+        s->cap = cap;
     }
     s->items[s->len++] = (fc_segment){start, len, id};
+    return 0;
 }
 
 void fc_segments_free(fc_segments *segments) {
@@ -22,24 +27,30 @@ void fc_segments_free(fc_segments *segments) {
     memset(segments, 0, sizeof *segments);
 }
 
-static int32_t trie_new_node(fc_added_matcher *m, unsigned char byte) {
+// A new node, or -1 with err set. The trie grows with the added tokens of the file, so its
+// nodes are of the fallible kind (util/alloc.h).
+static int32_t trie_new_node(fc_added_matcher *m, unsigned char byte, fc_error *err) {
     if (m->node_count == m->node_cap) {
-        m->node_cap = m->node_cap ? m->node_cap * 2 : 64;
-        m->nodes = fc_realloc(m->nodes, (size_t)m->node_cap * sizeof *m->nodes);
+        int32_t cap = m->node_cap ? m->node_cap * 2 : 64;
+        fc_added_trie_node *nodes = fc_try_realloc_array(m->nodes, (size_t)cap, sizeof *nodes);
+        if (!nodes) return fc_fail_out_of_memory(err, "the added tokens' trie", (size_t)cap * sizeof *nodes);
+        m->nodes = nodes;
+        m->node_cap = cap;
     }
     m->nodes[m->node_count] = (fc_added_trie_node){-1, -1, -1, byte};
     return m->node_count++;
 }
 
-static void trie_insert(fc_added_matcher *m, const char *pattern, size_t len, int32_t token) {
-    if (m->node_count == 0) trie_new_node(m, 0);
+static int trie_insert(fc_added_matcher *m, const char *pattern, size_t len, int32_t token, fc_error *err) {
+    if (m->node_count == 0 && trie_new_node(m, 0, err) < 0) return -1;
     int32_t node = 0;
     for (size_t i = 0; i < len; i++) {
         unsigned char b = (unsigned char)pattern[i];
         int32_t child = m->nodes[node].first_child;
         while (child >= 0 && m->nodes[child].byte != b) child = m->nodes[child].next_sibling;
         if (child < 0) {
-            child = trie_new_node(m, b);
+            child = trie_new_node(m, b, err);
+            if (child < 0) return -1;
             m->nodes[child].next_sibling = m->nodes[node].first_child;
             m->nodes[node].first_child = child;
         }
@@ -48,6 +59,7 @@ static void trie_insert(fc_added_matcher *m, const char *pattern, size_t len, in
     // Two tokens with the same pattern cannot both win; HF dedups by content, keep the first.
     if (m->nodes[node].token < 0) m->nodes[node].token = token;
     m->starts[(unsigned char)pattern[0]] = 1;
+    return 0;
 }
 
 // Longest pattern that starts at text[pos]: returns its length (0 for none) and token index.
@@ -79,7 +91,17 @@ int fc_added_tokens_load(fc_added_tokens *added, const cJSON *array,
     memset(added, 0, sizeof *added);
     if (!array || cJSON_IsNull(array)) return 0;
     if (!cJSON_IsArray(array)) return fc_fail(err, "%s: added_tokens is not an array", path);
-    added->tokens = fc_calloc((size_t)cJSON_GetArraySize(array) + 1, sizeof *added->tokens);
+    // The tokens, then their contents end to end: one block, sized by the file, so allocated
+    // fallibly (util/alloc.h) and freed with added->tokens.
+    size_t slots = (size_t)cJSON_GetArraySize(array) + 1, text_bytes = 0;
+    for (const cJSON *item = array->child; item; item = item->next) {
+        const cJSON *content = cJSON_GetObjectItemCaseSensitive(item, "content");
+        if (cJSON_IsString(content)) text_bytes += strlen(content->valuestring) + 1;
+    }
+    size_t block = slots * sizeof *added->tokens + text_bytes;
+    added->tokens = fc_try_calloc(block, 1);
+    if (!added->tokens) return fc_fail_out_of_memory(err, "the added tokens", block);
+    char *text = (char *)(added->tokens + slots);
     size_t index = 0;
     for (const cJSON *item = array->child; item; item = item->next, index++) {
         const cJSON *id = cJSON_GetObjectItemCaseSensitive(item, "id");
@@ -90,7 +112,9 @@ int fc_added_tokens_load(fc_added_tokens *added, const cJSON *array,
         }
         if (content->valuestring[0] == '\0') continue; // HF ignores empty added tokens
         fc_added_token *t = &added->tokens[added->count++];
-        t->content = fc_strdup(content->valuestring);
+        size_t content_len = strlen(content->valuestring) + 1;
+        t->content = memcpy(text, content->valuestring, content_len);
+        text += content_len;
         t->id = (int32_t)id->valuedouble;
         t->single_word = json_flag(item, "single_word", 0);
         t->lstrip = json_flag(item, "lstrip", 0);
@@ -102,8 +126,10 @@ int fc_added_tokens_load(fc_added_tokens *added, const cJSON *array,
     for (int32_t i = 0; i < added->count; i++) {
         const fc_added_token *t = &added->tokens[i];
         if (!t->normalized) {
-            trie_insert(&added->raw, t->content, strlen(t->content), i);
-            continue;
+            if (trie_insert(&added->raw, t->content, strlen(t->content), i, err) == 0) continue;
+            fc_textbuf_free(&pattern);
+            fc_added_tokens_free(added);
+            return -1;
         }
         if (fc_normalize(normalizer, t->content, strlen(t->content), &pattern, err)) {
             // Named by id, not content: the content may be the invalid UTF-8 that failed, and
@@ -113,15 +139,18 @@ int fc_added_tokens_load(fc_added_tokens *added, const cJSON *array,
             fc_added_tokens_free(added);
             return -1;
         }
-        if (pattern.len) trie_insert(&added->normalized, pattern.data, pattern.len, i);
+        if (pattern.len && trie_insert(&added->normalized, pattern.data, pattern.len, i, err) != 0) {
+            fc_textbuf_free(&pattern);
+            fc_added_tokens_free(added);
+            return -1;
+        }
     }
     fc_textbuf_free(&pattern);
     return 0;
 }
 
 void fc_added_tokens_free(fc_added_tokens *added) {
-    for (int32_t i = 0; i < added->count; i++) free(added->tokens[i].content);
-    free(added->tokens);
+    free(added->tokens); // the contents too (fc_added_tokens_load)
     free(added->raw.nodes);
     free(added->normalized.nodes);
     memset(added, 0, sizeof *added);
@@ -177,8 +206,8 @@ static size_t whitespace_run_end(const char *text, size_t start, size_t len) {
     return start;
 }
 
-void fc_added_tokens_split(const fc_added_tokens *added, const fc_added_matcher *matcher,
-                           const char *text, size_t len, fc_segments *out) {
+int fc_added_tokens_split(const fc_added_tokens *added, const fc_added_matcher *matcher,
+                          const char *text, size_t len, fc_segments *out, fc_error *err) {
     out->len = 0;
     size_t start_offset = 0; // end of the last emitted piece
     size_t pos = 0;          // where the matcher resumes: the end of the last match
@@ -205,11 +234,13 @@ void fc_added_tokens_split(const fc_added_tokens *added, const fc_added_matcher 
             start = new_start > start_offset ? new_start : start_offset;
         }
         if (t->rstrip) stop = whitespace_run_end(text, stop, len);
-        if (start_offset < start) segments_push(out, start_offset, start - start_offset, -1);
+        if (start_offset < start && segments_push(out, start_offset, start - start_offset, -1, err) != 0)
+            return -1;
         // As in HF, the token's piece is (start, stop) and the next text piece starts at stop,
         // even in the odd case where an rstrip of the previous token already reached past start.
-        segments_push(out, start, stop - start, t->id);
+        if (segments_push(out, start, stop - start, t->id, err) != 0) return -1;
         start_offset = stop;
     }
-    if (start_offset < len) segments_push(out, start_offset, len - start_offset, -1);
+    if (start_offset < len) return segments_push(out, start_offset, len - start_offset, -1, err);
+    return 0;
 }

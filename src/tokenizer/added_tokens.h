@@ -13,7 +13,7 @@
 #include "finecat.h"
 
 typedef struct fc_added_token {
-    char *content; // as in tokenizer.json
+    char *content; // as in tokenizer.json; in the block of fc_added_tokens.tokens
     int32_t id;
     int single_word, lstrip, rstrip, normalized, special;
 } fc_added_token;
@@ -58,9 +58,10 @@ int fc_added_tokens_load(fc_added_tokens *added, const cJSON *array,
 void fc_added_tokens_free(fc_added_tokens *added);
 
 // Splits text into segments with the given matcher (replaces out's contents). Empty pieces are
-// left out, as PreTokenizedString::split drops them.
-void fc_added_tokens_split(const fc_added_tokens *added, const fc_added_matcher *matcher,
-                           const char *text, size_t len, fc_segments *out);
+// left out, as PreTokenizedString::split drops them. Fails only for memory (out then holds
+// part of the split).
+int fc_added_tokens_split(const fc_added_tokens *added, const fc_added_matcher *matcher,
+                          const char *text, size_t len, fc_segments *out, fc_error *err);
 
 // Id of an added token by content, or -1.
 int32_t fc_added_tokens_find(const fc_added_tokens *added, const char *content);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "util/alloc.h"
+#include "util/error.h"
 
 static int sextet(unsigned char c) {
     if (c >= 'A' && c <= 'Z') return c - 'A';
@@ -14,14 +15,15 @@ static int sextet(unsigned char c) {
     return -1;
 }
 
-int fc_base64_decode(const char *text, size_t len, unsigned char **out, size_t *out_len) {
+int fc_base64_decode(const char *text, size_t len, unsigned char **out, size_t *out_len, fc_error *err) {
     *out = NULL;
     *out_len = 0;
-    if (len % 4 != 0) return -1;
+    if (len % 4 != 0) return fc_fail(err, "not valid base64");
     size_t pad = 0;
     if (len >= 1 && text[len - 1] == '=') pad++;
     if (len >= 2 && text[len - 2] == '=') pad++;
-    unsigned char *buf = fc_malloc(len / 4 * 3 + 1);
+    unsigned char *buf = fc_try_malloc(len / 4 * 3 + 1);
+    if (!buf) return fc_fail_out_of_memory(err, "a decoded base64 string", len / 4 * 3 + 1);
     size_t n = 0;
     for (size_t i = 0; i < len; i += 4) {
         int last = i + 4 == len;
@@ -31,7 +33,7 @@ int fc_base64_decode(const char *text, size_t len, unsigned char **out, size_t *
             v[k] = is_pad ? 0 : sextet((unsigned char)text[i + k]);
             if (v[k] < 0) {
                 free(buf);
-                return -1;
+                return fc_fail(err, "not valid base64");
             }
         }
         uint32_t group = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 | (uint32_t)v[3];

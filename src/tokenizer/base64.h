@@ -5,8 +5,11 @@
 
 #include <stddef.h>
 
+#include "finecat.h"
+
 // Decodes text[0..len) into a new buffer (*out, *out_len). Returns -1 on a character outside the
-// alphabet, a length that is not a multiple of 4, or misplaced padding.
-int fc_base64_decode(const char *text, size_t len, unsigned char **out, size_t *out_len);
+// alphabet, a length that is not a multiple of 4, or misplaced padding (err: "not valid
+// base64"), and when the buffer, sized by the text, cannot be had (err: "out of memory").
+int fc_base64_decode(const char *text, size_t len, unsigned char **out, size_t *out_len, fc_error *err);
 
 #endif

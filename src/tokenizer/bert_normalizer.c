@@ -29,15 +29,16 @@ int fc_bert_normalizer_load(fc_bert_normalizer *bn, const cJSON *json, const cha
     return read_flag(json, "strip_accents", bn->lowercase, &bn->strip_accents, path, err);
 }
 
-static void append_cp(fc_textbuf *out, int32_t cp) {
+static int append_cp(fc_textbuf *out, int32_t cp, fc_error *err) {
     char buf[4];
-    fc_textbuf_append(out, buf, (size_t)fc_utf8_encode(cp, buf));
+    return fc_textbuf_try_append(out, buf, (size_t)fc_utf8_encode(cp, buf), err);
 }
 
 // clean_text and handle_chinese_chars, both one character at a time.
-static void clean_and_pad(const fc_bert_normalizer *bn, const char *text, size_t len, fc_textbuf *out) {
+static int clean_and_pad(const fc_bert_normalizer *bn, const char *text, size_t len, fc_textbuf *out,
+                         fc_error *err) {
     out->len = 0;
-    fc_textbuf_reserve(out, len + len / 4);
+    if (fc_textbuf_try_reserve(out, len + len / 4, err) != 0) return -1;
     for (size_t i = 0; i < len;) {
         int32_t cp;
         i += (size_t)fc_utf8_decode(text + i, &cp);
@@ -45,52 +46,56 @@ static void clean_and_pad(const fc_bert_normalizer *bn, const char *text, size_t
             if (cp == 0 || cp == 0xFFFD || fc_bert_is_control(cp)) continue;
             if (fc_bert_is_whitespace(cp)) cp = ' ';
         }
-        if (bn->handle_chinese_chars && fc_bert_is_chinese_char(cp)) {
-            fc_textbuf_append(out, " ", 1);
-            append_cp(out, cp);
-            fc_textbuf_append(out, " ", 1);
-        } else {
-            append_cp(out, cp);
-        }
+        int rc;
+        if (bn->handle_chinese_chars && fc_bert_is_chinese_char(cp))
+            rc = fc_textbuf_try_append(out, " ", 1, err) || append_cp(out, cp, err) ||
+                 fc_textbuf_try_append(out, " ", 1, err);
+        else
+            rc = append_cp(out, cp, err);
+        if (rc) return -1;
     }
+    return 0;
 }
 
 // strip_accents' filter and lowercase, both one character at a time, in that order.
-static void unmark_and_lower(const fc_bert_normalizer *bn, const char *text, size_t len, fc_textbuf *out) {
+static int unmark_and_lower(const fc_bert_normalizer *bn, const char *text, size_t len, fc_textbuf *out,
+                            fc_error *err) {
     out->len = 0;
-    fc_textbuf_reserve(out, len + len / 4);
+    if (fc_textbuf_try_reserve(out, len + len / 4, err) != 0) return -1;
     for (size_t i = 0; i < len;) {
         int32_t cp;
         i += (size_t)fc_utf8_decode(text + i, &cp);
         if (bn->strip_accents && fc_bert_is_nonspacing_mark(cp)) continue;
         if (!bn->lowercase) {
-            append_cp(out, cp);
+            if (append_cp(out, cp, err) != 0) return -1;
             continue;
         }
         int32_t lower[2];
         int n = fc_bert_to_lower(cp, lower);
-        for (int k = 0; k < n; k++) append_cp(out, lower[k]);
+        for (int k = 0; k < n; k++)
+            if (append_cp(out, lower[k], err) != 0) return -1;
     }
+    return 0;
 }
 
 int fc_bert_normalize(const fc_bert_normalizer *bn, const char *text, size_t len, fc_textbuf *out,
                       fc_error *err) {
     fc_textbuf cleaned = {0};
-    clean_and_pad(bn, text, len, &cleaned);
-    int rc = 0;
-    if (bn->strip_accents && !fc_utf8_is_ascii(cleaned.data, cleaned.len)) {
+    int rc = clean_and_pad(bn, text, len, &cleaned, err);
+    if (rc == 0 && bn->strip_accents && !fc_utf8_is_ascii(cleaned.data, cleaned.len)) {
         // NFD (ASCII text is its own NFD form, so most text skips utf8proc).
         utf8proc_uint8_t *nfd = NULL;
         utf8proc_ssize_t n = utf8proc_map((const utf8proc_uint8_t *)cleaned.data, (utf8proc_ssize_t)cleaned.len,
                                           &nfd, UTF8PROC_STABLE | UTF8PROC_DECOMPOSE);
-        if (n < 0) {
+        if (n == UTF8PROC_ERROR_NOMEM) // utf8proc's buffer holds at least 4 bytes per code point
+            rc = fc_fail_out_of_memory(err, "NFD normalization", cleaned.len * 4);
+        else if (n < 0)
             rc = fc_fail(err, "NFD normalization failed: %s", utf8proc_errmsg(n));
-        } else {
-            unmark_and_lower(bn, (const char *)nfd, (size_t)n, out);
-        }
+        else
+            rc = unmark_and_lower(bn, (const char *)nfd, (size_t)n, out, err);
         free(nfd);
-    } else {
-        unmark_and_lower(bn, cleaned.data, cleaned.len, out);
+    } else if (rc == 0) {
+        rc = unmark_and_lower(bn, cleaned.data, cleaned.len, out, err);
     }
     fc_textbuf_free(&cleaned);
     return rc;

@@ -24,7 +24,8 @@ typedef struct fc_bert_normalizer {
 // absent follows lowercase).
 int fc_bert_normalizer_load(fc_bert_normalizer *bn, const cJSON *json, const char *path, fc_error *err);
 
-// Writes the normalized form of text[0..len) (valid UTF-8) to out, replacing its contents.
+// Writes the normalized form of text[0..len) (valid UTF-8) to out, replacing its contents; out
+// grows fallibly, as in fc_normalize.
 int fc_bert_normalize(const fc_bert_normalizer *bn, const char *text, size_t len, fc_textbuf *out,
                       fc_error *err);
 

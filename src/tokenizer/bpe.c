@@ -8,6 +8,7 @@
 #include "tokenizer/vocab.h"
 #include "util/alloc.h"
 #include "util/error.h"
+#include "util/ids.h"
 
 // One symbol of a word being merged: a doubly linked list over the word's positions, as in
 // tokenizers' models/bpe/word.rs; a merged-away symbol gets alive = 0.
@@ -56,86 +57,90 @@ static int load_vocab(fc_bpe *bpe, const cJSON *vocab, const char *path, fc_erro
     return fc_vocab_load(vocab, path, &bpe->vocab, &bpe->id_to_token, &bpe->id_count, NULL, err);
 }
 
+// One merge's two tokens, pointing into the JSON text (no copy: a vocabulary has 50 thousand
+// merges or more).
+typedef struct merge_tokens {
+    const char *left, *right;
+    size_t left_len, right_len;
+} merge_tokens;
+
 // A merge is either "left right" (older files: split at the first space) or ["left", "right"].
-static int merge_parts(const cJSON *m, size_t index, const char *path, char **left, char **right,
-                       fc_error *err) {
+static int merge_parts(const cJSON *m, size_t index, const char *path, merge_tokens *out, fc_error *err) {
     if (cJSON_IsString(m)) {
         const char *s = m->valuestring, *space = strchr(s, ' ');
         if (!space) return fc_fail(err, "%s: model.merges[%zu] \"%s\" has no space", path, index, s);
-        *left = fc_strndup(s, (size_t)(space - s));
-        *right = fc_strdup(space + 1);
+        *out = (merge_tokens){s, space + 1, (size_t)(space - s), strlen(space + 1)};
         return 0;
     }
     if (cJSON_IsArray(m) && cJSON_GetArraySize(m) == 2 && cJSON_IsString(m->child) &&
         cJSON_IsString(m->child->next)) {
-        *left = fc_strdup(m->child->valuestring);
-        *right = fc_strdup(m->child->next->valuestring);
+        const char *left = m->child->valuestring, *right = m->child->next->valuestring;
+        *out = (merge_tokens){left, right, strlen(left), strlen(right)};
         return 0;
     }
     return fc_fail(err, "%s: model.merges[%zu] is neither \"a b\" nor [\"a\", \"b\"]", path, index);
 }
 
+// The merges table is sized by the file, so it is allocated fallibly (util/alloc.h).
 static int load_merges(fc_bpe *bpe, const cJSON *merges, const char *path, fc_error *err) {
     if (!cJSON_IsArray(merges)) return fc_fail(err, "%s: model.merges is missing or not an array", path);
-    size_t n = (size_t)cJSON_GetArraySize(merges);
-    bpe->merges_cap = 16;
-    while (bpe->merges_cap < n * 2) bpe->merges_cap *= 2;
-    bpe->merges = fc_calloc(bpe->merges_cap, sizeof *bpe->merges);
+    size_t n = (size_t)cJSON_GetArraySize(merges), cap = 16;
+    while (cap < n * 2) cap *= 2;
+    bpe->merges = fc_try_calloc(cap, sizeof *bpe->merges);
+    if (!bpe->merges) return fc_fail_out_of_memory(err, "the BPE merges table", cap * sizeof *bpe->merges);
+    bpe->merges_cap = cap;
     size_t index = 0;
     fc_textbuf joined = {0};
-    for (const cJSON *m = merges->child; m; m = m->next, index++) {
-        char *left = NULL, *right = NULL;
-        if (merge_parts(m, index, path, &left, &right, err)) {
-            fc_textbuf_free(&joined);
-            return -1;
-        }
+    int rc = 0;
+    for (const cJSON *m = merges->child; m && rc == 0; m = m->next, index++) {
+        merge_tokens t = {0};
         joined.len = 0;
-        fc_textbuf_append(&joined, left, strlen(left));
-        fc_textbuf_append(&joined, right, strlen(right));
-        int32_t a = fc_strmap_get(&bpe->vocab, left, strlen(left));
-        int32_t b = fc_strmap_get(&bpe->vocab, right, strlen(right));
+        if (merge_parts(m, index, path, &t, err) || fc_textbuf_try_append(&joined, t.left, t.left_len, err) ||
+            fc_textbuf_try_append(&joined, t.right, t.right_len, err)) {
+            rc = -1;
+            break;
+        }
+        int32_t a = fc_strmap_get(&bpe->vocab, t.left, t.left_len);
+        int32_t b = fc_strmap_get(&bpe->vocab, t.right, t.right_len);
         int32_t c = fc_strmap_get(&bpe->vocab, joined.data, joined.len);
-        int rc = 0;
         if (a < 0 || b < 0 || c < 0)
-            rc = fc_fail(err, "%s: model.merges[%zu] (\"%s\" \"%s\"): %s not in model.vocab", path,
-                         index, left, right, a < 0 ? "left token" : b < 0 ? "right token" : "merged token");
+            rc = fc_fail(err, "%s: model.merges[%zu] (\"%.*s\" \"%.*s\"): %s not in model.vocab", path, index,
+                         (int)t.left_len, t.left, (int)t.right_len, t.right,
+                         a < 0 ? "left token" : b < 0 ? "right token" : "merged token");
         else
             merge_insert(bpe, a, b, (uint32_t)index, c);
-        free(left);
-        free(right);
-        if (rc) {
-            fc_textbuf_free(&joined);
-            return -1;
-        }
     }
     fc_textbuf_free(&joined);
-    return 0;
+    return rc;
 }
 
 static int is_null_or_empty(const cJSON *v) {
     return !v || cJSON_IsNull(v) || (cJSON_IsString(v) && v->valuestring[0] == '\0');
 }
 
-static void merge_word(const fc_bpe *bpe, const char *word, size_t len, fc_ids *out,
-                       fc_bpe_scratch *scratch);
+static int merge_word(const fc_bpe *bpe, const char *word, size_t len, fc_ids *out,
+                      fc_bpe_scratch *scratch, fc_error *err);
 
 // A read-only stand-in for tokenizers' word cache: common words ("Ġthe", "Ġwas") are vocabulary
 // tokens whose merges rebuild exactly themselves, so for those the merge loop can be skipped
 // after one vocab lookup. Found by running the merge loop itself on every token at load, so it
 // is exact by construction, and needs no lock when threads share the tokenizer.
-static void find_tokens_that_merge_to_themselves(fc_bpe *bpe) {
-    bpe->merges_to_itself = fc_calloc((size_t)bpe->id_count + 1, 1);
+static int find_tokens_that_merge_to_themselves(fc_bpe *bpe, fc_error *err) {
+    bpe->merges_to_itself = fc_try_calloc((size_t)bpe->id_count + 1, 1);
+    if (!bpe->merges_to_itself) return fc_fail_out_of_memory(err, "the BPE word cache", (size_t)bpe->id_count + 1);
     fc_bpe_scratch scratch = {0};
     fc_ids ids = {0};
-    for (int32_t id = 0; id < bpe->id_count; id++) {
+    int rc = 0;
+    for (int32_t id = 0; id < bpe->id_count && rc == 0; id++) {
         const char *token = bpe->id_to_token[id];
         if (!token) continue;
         ids.len = 0;
-        merge_word(bpe, token, strlen(token), &ids, &scratch);
+        rc = merge_word(bpe, token, strlen(token), &ids, &scratch, err);
         bpe->merges_to_itself[id] = ids.len == 1 && ids.ids[0] == id;
     }
     fc_ids_free(&ids);
     fc_bpe_scratch_free(&scratch);
+    return rc;
 }
 
 int fc_bpe_load(fc_bpe *bpe, const cJSON *model, const char *path, fc_error *err) {
@@ -166,14 +171,15 @@ int fc_bpe_load(fc_bpe *bpe, const cJSON *model, const char *path, fc_error *err
         int n = fc_utf8_encode(cp, tmp);
         bpe->small_char_ids[cp] = fc_strmap_get(&bpe->vocab, tmp, (size_t)n);
     }
-    find_tokens_that_merge_to_themselves(bpe);
+    if (find_tokens_that_merge_to_themselves(bpe, err) != 0) {
+        fc_bpe_free(bpe);
+        return -1;
+    }
     return 0;
 }
 
 void fc_bpe_free(fc_bpe *bpe) {
-    if (bpe->id_to_token)
-        for (int32_t i = 0; i < bpe->id_count; i++) free(bpe->id_to_token[i]);
-    free(bpe->id_to_token);
+    free(bpe->id_to_token); // the texts too (vocab.h)
     free(bpe->merges_to_itself);
     free(bpe->merges);
     fc_strmap_free(&bpe->vocab);
@@ -233,29 +239,36 @@ static int32_t char_id(const fc_bpe *bpe, const char *s, int len, int32_t cp) {
     return fc_strmap_get(&bpe->vocab, s, (size_t)len);
 }
 
-void fc_bpe_encode_word(const fc_bpe *bpe, const char *word, size_t len, fc_ids *out,
-                        fc_bpe_scratch *scratch) {
-    if (len == 0) return;
+int fc_bpe_encode_word(const fc_bpe *bpe, const char *word, size_t len, fc_ids *out,
+                       fc_bpe_scratch *scratch, fc_error *err) {
+    if (len == 0) return 0;
     int32_t id = fc_strmap_get(&bpe->vocab, word, len);
     // ignore_merges: a word in the vocab is emitted whole (tokenize_with_cache in model.rs).
-    if (id >= 0 && (bpe->ignore_merges || bpe->merges_to_itself[id])) {
-        fc_ids_push(out, id);
-        return;
-    }
-    merge_word(bpe, word, len, out, scratch);
+    if (id >= 0 && (bpe->ignore_merges || bpe->merges_to_itself[id])) return fc_ids_try_push(out, id, err);
+    return merge_word(bpe, word, len, out, scratch, err);
+}
+
+// Room for the symbols of a word of len bytes (at most one per byte) and their merge queue.
+// Each merge removes a symbol and queues at most two pairs, so the queue never holds more than
+// 3 entries per symbol. Both grow with the longest word seen, so they are of the fallible kind.
+static int scratch_reserve(fc_bpe_scratch *scratch, size_t len, fc_error *err) {
+    if (scratch->symbols_cap >= len) return 0;
+    size_t cap = len * 2;
+    symbol *symbols = fc_try_realloc_array(scratch->symbols, cap, sizeof *symbols);
+    if (!symbols) return fc_fail_out_of_memory(err, "the BPE symbols of a word", cap * sizeof *symbols);
+    scratch->symbols = symbols; // symbols_cap keeps the old size until both have grown
+    merge_candidate *queue = fc_try_realloc_array(scratch->queue, cap * 3, sizeof *queue);
+    if (!queue) return fc_fail_out_of_memory(err, "the BPE merge queue of a word", cap * 3 * sizeof *queue);
+    scratch->queue = queue;
+    scratch->symbols_cap = cap;
+    scratch->queue_cap = cap * 3;
+    return 0;
 }
 
 // The merge loop of word.rs (merge_all) on one word.
-static void merge_word(const fc_bpe *bpe, const char *word, size_t len, fc_ids *out,
-                       fc_bpe_scratch *scratch) {
-    if (scratch->symbols_cap < len) {
-        scratch->symbols_cap = len * 2;
-        scratch->symbols = fc_realloc(scratch->symbols, scratch->symbols_cap * sizeof(symbol));
-        // Each merge removes a symbol and queues at most two pairs, so the queue never holds
-        // more than 3 entries per symbol.
-        scratch->queue_cap = scratch->symbols_cap * 3;
-        scratch->queue = fc_realloc(scratch->queue, scratch->queue_cap * sizeof(merge_candidate));
-    }
+static int merge_word(const fc_bpe *bpe, const char *word, size_t len, fc_ids *out,
+                      fc_bpe_scratch *scratch, fc_error *err) {
+    if (scratch_reserve(scratch, len, err) != 0) return -1;
     symbol *syms = scratch->symbols;
     merge_candidate *queue = scratch->queue;
 
@@ -307,7 +320,9 @@ static void merge_word(const fc_bpe *bpe, const char *word, size_t len, fc_ids *
         if (left->prev >= 0) push_pair_if_mergeable(bpe, syms, left->prev, queue, &queued);
         push_pair_if_mergeable(bpe, syms, top.pos, queue, &queued);
     }
-    for (int32_t i = n > 0 ? 0 : -1; i >= 0; i = syms[i].next) fc_ids_push(out, syms[i].id);
+    for (int32_t i = n > 0 ? 0 : -1; i >= 0; i = syms[i].next)
+        if (fc_ids_try_push(out, syms[i].id, err) != 0) return -1;
+    return 0;
 }
 
 void fc_bpe_scratch_free(fc_bpe_scratch *scratch) {

@@ -20,7 +20,7 @@ typedef struct fc_bpe_merge_slot {
 
 typedef struct fc_bpe {
     fc_strmap vocab;          // token text -> id
-    char **id_to_token;       // id -> token text (NULL for ids the vocab lacks)
+    char **id_to_token;       // id -> token text (NULL for ids the vocab lacks); one block (vocab.h)
     int32_t id_count;         // max id + 1
     fc_bpe_merge_slot *merges; // open-addressing map of pair -> (rank, new id)
     size_t merges_cap;
@@ -46,8 +46,10 @@ int fc_bpe_load(fc_bpe *bpe, const cJSON *model, const char *path, fc_error *err
 void fc_bpe_free(fc_bpe *bpe);
 
 // Appends the ids of one pre-tokenized word (in the model's alphabet, e.g. byte-level text).
-void fc_bpe_encode_word(const fc_bpe *bpe, const char *word, size_t len, fc_ids *out,
-                        fc_bpe_scratch *scratch);
+// out and scratch grow fallibly, so this fails only when memory runs out (out may then hold
+// part of the word's ids).
+int fc_bpe_encode_word(const fc_bpe *bpe, const char *word, size_t len, fc_ids *out,
+                       fc_bpe_scratch *scratch, fc_error *err);
 void fc_bpe_scratch_free(fc_bpe_scratch *scratch);
 
 int32_t fc_bpe_token_to_id(const fc_bpe *bpe, const char *token, size_t len);

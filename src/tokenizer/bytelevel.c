@@ -11,8 +11,9 @@ int32_t fc_bytelevel_char(unsigned char b) {
     return 0x100 + 67;
 }
 
-void fc_bytelevel_append(fc_textbuf *out, const char *bytes, size_t len) {
-    fc_textbuf_reserve(out, len * 2); // every mapped code point is below U+0800
+int fc_bytelevel_append(fc_textbuf *out, const char *bytes, size_t len, fc_error *err) {
+    // Every mapped code point is below U+0800, two bytes at most.
+    if (fc_textbuf_try_reserve(out, len * 2, err) != 0) return -1;
     char *o = out->data + out->len;
     for (size_t i = 0; i < len; i++) {
         unsigned char b = (unsigned char)bytes[i];
@@ -23,4 +24,5 @@ void fc_bytelevel_append(fc_textbuf *out, const char *bytes, size_t len) {
         }
     }
     out->len = (size_t)(o - out->data);
+    return 0;
 }

@@ -8,12 +8,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "finecat.h"
 #include "tokenizer/textbuf.h"
 
 // The code point that stands for byte b.
 int32_t fc_bytelevel_char(unsigned char b);
 
-// Appends the byte-level form of bytes[0..len) (UTF-8 of the mapped code points) to out.
-void fc_bytelevel_append(fc_textbuf *out, const char *bytes, size_t len);
+// Appends the byte-level form of bytes[0..len) (UTF-8 of the mapped code points) to out. out
+// grows fallibly: -1 with err saying "out of memory" when it cannot, out then unchanged.
+int fc_bytelevel_append(fc_textbuf *out, const char *bytes, size_t len, fc_error *err);
 
 #endif

@@ -43,24 +43,26 @@ static int starts_with(const char *text, size_t len, const char *prefix, size_t 
     return len >= prefix_len && memcmp(text, prefix, prefix_len) == 0;
 }
 
-void fc_metaspace_rewrite(const fc_metaspace *ms, const char *text, size_t len, int starts_text,
-                          fc_textbuf *buf) {
+int fc_metaspace_rewrite(const fc_metaspace *ms, const char *text, size_t len, int starts_text,
+                         fc_textbuf *buf, fc_error *err) {
     buf->len = 0;
-    fc_textbuf_reserve(buf, len + 3 * ms->replacement_len + len / 2);
+    if (fc_textbuf_try_reserve(buf, len + 3 * ms->replacement_len + len / 2, err) != 0) return -1;
     // The check for an existing replacement looks at the text after spaces are replaced, so a
     // leading ' ' counts as one.
     int has_prefix = len > 0 && (text[0] == ' ' || starts_with(text, len, ms->replacement, ms->replacement_len));
     int prepend = ms->prepend_scheme == FC_PREPEND_ALWAYS ||
                   (ms->prepend_scheme == FC_PREPEND_FIRST && starts_text);
-    if (prepend && !has_prefix) fc_textbuf_append(buf, ms->replacement, ms->replacement_len);
+    if (prepend && !has_prefix && fc_textbuf_try_append(buf, ms->replacement, ms->replacement_len, err) != 0)
+        return -1;
     size_t start = 0;
     for (size_t i = 0; i < len; i++) {
         if (text[i] != ' ') continue;
-        fc_textbuf_append(buf, text + start, i - start);
-        fc_textbuf_append(buf, ms->replacement, ms->replacement_len);
+        if (fc_textbuf_try_append(buf, text + start, i - start, err) ||
+            fc_textbuf_try_append(buf, ms->replacement, ms->replacement_len, err))
+            return -1;
         start = i + 1;
     }
-    fc_textbuf_append(buf, text + start, len - start);
+    return fc_textbuf_try_append(buf, text + start, len - start, err);
 }
 
 size_t fc_metaspace_word_len(const fc_metaspace *ms, const char *text, size_t len) {

@@ -33,9 +33,10 @@ typedef struct fc_metaspace {
 int fc_metaspace_load(fc_metaspace *ms, const cJSON *json, const char *path, fc_error *err);
 
 // Replaces the spaces of text[0..len) and prepends as the scheme says, into buf. starts_text:
-// the piece begins at offset 0 of the original text (for "first").
-void fc_metaspace_rewrite(const fc_metaspace *ms, const char *text, size_t len, int starts_text,
-                          fc_textbuf *buf);
+// the piece begins at offset 0 of the original text (for "first"). buf grows fallibly, so this
+// fails only when memory runs out.
+int fc_metaspace_rewrite(const fc_metaspace *ms, const char *text, size_t len, int starts_text,
+                         fc_textbuf *buf, fc_error *err);
 
 // Length of the word at the start of text[0..len) (after fc_metaspace_rewrite): up to, not
 // including, the next replacement character after its first character; all of it without split.

@@ -47,13 +47,11 @@ int fc_tok_model_encode_word(const fc_tok_model *model, const char *word, size_t
                              fc_tok_model_scratch *scratch, fc_error *err) {
     switch (model->kind) {
     case FC_TOK_MODEL_BPE:
-        fc_bpe_encode_word(&model->bpe, word, len, out, &scratch->bpe);
-        return 0;
+        return fc_bpe_encode_word(&model->bpe, word, len, out, &scratch->bpe, err);
     case FC_TOK_MODEL_UNIGRAM:
         return fc_unigram_encode_word(&model->unigram, word, len, out, &scratch->unigram, err);
     case FC_TOK_MODEL_WORDPIECE:
-        fc_wordpiece_encode_word(&model->wordpiece, word, len, out, &scratch->wordpiece);
-        return 0;
+        return fc_wordpiece_encode_word(&model->wordpiece, word, len, out, &scratch->wordpiece, err);
     }
     return fc_fail(err, "unknown tokenizer model kind %d", (int)model->kind);
 }

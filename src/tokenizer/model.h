@@ -40,8 +40,9 @@ int fc_tok_model_load(fc_tok_model *model, const cJSON *json, const char *path, 
 int fc_tok_model_load_spm(fc_tok_model *model, const fc_spm_model *spm, const char *path, fc_error *err);
 void fc_tok_model_free(fc_tok_model *model);
 
-// Appends the ids of one pre-tokenized word. Fails only where HF fails too (a Unigram model
-// without unk_id meeting an unknown character).
+// Appends the ids of one pre-tokenized word. Fails where HF fails too (a Unigram model without
+// unk_id meeting an unknown character), and when memory runs out: out and scratch grow with
+// the word, fallibly (util/alloc.h), and out may then hold part of the word's ids.
 int fc_tok_model_encode_word(const fc_tok_model *model, const char *word, size_t len, fc_ids *out,
                              fc_tok_model_scratch *scratch, fc_error *err);
 void fc_tok_model_scratch_free(fc_tok_model_scratch *scratch);

@@ -77,8 +77,10 @@ static int load_precompiled(fc_normalizer *norm, const cJSON *json, const char *
         return fc_fail(err, "%s: normalizer Precompiled has no \"precompiled_charsmap\" string", path);
     unsigned char *blob;
     size_t len;
-    if (fc_base64_decode(map->valuestring, strlen(map->valuestring), &blob, &len))
+    if (fc_base64_decode(map->valuestring, strlen(map->valuestring), &blob, &len, err)) {
+        if (fc_error_is_out_of_memory(err)) return fc_fail_prefix(err, "%s: normalizer Precompiled", path);
         return fc_fail(err, "%s: normalizer Precompiled: precompiled_charsmap is not valid base64", path);
+    }
     int rc = fc_normalizer_init_precompiled(norm, blob, len, path, err);
     free(blob);
     return rc;
@@ -139,24 +141,32 @@ int fc_normalizer_is_identity(const fc_normalizer *norm) {
     return 1;
 }
 
-static int nfc(const char *text, size_t len, fc_textbuf *out, fc_error *err) {
+// utf8proc allocates with malloc and says UTF8PROC_ERROR_NOMEM when it cannot: that is out of
+// memory like any other (its buffer holds at least 4 bytes per code point of text).
+static int utf8proc_failed(utf8proc_ssize_t code, const char *what, size_t len, fc_error *err) {
+    if (code == UTF8PROC_ERROR_NOMEM) return fc_fail_out_of_memory(err, what, len * 4);
+    return fc_fail(err, "%s failed: %s", what, utf8proc_errmsg(code));
+}
+
+static int copy(const char *text, size_t len, fc_textbuf *out, fc_error *err) {
     out->len = 0;
+    return fc_textbuf_try_append(out, text, len, err);
+}
+
+static int nfc(const char *text, size_t len, fc_textbuf *out, fc_error *err) {
     // ASCII text is its own NFC form; most NLI text is ASCII, so skip utf8proc there.
-    if (fc_utf8_is_ascii(text, len)) {
-        fc_textbuf_append(out, text, len);
-        return 0;
-    }
+    if (fc_utf8_is_ascii(text, len)) return copy(text, len, out, err);
     utf8proc_uint8_t *mapped = NULL;
     utf8proc_ssize_t n = utf8proc_map((const utf8proc_uint8_t *)text, (utf8proc_ssize_t)len, &mapped,
                                       UTF8PROC_STABLE | UTF8PROC_COMPOSE);
-    if (n < 0) return fc_fail(err, "NFC normalization failed: %s", utf8proc_errmsg(n));
-    fc_textbuf_append(out, (const char *)mapped, (size_t)n);
+    if (n < 0) return utf8proc_failed(n, "NFC normalization", len, err);
+    int rc = copy((const char *)mapped, (size_t)n, out, err);
     free(mapped);
-    return 0;
+    return rc;
 }
 
 // Strip: trims White_Space (Rust char::is_whitespace) from the chosen ends.
-static void strip(const fc_normalizer *norm, const char *text, size_t len, fc_textbuf *out) {
+static int strip(const fc_normalizer *norm, const char *text, size_t len, fc_textbuf *out, fc_error *err) {
     size_t start = 0, end = len;
     while (norm->strip_left && start < end) {
         int32_t cp;
@@ -170,21 +180,20 @@ static void strip(const fc_normalizer *norm, const char *text, size_t len, fc_te
         if (!fc_unicode_is_white_space(cp)) break;
         end -= (size_t)n;
     }
-    out->len = 0;
-    fc_textbuf_append(out, text + start, end - start);
+    return copy(text + start, end - start, out, err);
 }
 
 // Lowercase: Rust's char::to_lowercase on every character. That is the simple lowercase
 // mapping (utf8proc_tolower) except for the one unconditional multi-character mapping of
 // SpecialCasing.txt, U+0130 -> "i" U+0307.
-static void lowercase(const char *text, size_t len, fc_textbuf *out) {
+static int lowercase(const char *text, size_t len, fc_textbuf *out, fc_error *err) {
     out->len = 0;
-    fc_textbuf_reserve(out, len + len / 2);
+    if (fc_textbuf_try_reserve(out, len + len / 2, err) != 0) return -1;
     for (size_t i = 0; i < len;) {
         unsigned char c = (unsigned char)text[i];
         if (c < 0x80) {
             char lower = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
-            fc_textbuf_append(out, &lower, 1);
+            if (fc_textbuf_try_append(out, &lower, 1, err) != 0) return -1;
             i++;
             continue;
         }
@@ -198,40 +207,31 @@ static void lowercase(const char *text, size_t len, fc_textbuf *out) {
         } else {
             n = fc_utf8_encode(utf8proc_tolower(cp), buf);
         }
-        fc_textbuf_append(out, buf, (size_t)n);
+        if (fc_textbuf_try_append(out, buf, (size_t)n, err) != 0) return -1;
     }
+    return 0;
 }
 
 int fc_normalize(const fc_normalizer *norm, const char *text, size_t len, fc_textbuf *out,
                  fc_error *err) {
     switch (norm->kind) {
     case FC_NORMALIZER_NONE:
-        out->len = 0;
-        fc_textbuf_append(out, text, len);
-        return 0;
+        return copy(text, len, out, err);
     case FC_NORMALIZER_NFC:
         return nfc(text, len, out, err);
     case FC_NORMALIZER_STRIP:
-        strip(norm, text, len, out);
-        return 0;
+        return strip(norm, text, len, out, err);
     case FC_NORMALIZER_LOWERCASE:
-        lowercase(text, len, out);
-        return 0;
+        return lowercase(text, len, out, err);
     case FC_NORMALIZER_REPLACE:
         return fc_replace_apply(norm->replace, text, len, out, err);
     case FC_NORMALIZER_PRECOMPILED:
-        if (norm->precompiled) {
-            fc_precompiled_normalize(norm->precompiled, text, len, out);
-        } else {
-            out->len = 0;
-            fc_textbuf_append(out, text, len);
-        }
-        return 0;
+        if (norm->precompiled) return fc_precompiled_normalize(norm->precompiled, text, len, out, err);
+        return copy(text, len, out, err);
     case FC_NORMALIZER_BERT:
         return fc_bert_normalize(&norm->bert, text, len, out, err);
     case FC_NORMALIZER_SEQUENCE: {
-        out->len = 0;
-        fc_textbuf_append(out, text, len);
+        if (copy(text, len, out, err) != 0) return -1;
         fc_textbuf tmp = {0};
         int rc = 0;
         for (int i = 0; i < norm->step_count && rc == 0; i++) {

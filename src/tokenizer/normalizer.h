@@ -52,7 +52,8 @@ int fc_normalizer_init_precompiled(fc_normalizer *norm, const unsigned char *cha
 // 1 when the normalizer never changes text.
 int fc_normalizer_is_identity(const fc_normalizer *norm);
 
-// Writes the normalized form of text[0..len) (valid UTF-8) to out, replacing its contents.
+// Writes the normalized form of text[0..len) (valid UTF-8) to out, replacing its contents. out
+// grows with the text, fallibly: running out of memory is an error saying so (util/alloc.h).
 int fc_normalize(const fc_normalizer *norm, const char *text, size_t len, fc_textbuf *out,
                  fc_error *err);
 

@@ -5,6 +5,7 @@
 
 #include "util/alloc.h"
 #include "util/error.h"
+#include "util/ids.h"
 
 static void free_pieces(fc_template_piece *pieces, int count) {
     for (int i = 0; i < count; i++) free(pieces[i].ids);
@@ -148,19 +149,42 @@ int fc_post_processor_added_count(const fc_post_processor *pp, int is_pair) {
     return total;
 }
 
+// The number of ids the single or pair template yields for sequences of a_len and b_len ids.
+static size_t output_length(const fc_post_processor *pp, size_t a_len, size_t b_len, int has_b) {
+    if (!pp->has_template) return a_len + (has_b ? b_len : 0);
+    const fc_template_piece *pieces = has_b ? pp->pair : pp->single;
+    int count = has_b ? pp->pair_count : pp->single_count;
+    size_t total = 0;
+    for (int i = 0; i < count; i++) {
+        const fc_template_piece *p = &pieces[i];
+        if (p->sequence < 0)
+            total += (size_t)p->id_count;
+        else if (p->sequence == 0)
+            total += a_len;
+        else if (has_b)
+            total += b_len;
+    }
+    return total;
+}
+
+// Both lists are reserved first (the fallible step), so the pushes below cannot fail.
 static void push_all(fc_ids *out, const int32_t *ids, size_t n) {
-    for (size_t i = 0; i < n; i++) fc_ids_push(out, ids[i]);
+    if (n) memcpy(out->ids + out->len, ids, n * sizeof *ids);
+    out->len += n;
 }
 
 static void push_type(fc_ids *type_ids, int32_t type_id, size_t n) {
     if (!type_ids) return;
-    for (size_t i = 0; i < n; i++) fc_ids_push(type_ids, type_id);
+    for (size_t i = 0; i < n; i++) type_ids->ids[type_ids->len++] = type_id;
 }
 
-void fc_post_processor_apply(const fc_post_processor *pp, const int32_t *a, size_t a_len,
-                             const int32_t *b, size_t b_len, int has_b, fc_ids *out, fc_ids *type_ids) {
+int fc_post_processor_apply(const fc_post_processor *pp, const int32_t *a, size_t a_len, const int32_t *b,
+                            size_t b_len, int has_b, fc_ids *out, fc_ids *type_ids, fc_error *err) {
     out->len = 0;
     if (type_ids) type_ids->len = 0;
+    size_t total = output_length(pp, a_len, b_len, has_b);
+    if (fc_ids_try_reserve(out, total, err) != 0 || (type_ids && fc_ids_try_reserve(type_ids, total, err) != 0))
+        return -1;
     if (!pp->has_template) {
         // Without a template, Tokenizer::encode's own type ids stay: 0 for A, 1 for B.
         push_all(out, a, a_len);
@@ -169,7 +193,7 @@ void fc_post_processor_apply(const fc_post_processor *pp, const int32_t *a, size
             push_all(out, b, b_len);
             push_type(type_ids, 1, b_len);
         }
-        return;
+        return 0;
     }
     const fc_template_piece *pieces = has_b ? pp->pair : pp->single;
     int count = has_b ? pp->pair_count : pp->single_count;
@@ -186,4 +210,5 @@ void fc_post_processor_apply(const fc_post_processor *pp, const int32_t *a, size
             push_type(type_ids, p->type_id, b_len);
         }
     }
+    return 0;
 }

@@ -38,8 +38,9 @@ int fc_post_processor_added_count(const fc_post_processor *pp, int is_pair);
 
 // Writes the final ids into out (replacing its contents): the single template when has_b is 0,
 // the pair template otherwise (an empty second sequence is still a pair: [CLS] A [SEP] [SEP]).
-// type_ids, when not NULL, gets the type id of each position (replacing its contents).
-void fc_post_processor_apply(const fc_post_processor *pp, const int32_t *a, size_t a_len,
-                             const int32_t *b, size_t b_len, int has_b, fc_ids *out, fc_ids *type_ids);
+// type_ids, when not NULL, gets the type id of each position (replacing its contents). Both
+// grow fallibly: when memory runs out, -1 with err saying so and both left empty.
+int fc_post_processor_apply(const fc_post_processor *pp, const int32_t *a, size_t a_len, const int32_t *b,
+                            size_t b_len, int has_b, fc_ids *out, fc_ids *type_ids, fc_error *err);
 
 #endif

@@ -71,14 +71,19 @@ int fc_precompiled_load(fc_precompiled *pc, const unsigned char *blob, size_t le
     if (!fc_utf8_valid((const char *)blob + pool_start, pool_len, &bad))
         return fc_fail(err, "%s: precompiled_charsmap's replacement strings are not valid UTF-8 (byte %zu)",
                        what, pool_start + bad);
+    // Both copies are sized by the file, so allocated fallibly (util/alloc.h).
+    pc->units = fc_try_calloc(units ? units : 1, sizeof *pc->units);
+    pc->pool = fc_try_malloc(pool_len + 1);
+    if (!pc->units || !pc->pool) {
+        fc_precompiled_free(pc);
+        return fc_fail_out_of_memory(err, "the precompiled charsmap", units * sizeof *pc->units + pool_len + 1);
+    }
     pc->unit_count = units;
-    pc->units = fc_malloc((units ? units : 1) * sizeof *pc->units);
     for (size_t i = 0; i < units; i++) {
         const unsigned char *p = blob + 4 + 4 * i;
         pc->units[i] = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
     }
     pc->pool_len = pool_len;
-    pc->pool = fc_malloc(pool_len + 1);
     memcpy(pc->pool, blob + pool_start, pool_len);
     pc->pool[pool_len] = '\0';
     for (int c = 0; c < 128; c++) {
@@ -114,23 +119,23 @@ static size_t cluster_end(const char *text, size_t len, size_t pos) {
 }
 
 // Per-character lookup inside one cluster (the fallback of Precompiled::normalize).
-static void normalize_chars(const fc_precompiled *pc, const char *text, size_t start, size_t end,
-                            fc_textbuf *out) {
+static int normalize_chars(const fc_precompiled *pc, const char *text, size_t start, size_t end,
+                           fc_textbuf *out, fc_error *err) {
     while (start < end) {
         int32_t cp;
         size_t n = (size_t)fc_utf8_decode(text + start, &cp), rlen;
         const char *r = fc_precompiled_lookup(pc, text + start, n, &rlen);
-        if (r)
-            fc_textbuf_append(out, r, rlen);
-        else
-            fc_textbuf_append(out, text + start, n);
+        if (r ? fc_textbuf_try_append(out, r, rlen, err) : fc_textbuf_try_append(out, text + start, n, err))
+            return -1;
         start += n;
     }
+    return 0;
 }
 
-void fc_precompiled_normalize(const fc_precompiled *pc, const char *text, size_t len, fc_textbuf *out) {
+int fc_precompiled_normalize(const fc_precompiled *pc, const char *text, size_t len, fc_textbuf *out,
+                             fc_error *err) {
     out->len = 0;
-    fc_textbuf_reserve(out, len);
+    if (fc_textbuf_try_reserve(out, len, err) != 0) return -1;
     size_t pos = 0;
     while (pos < len) {
         unsigned char c = (unsigned char)text[pos];
@@ -138,19 +143,17 @@ void fc_precompiled_normalize(const fc_precompiled *pc, const char *text, size_t
         // before LF (rule GB3): no need to ask utf8proc.
         if (c < 0x80 && (pos + 1 == len || ((unsigned char)text[pos + 1] < 0x80 &&
                                             !(c == '\r' && text[pos + 1] == '\n')))) {
-            if (pc->ascii_len[c] >= 0)
-                fc_textbuf_append(out, pc->ascii[c], (size_t)pc->ascii_len[c]);
-            else
-                fc_textbuf_append(out, text + pos, 1);
+            int rc = pc->ascii_len[c] >= 0 ? fc_textbuf_try_append(out, pc->ascii[c], (size_t)pc->ascii_len[c], err)
+                                           : fc_textbuf_try_append(out, text + pos, 1, err);
+            if (rc) return -1;
             pos++;
             continue;
         }
         size_t end = cluster_end(text, len, pos), rlen;
         const char *r = end - pos < 6 ? fc_precompiled_lookup(pc, text + pos, end - pos, &rlen) : NULL;
-        if (r)
-            fc_textbuf_append(out, r, rlen);
-        else
-            normalize_chars(pc, text, pos, end, out);
+        int rc = r ? fc_textbuf_try_append(out, r, rlen, err) : normalize_chars(pc, text, pos, end, out, err);
+        if (rc) return -1;
         pos = end;
     }
+    return 0;
 }

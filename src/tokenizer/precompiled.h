@@ -41,7 +41,9 @@ void fc_precompiled_free(fc_precompiled *pc);
 const char *fc_precompiled_lookup(const fc_precompiled *pc, const char *key, size_t len,
                                   size_t *replacement_len);
 
-// Writes the normalized form of text[0..len) (valid UTF-8) to out, replacing its contents.
-void fc_precompiled_normalize(const fc_precompiled *pc, const char *text, size_t len, fc_textbuf *out);
+// Writes the normalized form of text[0..len) (valid UTF-8) to out, replacing its contents; out
+// grows fallibly, so this fails only when memory runs out.
+int fc_precompiled_normalize(const fc_precompiled *pc, const char *text, size_t len, fc_textbuf *out,
+                             fc_error *err);
 
 #endif

@@ -88,35 +88,40 @@ void fc_pretokenizer_free(fc_pretokenizer *pt) {
     memset(pt, 0, sizeof *pt);
 }
 
-static void add_word(const fc_pretokenizer *pt, fc_words *out, const char *word, size_t len) {
-    if (len == 0) return;
-    if (pt->kind == FC_PRETOKENIZER_BYTELEVEL)
-        fc_bytelevel_append(&out->text, word, len);
-    else
-        fc_textbuf_append(&out->text, word, len);
+// Words grow with the text, so every buffer here is of the fallible kind (util/alloc.h).
+static int add_word(const fc_pretokenizer *pt, fc_words *out, const char *word, size_t len, fc_error *err) {
+    if (len == 0) return 0;
     if (out->count == out->cap) {
-        out->cap = out->cap ? out->cap * 2 : 64;
-        out->ends = fc_realloc(out->ends, out->cap * sizeof *out->ends);
+        size_t cap = out->cap ? out->cap * 2 : 64;
+        size_t *ends = fc_try_realloc_array(out->ends, cap, sizeof *ends);
+        if (!ends) return fc_fail_out_of_memory(err, "the word ends of a text", cap * sizeof *ends);
+        out->ends = ends;
+        out->cap = cap;
     }
+    int rc = pt->kind == FC_PRETOKENIZER_BYTELEVEL ? fc_bytelevel_append(&out->text, word, len, err)
+                                                    : fc_textbuf_try_append(&out->text, word, len, err);
+    if (rc) return -1;
     out->ends[out->count++] = out->text.len;
+    return 0;
 }
 
 static int pretokenize_append(const fc_pretokenizer *pt, const char *text, size_t len, int starts_text,
                               fc_words *out, fc_error *err);
 
 // Metaspace: rewrite the piece, then cut it before every replacement character.
-static void metaspace_words(const fc_pretokenizer *pt, const char *text, size_t len, int starts_text,
-                            fc_words *out) {
-    if (len == 0) return;
-    fc_metaspace_rewrite(&pt->metaspace, text, len, starts_text, &out->prefixed);
+static int metaspace_words(const fc_pretokenizer *pt, const char *text, size_t len, int starts_text,
+                           fc_words *out, fc_error *err) {
+    if (len == 0) return 0;
+    if (fc_metaspace_rewrite(&pt->metaspace, text, len, starts_text, &out->prefixed, err) != 0) return -1;
     const char *p = out->prefixed.data;
     size_t left = out->prefixed.len;
     while (left > 0) {
         size_t n = fc_metaspace_word_len(&pt->metaspace, p, left);
-        add_word(pt, out, p, n);
+        if (add_word(pt, out, p, n, err) != 0) return -1;
         p += n;
         left -= n;
     }
+    return 0;
 }
 
 // ByteLevel: the GPT-2 regex split (or the whole piece), each word byte-mapped.
@@ -124,16 +129,18 @@ static int bytelevel_words(const fc_pretokenizer *pt, const char *text, size_t l
                            fc_error *err) {
     if (pt->add_prefix_space && len > 0 && text[0] != ' ') {
         out->prefixed.len = 0;
-        fc_textbuf_append(&out->prefixed, " ", 1);
-        fc_textbuf_append(&out->prefixed, text, len);
+        if (fc_textbuf_try_append(&out->prefixed, " ", 1, err) ||
+            fc_textbuf_try_append(&out->prefixed, text, len, err))
+            return -1;
         text = out->prefixed.data;
         len = out->prefixed.len;
     }
-    if (!pt->use_regex) {
-        add_word(pt, out, text, len);
-        return 0;
+    if (!pt->use_regex) return add_word(pt, out, text, len, err);
+    if (!out->match) {
+        // PCRE2 allocates it with malloc, NULL when it cannot: two offsets per group.
+        out->match = pcre2_match_data_create_from_pattern(pt->regex, NULL);
+        if (!out->match) return fc_fail_out_of_memory(err, "the split regex's match data", 2 * sizeof(PCRE2_SIZE));
     }
-    if (!out->match) out->match = pcre2_match_data_create_from_pattern(pt->regex, NULL);
     // Split with SplitDelimiterBehavior::Isolated: every match is a word, and so is any text
     // between matches (the pattern covers every character, so there is none in practice).
     size_t pos = 0;
@@ -151,43 +158,42 @@ static int bytelevel_words(const fc_pretokenizer *pt, const char *text, size_t l
             end = start + 1;
             while (end < len && ((unsigned char)text[end] & 0xC0) == 0x80) end++;
         }
-        add_word(pt, out, text + pos, start - pos);
-        add_word(pt, out, text + start, end - start);
+        if (add_word(pt, out, text + pos, start - pos, err) || add_word(pt, out, text + start, end - start, err))
+            return -1;
         pos = end;
     }
-    add_word(pt, out, text + pos, len - pos);
-    return 0;
+    return add_word(pt, out, text + pos, len - pos, err);
 }
 
 // BertPreTokenizer (pre_tokenizers/bert.rs): split on char::is_whitespace, which goes away, then
 // every punctuation character (the crate's is_bert_punc) becomes a word of its own. Both splits
 // drop empty pieces, so a word is a maximal run of other characters.
-static void bert_words(const fc_pretokenizer *pt, const char *text, size_t len, fc_words *out) {
+static int bert_words(const fc_pretokenizer *pt, const char *text, size_t len, fc_words *out, fc_error *err) {
     size_t word_start = 0;
     for (size_t i = 0; i < len;) {
         int32_t cp;
         int n = fc_utf8_decode(text + i, &cp);
         int space = fc_unicode_is_white_space(cp);
         if (space || fc_bert_is_punctuation(cp)) {
-            add_word(pt, out, text + word_start, i - word_start);
-            if (!space) add_word(pt, out, text + i, (size_t)n);
+            if (add_word(pt, out, text + word_start, i - word_start, err) != 0) return -1;
+            if (!space && add_word(pt, out, text + i, (size_t)n, err) != 0) return -1;
             word_start = i + (size_t)n;
         }
         i += (size_t)n;
     }
-    add_word(pt, out, text + word_start, len - word_start);
+    return add_word(pt, out, text + word_start, len - word_start, err);
 }
 
 // Sequence: each step splits every word of the step before (PreTokenizedString::split per
 // step); only the very first word can still start the original text.
 static int sequence_words(const fc_pretokenizer *pt, const char *text, size_t len, int starts_text,
                           fc_words *out, fc_error *err) {
-    if (pt->step_count == 0) {
-        add_word(pt, out, text, len);
-        return 0;
-    }
+    if (pt->step_count == 0) return add_word(pt, out, text, len, err);
     if (pt->step_count == 1) return pretokenize_append(&pt->steps[0], text, len, starts_text, out, err);
-    if (!out->stage) out->stage = fc_calloc(1, sizeof *out->stage);
+    if (!out->stage) {
+        out->stage = fc_try_calloc(1, sizeof *out->stage);
+        if (!out->stage) return fc_fail_out_of_memory(err, "the words of a pre-tokenizer step", sizeof *out->stage);
+    }
     fc_words *stage = out->stage;
     // Steps alternate between stage and out so that the last one writes out.
     fc_words *src = (pt->step_count % 2 == 0) ? stage : out, *dst = src == out ? stage : out;
@@ -216,18 +222,15 @@ static int pretokenize_append(const fc_pretokenizer *pt, const char *text, size_
                               fc_words *out, fc_error *err) {
     switch (pt->kind) {
     case FC_PRETOKENIZER_NONE:
-        add_word(pt, out, text, len);
-        return 0;
+        return add_word(pt, out, text, len, err);
     case FC_PRETOKENIZER_BYTELEVEL:
         return bytelevel_words(pt, text, len, out, err);
     case FC_PRETOKENIZER_METASPACE:
-        metaspace_words(pt, text, len, starts_text, out);
-        return 0;
+        return metaspace_words(pt, text, len, starts_text, out, err);
     case FC_PRETOKENIZER_SEQUENCE:
         return sequence_words(pt, text, len, starts_text, out, err);
     case FC_PRETOKENIZER_BERT:
-        bert_words(pt, text, len, out);
-        return 0;
+        return bert_words(pt, text, len, out, err);
     }
     return fc_fail(err, "unknown pre-tokenizer kind %d", (int)pt->kind);
 }

@@ -47,7 +47,8 @@ int fc_pretokenizer_load(fc_pretokenizer *pt, const cJSON *json, const char *pat
 void fc_pretokenizer_free(fc_pretokenizer *pt);
 
 // Splits one piece of normalized text (valid UTF-8) into words, replacing out's words.
-// starts_text: the piece begins at offset 0 of the original text (Metaspace "first").
+// starts_text: the piece begins at offset 0 of the original text (Metaspace "first"). out's
+// buffers grow fallibly: running out of memory is an error saying so (util/alloc.h).
 int fc_pretokenize(const fc_pretokenizer *pt, const char *text, size_t len, int starts_text,
                    fc_words *out, fc_error *err);
 void fc_words_free(fc_words *words);

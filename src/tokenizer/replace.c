@@ -40,24 +40,28 @@ void fc_replace_free(fc_replace *r) {
 
 // The String pattern: str::match_indices (non-overlapping, left to right). An empty pattern
 // matches nothing, as tokenizers' Pattern for &str has it.
-static void replace_literal(const fc_replace *r, const char *text, size_t len, fc_textbuf *out) {
+static int replace_literal(const fc_replace *r, const char *text, size_t len, fc_textbuf *out, fc_error *err) {
     size_t pos = 0;
     while (r->literal_len && pos + r->literal_len <= len) {
         const char *hit = memmem(text + pos, len - pos, r->literal, r->literal_len);
         if (!hit) break;
         size_t at = (size_t)(hit - text);
-        fc_textbuf_append(out, text + pos, at - pos);
-        fc_textbuf_append(out, r->content, r->content_len);
+        if (fc_textbuf_try_append(out, text + pos, at - pos, err) ||
+            fc_textbuf_try_append(out, r->content, r->content_len, err))
+            return -1;
         pos = at + r->literal_len;
     }
-    fc_textbuf_append(out, text + pos, len - pos);
+    return fc_textbuf_try_append(out, text + pos, len - pos, err);
 }
 
 static int replace_regex(const fc_replace *r, const char *text, size_t len, fc_textbuf *out, fc_error *err) {
     pcre2_match_data *match = pcre2_match_data_create_from_pattern(r->regex, NULL);
+    // PCRE2 allocates the match data with malloc, NULL when it cannot: an ovector of two
+    // offsets per group of the pattern (at least the whole match).
+    if (!match) return fc_fail_out_of_memory(err, "the Replace regex's match data", 2 * sizeof(PCRE2_SIZE));
     size_t pos = 0;
     int rc = 0;
-    while (pos <= len) {
+    while (pos <= len && rc == 0) {
         int n = pcre2_match(r->regex, (PCRE2_SPTR)text, len, pos, PCRE2_NO_UTF_CHECK, match, NULL);
         if (n == PCRE2_ERROR_NOMATCH) break;
         if (n < 0) {
@@ -68,8 +72,11 @@ static int replace_regex(const fc_replace *r, const char *text, size_t len, fc_t
         }
         PCRE2_SIZE *ov = pcre2_get_ovector_pointer(match);
         size_t start = ov[0], end = ov[1];
-        fc_textbuf_append(out, text + pos, start - pos);
-        fc_textbuf_append(out, r->content, r->content_len);
+        if (fc_textbuf_try_append(out, text + pos, start - pos, err) ||
+            fc_textbuf_try_append(out, r->content, r->content_len, err)) {
+            rc = -1;
+            break;
+        }
         if (end == start) { // an empty match: keep the next character and move past it
             if (end == len) {
                 pos = len + 1;
@@ -77,12 +84,12 @@ static int replace_regex(const fc_replace *r, const char *text, size_t len, fc_t
             }
             size_t next = end + 1;
             while (next < len && ((unsigned char)text[next] & 0xC0) == 0x80) next++;
-            fc_textbuf_append(out, text + end, next - end);
+            rc = fc_textbuf_try_append(out, text + end, next - end, err);
             end = next;
         }
         pos = end;
     }
-    if (pos < len) fc_textbuf_append(out, text + pos, len - pos);
+    if (rc == 0 && pos < len) rc = fc_textbuf_try_append(out, text + pos, len - pos, err);
     pcre2_match_data_free(match);
     return rc;
 }
@@ -90,6 +97,5 @@ static int replace_regex(const fc_replace *r, const char *text, size_t len, fc_t
 int fc_replace_apply(const fc_replace *r, const char *text, size_t len, fc_textbuf *out, fc_error *err) {
     out->len = 0;
     if (r->regex) return replace_regex(r, text, len, out, err);
-    replace_literal(r, text, len, out);
-    return 0;
+    return replace_literal(r, text, len, out, err);
 }

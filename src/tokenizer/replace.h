@@ -29,7 +29,8 @@ int fc_replace_init(fc_replace *r, const char *pattern, int is_regex, const char
                     const char *what, fc_error *err);
 void fc_replace_free(fc_replace *r);
 
-// Writes text[0..len) (valid UTF-8) with every match replaced to out, replacing its contents.
+// Writes text[0..len) (valid UTF-8) with every match replaced to out, replacing its contents;
+// out grows fallibly, as in fc_normalize.
 int fc_replace_apply(const fc_replace *r, const char *text, size_t len, fc_textbuf *out, fc_error *err);
 
 #endif

@@ -102,19 +102,56 @@ typedef struct piece_list {
     size_t cap, text_len, text_cap;
 } piece_list;
 
-static void add_piece(fc_spm_model *m, piece_list *l, const unsigned char *s, size_t len, float score,
-                      int type) {
-    if ((size_t)m->piece_count == l->cap) {
-        l->cap = l->cap ? l->cap * 2 : 1024;
-        m->piece_offset = fc_realloc(m->piece_offset, l->cap * sizeof *m->piece_offset);
-        m->piece_len = fc_realloc(m->piece_len, l->cap * sizeof *m->piece_len);
-        m->score = fc_realloc(m->score, l->cap * sizeof *m->score);
-        m->type = fc_realloc(m->type, l->cap * sizeof *m->type);
+// Room for cap pieces whose texts take text_cap bytes with their NULs. The piece arrays are
+// sized by the file, so they are of the fallible kind (util/alloc.h); l->cap and l->text_cap
+// keep the old sizes until every array has grown.
+static int reserve_pieces(fc_spm_model *m, piece_list *l, size_t cap, size_t text_cap, fc_error *err) {
+    if (cap > l->cap) {
+        size_t bytes = cap * (sizeof *m->piece_offset + sizeof *m->piece_len + sizeof *m->score + sizeof *m->type);
+        uint32_t *offset = fc_try_realloc_array(m->piece_offset, cap, sizeof *offset);
+        if (!offset) return fc_fail_out_of_memory(err, "the SentencePiece pieces", bytes);
+        m->piece_offset = offset;
+        uint32_t *lengths = fc_try_realloc_array(m->piece_len, cap, sizeof *lengths);
+        if (!lengths) return fc_fail_out_of_memory(err, "the SentencePiece pieces", bytes);
+        m->piece_len = lengths;
+        float *scores = fc_try_realloc_array(m->score, cap, sizeof *scores);
+        if (!scores) return fc_fail_out_of_memory(err, "the SentencePiece pieces", bytes);
+        m->score = scores;
+        int *types = fc_try_realloc_array(m->type, cap, sizeof *types);
+        if (!types) return fc_fail_out_of_memory(err, "the SentencePiece pieces", bytes);
+        m->type = types;
+        l->cap = cap;
     }
-    if (l->text_len + len + 1 > l->text_cap) {
-        l->text_cap = (l->text_len + len + 1) * 2 + 4096;
-        m->text = fc_realloc(m->text, l->text_cap);
+    if (text_cap > l->text_cap) {
+        char *text = fc_try_realloc_array(m->text, text_cap, 1);
+        if (!text) return fc_fail_out_of_memory(err, "the SentencePiece piece texts", text_cap);
+        m->text = text;
+        l->text_cap = text_cap;
     }
+    return 0;
+}
+
+// The number of pieces (top-level field 1) and a bound on their texts' bytes (with NULs), so
+// that the piece arrays are allocated once. Malformed data ends the count early; the parse
+// that follows reports it.
+static void count_pieces(const unsigned char *data, size_t len, size_t *count, size_t *text_bytes) {
+    reader r = {data, data + len, data, "", NULL};
+    *count = 0;
+    *text_bytes = 0;
+    field f;
+    while (r.p < r.end && read_field(&r, &f) == 0) {
+        if (f.number != 1 || f.wire != WIRE_LEN) continue;
+        (*count)++;
+        *text_bytes += (size_t)(f.sub.end - f.sub.p) + 1; // the piece message holds the text
+    }
+}
+
+static int add_piece(fc_spm_model *m, piece_list *l, const unsigned char *s, size_t len, float score,
+                     int type, fc_error *err) {
+    // Pieces past the count (none, for data count_pieces read whole) grow the arrays by half.
+    size_t cap = (size_t)m->piece_count < l->cap ? l->cap : l->cap + l->cap / 2 + 1024;
+    size_t need = l->text_len + len + 1;
+    if (reserve_pieces(m, l, cap, need > l->text_cap ? need + need / 2 + 4096 : l->text_cap, err)) return -1;
     memcpy(m->text + l->text_len, s, len);
     m->text[l->text_len + len] = '\0';
     int32_t i = m->piece_count++;
@@ -123,6 +160,7 @@ static void add_piece(fc_spm_model *m, piece_list *l, const unsigned char *s, si
     m->score[i] = score;
     m->type[i] = type;
     l->text_len += len + 1;
+    return 0;
 }
 
 static int parse_piece(fc_spm_model *m, piece_list *l, reader *r) {
@@ -155,8 +193,7 @@ static int parse_piece(fc_spm_model *m, piece_list *l, reader *r) {
     if (len > UINT32_MAX / 2) return fc_fail(r->err, "%s: piece %d is too long", r->path, index);
     if (!fc_utf8_valid((const char *)text, len, &bad))
         return fc_fail(r->err, "%s: piece %d is not valid UTF-8 (byte %zu)", r->path, index, bad);
-    add_piece(m, l, text, len, score, type);
-    return 0;
+    return add_piece(m, l, text, len, score, type, r->err);
 }
 
 static int parse_trainer_spec(fc_spm_model *m, reader *r) {
@@ -191,7 +228,9 @@ static int parse_normalizer_spec(fc_spm_model *m, reader *r) {
             m->charsmap = NULL;
             m->charsmap_len = (size_t)(f.sub.end - f.sub.p);
             if (m->charsmap_len) {
-                m->charsmap = fc_malloc(m->charsmap_len);
+                m->charsmap = fc_try_malloc(m->charsmap_len);
+                if (!m->charsmap)
+                    return fc_fail_out_of_memory(r->err, "the precompiled charsmap", m->charsmap_len);
                 memcpy(m->charsmap, f.sub.p, m->charsmap_len);
             }
         } else if (f.number >= 3 && f.number <= 5) {
@@ -213,7 +252,9 @@ int fc_spm_model_parse(fc_spm_model *m, const unsigned char *data, size_t len, c
     m->normalizer_name = fc_strdup("");
     reader r = {data, data + len, data, path, err};
     piece_list list = {0};
-    int rc = 0;
+    size_t count, text_bytes;
+    count_pieces(data, len, &count, &text_bytes);
+    int rc = reserve_pieces(m, &list, count, text_bytes, err);
     while (rc == 0 && r.p < r.end) {
         field f;
         if (read_field(&r, &f)) {

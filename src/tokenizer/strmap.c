@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "util/alloc.h"
+#include "util/error.h"
 
 uint64_t fc_hash_bytes(const void *data, size_t len) {
     // FNV-1a, then a final avalanche so that linear probing on the low bits spreads well.
@@ -16,12 +17,18 @@ uint64_t fc_hash_bytes(const void *data, size_t len) {
     return h;
 }
 
-void fc_strmap_init(fc_strmap *map, size_t expected) {
+int fc_strmap_init(fc_strmap *map, size_t expected, size_t key_bytes, fc_error *err) {
     memset(map, 0, sizeof *map);
     size_t cap = 16;
     while (cap < expected * 2) cap *= 2;
+    map->slots = fc_try_calloc(cap, sizeof *map->slots);
+    if (!map->slots) return fc_fail_out_of_memory(err, "the vocabulary's hash table", cap * sizeof *map->slots);
     map->cap = cap;
-    map->slots = fc_calloc(cap, sizeof *map->slots);
+    if (key_bytes == 0) return 0;
+    map->keys = fc_try_malloc(key_bytes);
+    if (!map->keys) return fc_fail_out_of_memory(err, "the vocabulary's token text", key_bytes);
+    map->keys_cap = key_bytes;
+    return 0;
 }
 
 void fc_strmap_free(fc_strmap *map) {
@@ -41,33 +48,38 @@ static size_t find_slot(const fc_strmap *map, const char *key, size_t len, uint6
     return i;
 }
 
-static void grow(fc_strmap *map) {
-    fc_strmap_slot *old = map->slots;
-    size_t old_cap = map->cap;
-    map->cap *= 2;
-    map->slots = fc_calloc(map->cap, sizeof *map->slots);
-    size_t mask = map->cap - 1;
-    for (size_t k = 0; k < old_cap; k++) {
-        if (!old[k].used) continue;
-        size_t i = (size_t)old[k].hash & mask;
-        while (map->slots[i].used) i = (i + 1) & mask;
-        map->slots[i] = old[k];
+static int grow(fc_strmap *map, fc_error *err) {
+    size_t cap = map->cap ? map->cap * 2 : 16;
+    fc_strmap_slot *slots = fc_try_calloc(cap, sizeof *slots);
+    if (!slots) return fc_fail_out_of_memory(err, "the vocabulary's hash table", cap * sizeof *slots);
+    size_t mask = cap - 1;
+    for (size_t k = 0; k < map->cap; k++) {
+        if (!map->slots[k].used) continue;
+        size_t i = (size_t)map->slots[k].hash & mask;
+        while (slots[i].used) i = (i + 1) & mask;
+        slots[i] = map->slots[k];
     }
-    free(old);
+    free(map->slots);
+    map->slots = slots;
+    map->cap = cap;
+    return 0;
 }
 
-void fc_strmap_put(fc_strmap *map, const char *key, size_t len, int32_t value) {
-    if ((map->count + 1) * 2 > map->cap) grow(map);
+int fc_strmap_put(fc_strmap *map, const char *key, size_t len, int32_t value, fc_error *err) {
+    if ((map->count + 1) * 2 > map->cap && grow(map, err) != 0) return -1;
     uint64_t h = fc_hash_bytes(key, len);
     size_t i = find_slot(map, key, len, h);
     fc_strmap_slot *s = &map->slots[i];
     if (s->used) {
         s->value = value;
-        return;
+        return 0;
     }
     if (map->keys_len + len > map->keys_cap) {
-        map->keys_cap = (map->keys_len + len) * 2 + 256;
-        map->keys = fc_realloc(map->keys, map->keys_cap);
+        size_t keys_cap = (map->keys_len + len) * 2 + 256;
+        char *keys = fc_try_realloc_array(map->keys, keys_cap, 1);
+        if (!keys) return fc_fail_out_of_memory(err, "the vocabulary's token text", keys_cap);
+        map->keys = keys;
+        map->keys_cap = keys_cap;
     }
     if (len) memcpy(map->keys + map->keys_len, key, len);
     s->hash = h;
@@ -77,6 +89,7 @@ void fc_strmap_put(fc_strmap *map, const char *key, size_t len, int32_t value) {
     s->used = 1;
     map->keys_len += len;
     map->count++;
+    return 0;
 }
 
 int32_t fc_strmap_get(const fc_strmap *map, const char *key, size_t len) {

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "finecat.h"
+
 typedef struct fc_strmap_slot {
     uint64_t hash;
     size_t key_offset; // into keys
@@ -24,10 +26,15 @@ typedef struct fc_strmap {
 
 uint64_t fc_hash_bytes(const void *data, size_t len);
 
-void fc_strmap_init(fc_strmap *map, size_t expected);
+// The map grows with the vocabulary a file holds, so its memory is of the fallible kind
+// (util/alloc.h): init and put fail only when it is not there, with err saying "out of
+// memory", and leave a map that fc_strmap_get and fc_strmap_free still take.
+// expected keys of key_bytes bytes in all size the table and the key arena up front (the map
+// still grows past them).
+int fc_strmap_init(fc_strmap *map, size_t expected, size_t key_bytes, fc_error *err);
 void fc_strmap_free(fc_strmap *map);
 // Inserts or overwrites (the last value put for a key wins, as when serde fills a HashMap).
-void fc_strmap_put(fc_strmap *map, const char *key, size_t len, int32_t value);
+int fc_strmap_put(fc_strmap *map, const char *key, size_t len, int32_t value, fc_error *err);
 // The value of key, or -1 when absent.
 int32_t fc_strmap_get(const fc_strmap *map, const char *key, size_t len);
 

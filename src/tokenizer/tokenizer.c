@@ -12,6 +12,7 @@
 #include "util/alloc.h"
 #include "util/error.h"
 #include "util/file.h"
+#include "util/ids.h"
 
 cJSON *fc_tokenizer_parse_json_file(const char *path, fc_error *err) {
     char *data;
@@ -125,7 +126,9 @@ void fc_tokenizer_free(fc_tokenizer *tok) {
     free(tok);
 }
 
-// Working memory of one encode call; every buffer only grows while the call runs.
+// Working memory of one encode call; every buffer only grows while the call runs. All of it,
+// and the ids, are sized by the text and grow fallibly (util/alloc.h): each stage returns an
+// out-of-memory error when its memory is not there, and the error travels up to the caller.
 typedef struct encode_scratch {
     fc_segments raw_pieces, normalized_pieces;
     fc_textbuf normalized;
@@ -180,23 +183,24 @@ static int normalized_starts_at_origin(const fc_normalizer *norm, const char *ra
 static int encode_text(const fc_tokenizer *tok, const char *text, size_t len, fc_ids *out,
                        encode_scratch *s, fc_error *err) {
     // 1. Added tokens with normalized = false, in the raw text.
-    fc_added_tokens_split(&tok->added, &tok->added.raw, text, len, &s->raw_pieces);
+    if (fc_added_tokens_split(&tok->added, &tok->added.raw, text, len, &s->raw_pieces, err) != 0) return -1;
     for (size_t i = 0; i < s->raw_pieces.len; i++) {
         const fc_segment *raw = &s->raw_pieces.items[i];
         if (raw->id >= 0) {
-            fc_ids_push(out, raw->id);
+            if (fc_ids_try_push(out, raw->id, err) != 0) return -1;
             continue;
         }
         // 2. The normalizer, on each remaining piece.
         if (fc_normalize(&tok->normalizer, text + raw->start, raw->len, &s->normalized, err)) return -1;
         const char *piece = s->normalized.data;
         // 3. Added tokens with normalized = true, in the normalized piece.
-        fc_added_tokens_split(&tok->added, &tok->added.normalized, piece, s->normalized.len,
-                              &s->normalized_pieces);
+        if (fc_added_tokens_split(&tok->added, &tok->added.normalized, piece, s->normalized.len,
+                                  &s->normalized_pieces, err) != 0)
+            return -1;
         for (size_t j = 0; j < s->normalized_pieces.len; j++) {
             const fc_segment *seg = &s->normalized_pieces.items[j];
             if (seg->id >= 0) {
-                fc_ids_push(out, seg->id);
+                if (fc_ids_try_push(out, seg->id, err) != 0) return -1;
                 continue;
             }
             // 4-5. Pre-tokenizer and model.
@@ -218,7 +222,9 @@ static int encode_checked(const fc_tokenizer *tok, const char *text, size_t len,
 int fc_tokenizer_encode(const fc_tokenizer *tok, const char *text, size_t len, fc_ids *out,
                         fc_error *err) {
     encode_scratch s = {0};
+    size_t before = out->len;
     int rc = encode_checked(tok, text, len, out, &s, err);
+    if (rc) out->len = before; // no ids of a text that failed half way
     encode_scratch_free(&s);
     return rc;
 }
@@ -246,8 +252,12 @@ int fc_tokenizer_encode_pair_typed(const fc_tokenizer *tok, const char *first, c
                                    fc_post_processor_added_count(&tok->post_processor, second != NULL),
                                    a.len, b.len, second != NULL, &keep_a, &keep_b, err);
     if (rc == 0)
-        fc_post_processor_apply(&tok->post_processor, a.ids, keep_a, b.ids, keep_b, second != NULL, out,
-                                type_ids);
+        rc = fc_post_processor_apply(&tok->post_processor, a.ids, keep_a, b.ids, keep_b, second != NULL, out,
+                                     type_ids, err);
+    if (rc) { // whatever out and type_ids held is gone or partial: leave nothing that looks valid
+        out->len = 0;
+        if (type_ids) type_ids->len = 0;
+    }
     encode_scratch_free(&s);
     fc_ids_free(&a);
     fc_ids_free(&b);

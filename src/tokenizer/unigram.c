@@ -8,6 +8,7 @@
 #include "tokenizer/utf8.h"
 #include "util/alloc.h"
 #include "util/error.h"
+#include "util/ids.h"
 
 // tokenizers models/unigram/model.rs: K_UNK_PENALTY.
 static const double unk_penalty = 10.0;
@@ -32,16 +33,23 @@ static uint64_t mix(uint64_t x) {
     return x;
 }
 
-static void builder_init(trie_builder *b, size_t expected_nodes) {
+// Every array of the builder and of the trie is sized by the vocabulary, so all of them are
+// allocated fallibly (util/alloc.h); a failure leaves what was built for the caller to free.
+static int builder_init(trie_builder *b, size_t expected_nodes, fc_error *err) {
     memset(b, 0, sizeof *b);
-    b->cap = 16;
-    while (b->cap < expected_nodes * 2) b->cap *= 2;
-    b->keys = fc_calloc(b->cap, sizeof *b->keys);
-    b->children = fc_malloc(b->cap * sizeof *b->children);
+    size_t cap = 16;
+    while (cap < expected_nodes * 2) cap *= 2;
+    b->keys = fc_try_calloc(cap, sizeof *b->keys);
+    b->children = fc_try_calloc(cap, sizeof *b->children);
+    b->node_piece = fc_try_calloc(expected_nodes + 1, sizeof *b->node_piece);
+    if (!b->keys || !b->children || !b->node_piece)
+        return fc_fail_out_of_memory(err, "the Unigram trie", cap * (sizeof *b->keys + sizeof *b->children) +
+                                                                  (expected_nodes + 1) * sizeof *b->node_piece);
+    b->cap = cap;
     b->node_cap = expected_nodes + 1;
-    b->node_piece = fc_malloc(b->node_cap * sizeof *b->node_piece);
     b->node_piece[0] = -1;
     b->node_count = 1;
+    return 0;
 }
 
 static size_t builder_slot(const trie_builder *b, uint64_t key) {
@@ -51,21 +59,30 @@ static size_t builder_slot(const trie_builder *b, uint64_t key) {
 }
 
 // Doubles the map when it is half full (each node but the root is one entry).
-static void builder_grow(trie_builder *b) {
-    uint64_t *keys = b->keys;
-    int32_t *children = b->children;
-    size_t cap = b->cap;
-    b->cap *= 2;
-    b->keys = fc_calloc(b->cap, sizeof *b->keys);
-    b->children = fc_malloc(b->cap * sizeof *b->children);
-    for (size_t s = 0; s < cap; s++) {
-        if (!keys[s]) continue;
-        size_t slot = builder_slot(b, keys[s]);
-        b->keys[slot] = keys[s];
-        b->children[slot] = children[s];
+static int builder_grow(trie_builder *b, fc_error *err) {
+    size_t cap = b->cap * 2;
+    uint64_t *keys = fc_try_calloc(cap, sizeof *keys);
+    int32_t *children = fc_try_calloc(cap, sizeof *children);
+    if (!keys || !children) {
+        free(keys);
+        free(children);
+        return fc_fail_out_of_memory(err, "the Unigram trie", cap * (sizeof *keys + sizeof *children));
     }
-    free(keys);
-    free(children);
+    uint64_t *old_keys = b->keys;
+    int32_t *old_children = b->children;
+    size_t old_cap = b->cap;
+    b->keys = keys;
+    b->children = children;
+    b->cap = cap;
+    for (size_t s = 0; s < old_cap; s++) {
+        if (!old_keys[s]) continue;
+        size_t slot = builder_slot(b, old_keys[s]);
+        b->keys[slot] = old_keys[s];
+        b->children[slot] = old_children[s];
+    }
+    free(old_keys);
+    free(old_children);
+    return 0;
 }
 
 static void builder_free(trie_builder *b) {
@@ -74,19 +91,21 @@ static void builder_free(trie_builder *b) {
     free(b->node_piece);
 }
 
-static void builder_insert(trie_builder *b, const char *piece, size_t len, int32_t id) {
+static int builder_insert(trie_builder *b, const char *piece, size_t len, int32_t id, fc_error *err) {
     int32_t node = 0;
     for (size_t i = 0; i < len; i++) {
         uint64_t key = ((uint64_t)node << 8 | (unsigned char)piece[i]) + 1;
         size_t slot = builder_slot(b, key);
         if (!b->keys[slot]) {
             if (b->node_count * 2 >= b->cap) {
-                builder_grow(b);
+                if (builder_grow(b, err) != 0) return -1;
                 slot = builder_slot(b, key);
             }
             if (b->node_count == b->node_cap) {
+                int32_t *grown = fc_try_realloc_array(b->node_piece, b->node_cap * 2, sizeof *grown);
+                if (!grown) return fc_fail_out_of_memory(err, "the Unigram trie", b->node_cap * 2 * sizeof *grown);
+                b->node_piece = grown;
                 b->node_cap *= 2;
-                b->node_piece = fc_realloc(b->node_piece, b->node_cap * sizeof *b->node_piece);
             }
             b->keys[slot] = key;
             b->children[slot] = (int32_t)b->node_count;
@@ -96,17 +115,26 @@ static void builder_insert(trie_builder *b, const char *piece, size_t len, int32
     }
     // A text listed twice maps to its last id, as token_to_ids (a HashMap filled in order) does.
     b->node_piece[node] = id;
+    return 0;
 }
 
 // Renumbers the nodes breadth first, so that the short prefixes every word starts with sit
 // together in memory (the builder numbers nodes in piece order, which scatters them).
-static void breadth_first(fc_unigram_trie *t) {
-    size_t n = t->node_count;
-    uint32_t *order = fc_malloc(n * sizeof *order); // new number -> old
-    uint32_t *begin = fc_malloc((n + 1) * sizeof *begin);
-    unsigned char *bytes = fc_malloc((n > 1 ? n - 1 : 1) * sizeof *bytes);
-    uint32_t *children = fc_malloc((n > 1 ? n - 1 : 1) * sizeof *children);
-    int32_t *piece = fc_malloc(n * sizeof *piece);
+static int breadth_first(fc_unigram_trie *t, fc_error *err) {
+    size_t n = t->node_count, edges = n > 1 ? n - 1 : 1;
+    uint32_t *order = fc_try_calloc(n, sizeof *order); // new number -> old
+    uint32_t *begin = fc_try_calloc(n + 1, sizeof *begin);
+    unsigned char *bytes = fc_try_calloc(edges, sizeof *bytes);
+    uint32_t *children = fc_try_calloc(edges, sizeof *children);
+    int32_t *piece = fc_try_calloc(n, sizeof *piece);
+    if (!order || !begin || !bytes || !children || !piece) {
+        free(order);
+        free(begin);
+        free(bytes);
+        free(children);
+        free(piece);
+        return fc_fail_out_of_memory(err, "the Unigram trie", (3 * n + 1) * 4 + edges * 5);
+    }
     size_t queued = 1, e = 0;
     order[0] = 0;
     for (size_t i = 0; i < n; i++) {
@@ -129,21 +157,26 @@ static void breadth_first(fc_unigram_trie *t) {
     t->edge_begin = begin;
     t->edge_byte = bytes;
     t->edge_child = children;
+    return 0;
 }
 
 // Lays the edges out per node (CSR), each node's sorted by byte, nodes breadth first.
-static void trie_compress(fc_unigram_trie *t, const trie_builder *b) {
-    size_t n = b->node_count, edges = n - 1;
+static int trie_compress(fc_unigram_trie *t, const trie_builder *b, fc_error *err) {
+    size_t n = b->node_count, edges = n > 1 ? n - 1 : 1;
     t->node_count = (uint32_t)n;
-    t->node_piece = fc_malloc(n * sizeof *t->node_piece);
+    t->node_piece = fc_try_calloc(n, sizeof *t->node_piece);
+    t->edge_begin = fc_try_calloc(n + 1, sizeof *t->edge_begin);
+    t->edge_byte = fc_try_calloc(edges, sizeof *t->edge_byte);
+    t->edge_child = fc_try_calloc(edges, sizeof *t->edge_child);
+    uint32_t *cursor = fc_try_calloc(n, sizeof *cursor);
+    if (!t->node_piece || !t->edge_begin || !t->edge_byte || !t->edge_child || !cursor) {
+        free(cursor); // the trie's arrays are the caller's to free (trie_free)
+        return fc_fail_out_of_memory(err, "the Unigram trie", (3 * n + 1) * 4 + edges * 5);
+    }
     memcpy(t->node_piece, b->node_piece, n * sizeof *t->node_piece);
-    t->edge_begin = fc_calloc(n + 1, sizeof *t->edge_begin);
-    t->edge_byte = fc_malloc((edges ? edges : 1) * sizeof *t->edge_byte);
-    t->edge_child = fc_malloc((edges ? edges : 1) * sizeof *t->edge_child);
     for (size_t s = 0; s < b->cap; s++)
         if (b->keys[s]) t->edge_begin[((b->keys[s] - 1) >> 8) + 1]++;
     for (size_t i = 0; i < n; i++) t->edge_begin[i + 1] += t->edge_begin[i];
-    uint32_t *cursor = fc_malloc(n * sizeof *cursor);
     memcpy(cursor, t->edge_begin, n * sizeof *cursor);
     for (size_t s = 0; s < b->cap; s++) {
         if (!b->keys[s]) continue;
@@ -166,9 +199,10 @@ static void trie_compress(fc_unigram_trie *t, const trie_builder *b) {
             t->edge_child[k] = child;
         }
     }
-    breadth_first(t);
+    if (breadth_first(t, err) != 0) return -1;
     for (int c = 0; c < 256; c++) t->root_child[c] = -1;
     for (uint32_t e = t->edge_begin[0]; e < t->edge_begin[1]; e++) t->root_child[t->edge_byte[e]] = (int32_t)t->edge_child[e];
+    return 0;
 }
 
 static int32_t trie_child(const fc_unigram_trie *t, uint32_t node, unsigned char c) {
@@ -193,13 +227,17 @@ static void trie_free(fc_unigram_trie *t) {
 
 // --- loading -----------------------------------------------------------------------------------
 
-static void add_piece(fc_unigram *m, int32_t id, const char *text, size_t len, double score) {
-    m->pieces[id] = fc_malloc(len + 1);
-    memcpy(m->pieces[id], text, len);
-    m->pieces[id][len] = '\0';
+// Piece id's text is copied to *cursor (in the block after the piece pointers, see allocate),
+// which then moves past it.
+static int add_piece(fc_unigram *m, int32_t id, const char *text, size_t len, double score, char **cursor,
+                     fc_error *err) {
+    m->pieces[id] = *cursor;
+    memcpy(*cursor, text, len);
+    (*cursor)[len] = '\0';
+    *cursor += len + 1;
     m->piece_len[id] = (uint32_t)len;
     m->scores[id] = score;
-    fc_strmap_put(&m->vocab, text, len, id);
+    return fc_strmap_put(&m->vocab, text, len, id, err);
 }
 
 // Everything that follows from the pieces: the trie, the unk score, the byte pieces.
@@ -213,11 +251,13 @@ static int finish(fc_unigram *m, int32_t unk_id, const char *path, fc_error *err
         if (m->scores[i] < min_score) min_score = m->scores[i];
     m->unk_score = min_score - unk_penalty;
     trie_builder b;
-    builder_init(&b, 4 * (size_t)m->piece_count); // about the node count of real vocabularies
-    for (int32_t i = 0; i < m->piece_count; i++)
-        if (m->piece_len[i]) builder_insert(&b, m->pieces[i], m->piece_len[i], i);
-    trie_compress(&m->trie, &b);
+    // 4 nodes a piece: about the node count of real vocabularies.
+    int rc = builder_init(&b, 4 * (size_t)m->piece_count, err);
+    for (int32_t i = 0; i < m->piece_count && rc == 0; i++)
+        if (m->piece_len[i]) rc = builder_insert(&b, m->pieces[i], m->piece_len[i], i, err);
+    if (rc == 0) rc = trie_compress(&m->trie, &b, err);
     builder_free(&b);
+    if (rc) return -1;
     for (int byte = 0; byte < 256; byte++) {
         char name[8];
         snprintf(name, sizeof name, "<0x%02X>", byte);
@@ -226,13 +266,20 @@ static int finish(fc_unigram *m, int32_t unk_id, const char *path, fc_error *err
     return 0;
 }
 
-static void allocate(fc_unigram *m, int32_t count) {
+// The arrays of count pieces whose texts take text_bytes with their NULs. The piece pointers
+// and the texts are one block (freed with m->pieces); *cursor is where the first text goes.
+// All of it is sized by the file, so allocated fallibly (util/alloc.h).
+static int allocate(fc_unigram *m, int32_t count, size_t text_bytes, char **cursor, fc_error *err) {
     memset(m, 0, sizeof *m);
+    size_t slots = (size_t)count + 1, block = slots * sizeof(char *) + text_bytes;
+    m->pieces = fc_try_calloc(block, 1);
+    m->scores = fc_try_calloc(slots, sizeof *m->scores);
+    m->piece_len = fc_try_calloc(slots, sizeof *m->piece_len);
+    if (!m->pieces || !m->scores || !m->piece_len)
+        return fc_fail_out_of_memory(err, "the Unigram pieces", block + slots * (sizeof *m->scores + 4));
     m->piece_count = count;
-    m->pieces = fc_calloc((size_t)count + 1, sizeof *m->pieces);
-    m->scores = fc_calloc((size_t)count + 1, sizeof *m->scores);
-    m->piece_len = fc_calloc((size_t)count + 1, sizeof *m->piece_len);
-    fc_strmap_init(&m->vocab, (size_t)count);
+    *cursor = (char *)(m->pieces + slots);
+    return fc_strmap_init(&m->vocab, (size_t)count, text_bytes, err);
 }
 
 int fc_unigram_load_json(fc_unigram *m, const cJSON *json, const char *path, fc_error *err) {
@@ -241,7 +288,16 @@ int fc_unigram_load_json(fc_unigram *m, const cJSON *json, const char *path, fc_
         memset(m, 0, sizeof *m);
         return fc_fail(err, "%s: model.vocab is missing or not a list of [piece, score]", path);
     }
-    allocate(m, cJSON_GetArraySize(vocab));
+    size_t text_bytes = 0;
+    for (const cJSON *item = vocab->child; item; item = item->next) {
+        const cJSON *text = cJSON_GetArrayItem(item, 0);
+        if (cJSON_IsString(text)) text_bytes += strlen(text->valuestring) + 1;
+    }
+    char *cursor;
+    if (allocate(m, cJSON_GetArraySize(vocab), text_bytes, &cursor, err) != 0) {
+        fc_unigram_free(m);
+        return -1;
+    }
     int32_t id = 0;
     for (const cJSON *item = vocab->child; item; item = item->next, id++) {
         const cJSON *text = cJSON_GetArrayItem(item, 0), *score = cJSON_GetArrayItem(item, 1);
@@ -250,7 +306,10 @@ int fc_unigram_load_json(fc_unigram *m, const cJSON *json, const char *path, fc_
             fc_unigram_free(m);
             return fc_fail(err, "%s: model.vocab[%d] is not [piece, score]", path, id);
         }
-        add_piece(m, id, text->valuestring, strlen(text->valuestring), score->valuedouble);
+        if (add_piece(m, id, text->valuestring, strlen(text->valuestring), score->valuedouble, &cursor, err)) {
+            fc_unigram_free(m);
+            return -1;
+        }
     }
     const cJSON *unk = cJSON_GetObjectItemCaseSensitive(json, "unk_id");
     int32_t unk_id = -1;
@@ -274,19 +333,20 @@ int fc_unigram_load_spm(fc_unigram *m, const fc_spm_model *spm, const char *path
         return fc_fail(err, "%s: SentencePiece model_type %d is not supported (supported: 1, Unigram)",
                        path, spm->model_type);
     }
-    allocate(m, spm->piece_count);
-    for (int32_t i = 0; i < spm->piece_count; i++)
-        add_piece(m, i, fc_spm_piece(spm, i), spm->piece_len[i], (double)spm->score[i]);
+    size_t text_bytes = 0;
+    for (int32_t i = 0; i < spm->piece_count; i++) text_bytes += spm->piece_len[i] + 1;
+    char *cursor;
+    int rc = allocate(m, spm->piece_count, text_bytes, &cursor, err);
+    for (int32_t i = 0; i < spm->piece_count && rc == 0; i++)
+        rc = add_piece(m, i, fc_spm_piece(spm, i), spm->piece_len[i], (double)spm->score[i], &cursor, err);
     // SpmConverter: Unigram(vocab, unk_id = trainer_spec.unk_id, byte_fallback = False).
-    int rc = finish(m, spm->unk_id, path, err);
+    if (rc == 0) rc = finish(m, spm->unk_id, path, err);
     if (rc) fc_unigram_free(m);
     return rc;
 }
 
 void fc_unigram_free(fc_unigram *m) {
-    if (m->pieces)
-        for (int32_t i = 0; i < m->piece_count; i++) free(m->pieces[i]);
-    free(m->pieces);
+    free(m->pieces); // the texts too (allocate)
     free(m->scores);
     free(m->piece_len);
     fc_strmap_free(&m->vocab);
@@ -296,13 +356,26 @@ void fc_unigram_free(fc_unigram *m) {
 
 // --- encoding ----------------------------------------------------------------------------------
 
-static void scratch_reserve(fc_unigram_scratch *s, size_t len) {
-    if (len + 1 <= s->cap) return;
-    s->cap = (len + 1) * 2;
-    s->score = fc_realloc(s->score, s->cap * sizeof *s->score);
-    s->start = fc_realloc(s->start, s->cap * sizeof *s->start);
-    s->id = fc_realloc(s->id, s->cap * sizeof *s->id);
-    s->tokens = fc_realloc(s->tokens, s->cap * sizeof *s->tokens);
+// Room for the lattice of a word of len bytes. It grows with the longest word seen, so it is of
+// the fallible kind; cap keeps the old size until every array has grown.
+static int scratch_reserve(fc_unigram_scratch *s, size_t len, fc_error *err) {
+    if (len + 1 <= s->cap) return 0;
+    size_t cap = (len + 1) * 2, bytes = cap * (sizeof *s->score + 3 * sizeof *s->start);
+    const char *what = "the Unigram lattice of a word";
+    double *score = fc_try_realloc_array(s->score, cap, sizeof *score);
+    if (!score) return fc_fail_out_of_memory(err, what, bytes);
+    s->score = score;
+    int32_t *start = fc_try_realloc_array(s->start, cap, sizeof *start);
+    if (!start) return fc_fail_out_of_memory(err, what, bytes);
+    s->start = start;
+    int32_t *id = fc_try_realloc_array(s->id, cap, sizeof *id);
+    if (!id) return fc_fail_out_of_memory(err, what, bytes);
+    s->id = id;
+    int32_t *tokens = fc_try_realloc_array(s->tokens, cap, sizeof *tokens);
+    if (!tokens) return fc_fail_out_of_memory(err, what, bytes);
+    s->tokens = tokens;
+    s->cap = cap;
+    return 0;
 }
 
 // Offers the edge [from, to) with the given id and score to the best path ending at to.
@@ -319,27 +392,24 @@ static void relax(fc_unigram_scratch *s, size_t from, size_t to, int32_t id, dou
 // byte pieces (byte_fallback) or unk_id.
 static int emit(const fc_unigram *m, const char *text, size_t len, fc_ids *out, fc_error *err) {
     int32_t id = fc_strmap_get(&m->vocab, text, len);
-    if (id >= 0) {
-        fc_ids_push(out, id);
-        return 0;
-    }
+    if (id >= 0) return fc_ids_try_push(out, id, err);
     if (m->byte_fallback) {
         size_t i = 0;
         while (i < len && m->byte_ids[(unsigned char)text[i]] >= 0) i++;
         if (i == len) {
-            for (i = 0; i < len; i++) fc_ids_push(out, m->byte_ids[(unsigned char)text[i]]);
+            for (i = 0; i < len; i++)
+                if (fc_ids_try_push(out, m->byte_ids[(unsigned char)text[i]], err) != 0) return -1;
             return 0;
         }
     }
     if (m->unk_id < 0) return fc_fail(err, "Unigram: an unknown token and the model has no unk_id");
-    fc_ids_push(out, m->unk_id);
-    return 0;
+    return fc_ids_try_push(out, m->unk_id, err);
 }
 
 int fc_unigram_encode_word(const fc_unigram *m, const char *word, size_t len, fc_ids *out,
                            fc_unigram_scratch *s, fc_error *err) {
     if (len == 0) return 0;
-    scratch_reserve(s, len);
+    if (scratch_reserve(s, len, err) != 0) return -1;
     for (size_t i = 0; i <= len; i++) s->start[i] = -1;
     s->score[0] = 0.0;
     const fc_unigram_trie *t = &m->trie;
@@ -377,7 +447,7 @@ int fc_unigram_encode_word(const fc_unigram *m, const char *word, size_t len, fc
             if (emit(m, word + start, end - start, out, err)) return -1;
             continue;
         }
-        fc_ids_push(out, s->id[end]);
+        if (fc_ids_try_push(out, s->id[end], err) != 0) return -1;
     }
     return 0;
 }

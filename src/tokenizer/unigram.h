@@ -35,7 +35,8 @@ typedef struct fc_unigram_trie {
 
 typedef struct fc_unigram {
     int32_t piece_count;
-    char **pieces;    // id -> text (NUL-terminated; an spm.model piece may hold a NUL)
+    char **pieces;    // id -> text (NUL-terminated; an spm.model piece may hold a NUL); one
+                      // block with the texts
     uint32_t *piece_len;
     double *scores;
     fc_strmap vocab;  // text -> id (the last of duplicate texts wins, as HashMap::insert)
@@ -62,8 +63,9 @@ int fc_unigram_load_json(fc_unigram *model, const cJSON *json, const char *path,
 int fc_unigram_load_spm(fc_unigram *model, const fc_spm_model *spm, const char *path, fc_error *err);
 void fc_unigram_free(fc_unigram *model);
 
-// Appends the ids of one pre-tokenized word. Fails only when a character is unknown and the
-// model has no unk_id (tokenizers' MissingUnkId).
+// Appends the ids of one pre-tokenized word. Fails when a character is unknown and the model
+// has no unk_id (tokenizers' MissingUnkId), and when memory runs out (out and scratch grow
+// fallibly; out may then hold part of the word's ids).
 int fc_unigram_encode_word(const fc_unigram *model, const char *word, size_t len, fc_ids *out,
                            fc_unigram_scratch *scratch, fc_error *err);
 void fc_unigram_scratch_free(fc_unigram_scratch *scratch);

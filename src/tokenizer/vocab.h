@@ -16,7 +16,9 @@
 
 // Fills map (text -> id), *id_to_token (id -> text, NULL where no token has the id, one entry
 // past the end) and *id_count (largest id + 1); *longest gets the longest token's bytes (may
-// be NULL). Errors name path and the entry.
+// be NULL). The table and every text it points to are one block, released by
+// free(*id_to_token): sized by the file, it is allocated fallibly, as the map is, so that
+// running out of memory is an error saying so. Other errors name path and the entry.
 int fc_vocab_load(const cJSON *vocab, const char *path, fc_strmap *map, char ***id_to_token,
                   int32_t *id_count, size_t *longest, fc_error *err);
 

@@ -7,6 +7,7 @@
 #include "tokenizer/vocab.h"
 #include "util/alloc.h"
 #include "util/error.h"
+#include "util/ids.h"
 
 static int load_vocab(fc_wordpiece *wp, const cJSON *vocab, const char *path, fc_error *err) {
     return fc_vocab_load(vocab, path, &wp->vocab, &wp->id_to_token, &wp->id_count,
@@ -42,9 +43,7 @@ int fc_wordpiece_load(fc_wordpiece *wp, const cJSON *model, const char *path, fc
 }
 
 void fc_wordpiece_free(fc_wordpiece *wp) {
-    if (wp->id_to_token)
-        for (int32_t i = 0; i < wp->id_count; i++) free(wp->id_to_token[i]);
-    free(wp->id_to_token);
+    free(wp->id_to_token); // the texts too (vocab.h)
     free(wp->prefix);
     fc_strmap_free(&wp->vocab);
     memset(wp, 0, sizeof *wp);
@@ -71,12 +70,9 @@ static size_t last_char_start(const char *s, size_t end) {
     return i;
 }
 
-void fc_wordpiece_encode_word(const fc_wordpiece *wp, const char *word, size_t len, fc_ids *out,
-                              fc_textbuf *scratch) {
-    if (char_count(word, len) > wp->max_chars) {
-        fc_ids_push(out, wp->unk_id);
-        return;
-    }
+int fc_wordpiece_encode_word(const fc_wordpiece *wp, const char *word, size_t len, fc_ids *out,
+                             fc_textbuf *scratch, fc_error *err) {
+    if (char_count(word, len) > wp->max_chars) return fc_ids_try_push(out, wp->unk_id, err);
     size_t first_new = out->len; // pieces found so far are dropped if a later part has no match
     for (size_t start = 0; start < len;) {
         // Longest piece first; one longer than every vocabulary token cannot match, so start
@@ -92,8 +88,9 @@ void fc_wordpiece_encode_word(const fc_wordpiece *wp, const char *word, size_t l
                 id = fc_strmap_get(&wp->vocab, word, end);
             } else {
                 scratch->len = 0;
-                fc_textbuf_append(scratch, wp->prefix, wp->prefix_len);
-                fc_textbuf_append(scratch, word + start, end - start);
+                if (fc_textbuf_try_append(scratch, wp->prefix, wp->prefix_len, err) ||
+                    fc_textbuf_try_append(scratch, word + start, end - start, err))
+                    return -1;
                 id = fc_strmap_get(&wp->vocab, scratch->data, scratch->len);
             }
             if (id >= 0) break;
@@ -101,10 +98,10 @@ void fc_wordpiece_encode_word(const fc_wordpiece *wp, const char *word, size_t l
         }
         if (id < 0) {
             out->len = first_new;
-            fc_ids_push(out, wp->unk_id);
-            return;
+            return fc_ids_try_push(out, wp->unk_id, err);
         }
-        fc_ids_push(out, id);
+        if (fc_ids_try_push(out, id, err) != 0) return -1;
         start = end;
     }
+    return 0;
 }

@@ -16,7 +16,7 @@
 
 typedef struct fc_wordpiece {
     fc_strmap vocab;      // token text -> id
-    char **id_to_token;   // id -> token text (NULL for ids the vocab lacks)
+    char **id_to_token;   // id -> token text (NULL for ids the vocab lacks); one block (vocab.h)
     int32_t id_count;     // max id + 1
     int32_t unk_id;
     char *prefix;         // continuing_subword_prefix
@@ -30,9 +30,11 @@ typedef struct fc_wordpiece {
 int fc_wordpiece_load(fc_wordpiece *wp, const cJSON *model, const char *path, fc_error *err);
 void fc_wordpiece_free(fc_wordpiece *wp);
 
-// Appends the ids of one pre-tokenized word. scratch holds the prefixed candidate pieces.
-void fc_wordpiece_encode_word(const fc_wordpiece *wp, const char *word, size_t len, fc_ids *out,
-                              fc_textbuf *scratch);
+// Appends the ids of one pre-tokenized word. scratch holds the prefixed candidate pieces. out
+// and scratch grow fallibly, so this fails only when memory runs out (out may then hold part
+// of the word's ids).
+int fc_wordpiece_encode_word(const fc_wordpiece *wp, const char *word, size_t len, fc_ids *out,
+                             fc_textbuf *scratch, fc_error *err);
 
 int32_t fc_wordpiece_token_to_id(const fc_wordpiece *wp, const char *token, size_t len);
 const char *fc_wordpiece_id_to_token(const fc_wordpiece *wp, int32_t id);

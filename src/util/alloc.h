@@ -8,7 +8,8 @@
 // Fallible (fc_try_malloc and friends): NULL when the memory is not there, and the caller
 // returns an fc_error made by fc_fail_out_of_memory (util/error.h), so that a library user, the
 // CLI and the server see an error instead of an exit. They are for every allocation whose size
-// comes from the input or the model: files, weights, activations, batches, logits (issue 14).
+// comes from the input or the model: files, weights, vocabularies, the tokenizer's buffers for
+// a text, activations, batches, logits (issue 14).
 #ifndef FC_UTIL_ALLOC_H
 #define FC_UTIL_ALLOC_H
 
