@@ -473,6 +473,12 @@ static void test_cli(const char *model_dir, fc_model *model) {
     out = run_capture(command, &status);
     CHECK(status == 2 && out && strstr(out, "not a number") != NULL);
     free(out);
+    snprintf(command, sizeof command, "%s check --model %s --context %s --answer %s "
+             "--contradiction-threshold 1e300 2>&1", finecat_bin(), model_dir, context_path,
+             answer_path);
+    out = run_capture(command, &status);
+    CHECK(status == 2 && out && strstr(out, "overflows a float") != NULL);
+    free(out);
     snprintf(command, sizeof command, "%s check --model %s --context %s/none.txt --answer %s 2>&1",
              finecat_bin(), model_dir, dir, answer_path);
     out = run_capture(command, &status);

@@ -232,6 +232,13 @@ static void test_errors(const server *s) {
         CHECK(strstr(r.body, "finite") != NULL);
         http_result_free(&r);
     }
+    {   // 1e300 is a finite double but no float: the threshold would overflow (found by fuzzing).
+        const char *body = "{\"context\": \"c\", \"answer\": \"A.\", \"contradiction_threshold\": -1e300}";
+        http_result r = http(s, "POST", "/check", body, strlen(body));
+        check_error(&r, 422, "validation", body);
+        CHECK(strstr(r.body, "overflows a float") != NULL);
+        http_result_free(&r);
+    }
     // Missing fields.
     expect_error(s, "POST", "/predict", "{}", 422, "validation");
     expect_error(s, "POST", "/zero-shot", "{\"inputs\": \"t\"}", 422, "validation");

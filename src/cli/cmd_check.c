@@ -1,5 +1,6 @@
 // `finecat check`: the hallucination check of an answer against its context.
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,6 +71,8 @@ static int parse_threshold(const char *name, const char *text, float *out) {
     double value = strtod(text, &end);
     if (*text == '\0' || *end != '\0' || errno == ERANGE || isnan(value))
         return fc_args_usage_error("check", "%s: '%s' is not a number", name, text);
+    if (fabs(value) > FLT_MAX) // the threshold is a float: converting would overflow
+        return fc_args_usage_error("check", "%s: '%s' overflows a float", name, text);
     *out = (float)value;
     return 0;
 }

@@ -1,5 +1,6 @@
 #include "serve/request.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -292,10 +293,15 @@ static int optional_threshold(const cJSON *object, const char *name, float *out,
     if (!cJSON_IsNumber(item))
         return fc_reply_error(reply, HTTP_UNPROCESSABLE, "validation",
                               "\"%s\" must be a number, not %s", name, type_name(item));
-    // 1e400 parses as infinity: a number, but no probability (issue 14).
+    // 1e400 parses as infinity: a number, but no probability (issue 14). The threshold is a
+    // float, so a finite double beyond a float's range (found by fuzzing) overflows too.
     if (!isfinite(item->valuedouble))
         return fc_reply_error(reply, HTTP_UNPROCESSABLE, "validation",
                               "\"%s\" must be a finite number (it overflows a double)", name);
+    if (fabs(item->valuedouble) > FLT_MAX)
+        return fc_reply_error(reply, HTTP_UNPROCESSABLE, "validation",
+                              "\"%s\" must be a finite number (%g overflows a float)", name,
+                              item->valuedouble);
     *out = (float)item->valuedouble;
     return 0;
 }
