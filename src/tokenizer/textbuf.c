@@ -7,20 +7,9 @@
 #include "util/alloc.h"
 #include "util/error.h"
 
-// The capacity that holds need bytes: doubling from 256, so that appending a byte at a time
-// copies O(log n) times. SIZE_MAX when doubling would overflow (the allocation then fails).
-static size_t grown_capacity(size_t cap, size_t need) {
-    size_t grown = cap ? cap : 256;
-    while (grown < need) {
-        if (grown > SIZE_MAX / 2) return SIZE_MAX;
-        grown *= 2;
-    }
-    return grown;
-}
-
 void fc_textbuf_reserve(fc_textbuf *buf, size_t extra) {
     if (buf->len + extra <= buf->cap) return;
-    size_t cap = grown_capacity(buf->cap, buf->len + extra);
+    size_t cap = fc_grown_capacity(buf->cap, buf->len + extra, 256);
     buf->data = fc_realloc(buf->data, cap);
     buf->cap = cap;
 }
@@ -35,7 +24,7 @@ int fc_textbuf_try_reserve(fc_textbuf *buf, size_t extra, fc_error *err) {
     if (extra <= buf->cap - buf->len) return 0;
     size_t need = buf->len + extra;
     if (need < buf->len) return fc_fail_out_of_memory(err, "a text buffer", SIZE_MAX);
-    size_t cap = grown_capacity(buf->cap, need);
+    size_t cap = fc_grown_capacity(buf->cap, need, 256);
     char *grown = fc_try_realloc_array(buf->data, cap, 1);
     if (!grown) return fc_fail_out_of_memory(err, "a text buffer", cap);
     buf->data = grown;

@@ -42,6 +42,15 @@ char *fc_strndup_at(const char *s, size_t n, const char *file, int line) {
     return p;
 }
 
+size_t fc_grown_capacity(size_t cap, size_t need, size_t first) {
+    size_t grown = cap ? cap : first;
+    while (grown < need) {
+        if (grown > SIZE_MAX / 2) return SIZE_MAX;
+        grown *= 2;
+    }
+    return grown;
+}
+
 // The public fc_free (finecat.h): memory the library hands out, released by the same C library
 // that allocated it, for callers (ctypes bindings) that have no free() of their own at hand.
 void fc_free(void *ptr) {

@@ -35,6 +35,11 @@ void *fc_try_calloc(size_t count, size_t size);
 // fails too.
 void *fc_try_realloc_array(void *ptr, size_t count, size_t size);
 
+// The capacity that holds need items when a buffer grows by doubling, from cap or, for an
+// empty one, from first: appending one item at a time then copies O(log n) times. SIZE_MAX
+// when doubling would overflow (the allocation then fails).
+size_t fc_grown_capacity(size_t cap, size_t need, size_t first);
+
 // Test hook: the next n fallible allocations succeed and every one after them fails, until
 // the hook is set again; n < 0 (the default) turns it off. The tests sweep n over a task to
 // show that each failure reaches the caller as an error without a crash or a leak. Only the

@@ -9,20 +9,9 @@
 #include "util/alloc.h"
 #include "util/error.h"
 
-// The capacity that holds need ids: doubling from 64, so that a list growing one id at a time
-// is copied O(log n) times. SIZE_MAX when doubling would overflow (the allocation then fails).
-static size_t grown_capacity(size_t cap, size_t need) {
-    size_t grown = cap ? cap : 64;
-    while (grown < need) {
-        if (grown > SIZE_MAX / 2) return SIZE_MAX;
-        grown *= 2;
-    }
-    return grown;
-}
-
 void fc_ids_push(fc_ids *list, int32_t id) {
     if (list->len == list->cap) {
-        list->cap = grown_capacity(list->cap, list->len + 1);
+        list->cap = fc_grown_capacity(list->cap, list->len + 1, 64);
         list->ids = fc_realloc(list->ids, list->cap * sizeof *list->ids);
     }
     list->ids[list->len++] = id;
@@ -32,7 +21,7 @@ int fc_ids_try_reserve(fc_ids *list, size_t extra, fc_error *err) {
     if (extra <= list->cap - list->len) return 0;
     size_t need = list->len + extra;
     if (need < list->len) return fc_fail_out_of_memory(err, "token ids", SIZE_MAX);
-    size_t cap = grown_capacity(list->cap, need);
+    size_t cap = fc_grown_capacity(list->cap, need, 64);
     int32_t *grown = fc_try_realloc_array(list->ids, cap, sizeof *grown);
     if (!grown) {
         size_t bytes = cap <= SIZE_MAX / sizeof *grown ? cap * sizeof *grown : SIZE_MAX;
