@@ -2,8 +2,10 @@
 // one (sequence, head) at a time, the head's keys are first gathered transposed ([d, n]) and
 // its values as contiguous rows, so that a query's scores are d vectorized multiply-adds
 // across the window's keys (no horizontal sums) and the weighted sum runs over unit-stride
-// rows, all in cache while every query of the window reuses them. Same visibility rule as the
-// reference: keys of the query's own sequence with |q − k| <= window (all when window < 0).
+// rows, all in cache while every query of the window reuses them. Queries are scored four at
+// a time over the union of their windows, each then masked to its own. Same visibility rule
+// as the reference: keys of the query's own sequence with |q − k| <= window (all when
+// window < 0).
 #include <math.h>
 #include <omp.h>
 #include <string.h>
