@@ -1,6 +1,7 @@
 #include "util/alloc.h"
 
 #include "finecat.h"
+#include "util/error.h"
 
 #include <stdatomic.h>
 #include <stdint.h>
@@ -40,6 +41,13 @@ char *fc_strndup_at(const char *s, size_t n, const char *file, int line) {
     memcpy(p, s, n);
     p[n] = '\0';
     return p;
+}
+
+int fc_grow_floats(float **buf, size_t count, const char *what, fc_error *err) {
+    float *grown = fc_try_realloc_array(*buf, count, sizeof(float));
+    if (!grown) return fc_fail_out_of_memory(err, what, count * sizeof(float));
+    *buf = grown;
+    return 0;
 }
 
 size_t fc_grown_capacity(size_t cap, size_t need, size_t first) {

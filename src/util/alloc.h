@@ -15,6 +15,8 @@
 
 #include <stddef.h>
 
+#include "finecat.h"
+
 void *fc_malloc_at(size_t size, const char *file, int line);
 void *fc_calloc_at(size_t count, size_t size, const char *file, int line);
 void *fc_realloc_at(void *ptr, size_t size, const char *file, int line);
@@ -34,6 +36,10 @@ void *fc_try_calloc(size_t count, size_t size);
 // NULL on failure, with ptr left allocated and unchanged (as realloc); count * size overflowing
 // fails too.
 void *fc_try_realloc_array(void *ptr, size_t count, size_t size);
+
+// Grows *buf to count floats (contents kept, as realloc); out of memory leaves *buf as it was
+// and is an fc_error naming what. For buffers sized by the batch: activations, scratch, tables.
+int fc_grow_floats(float **buf, size_t count, const char *what, fc_error *err);
 
 // The capacity that holds need items when a buffer grows by doubling, from cap or, for an
 // empty one, from first: appending one item at a time then copies O(log n) times. SIZE_MAX

@@ -111,10 +111,8 @@ static int acts_reserve(fc_bert_acts *a, const fc_bert_config *c, int T, int B, 
         size_t dropout = fc_attention_dropout_scratch_floats(longest, c->head_dim);
         size_t per_thread = blocked > dropout ? blocked : dropout;
         size_t floats = (size_t)omp_get_max_threads() * per_thread;
-        float *scratch = fc_try_realloc_array(a->attn_scratch, floats, sizeof(float));
-        if (!scratch)
-            return fc_fail_out_of_memory(err, "the attention scratch", floats * sizeof(float));
-        a->attn_scratch = scratch;
+        if (fc_grow_floats(&a->attn_scratch, floats, "the attention scratch", err) != 0)
+            return -1;
         a->attn_scratch_per_thread = per_thread;
         a->longest_capacity = longest;
     }

@@ -190,14 +190,6 @@ static fc_deberta_rel relative_rows(const fc_deberta *m, int longest) {
     return rel;
 }
 
-// Grows *buf to count floats; out of memory leaves *buf as it was and is an error naming what.
-static int grow_floats(float **buf, size_t count, const char *what, fc_error *err) {
-    float *grown = fc_try_realloc_array(*buf, count, sizeof(float));
-    if (!grown) return fc_fail_out_of_memory(err, what, count * sizeof(float));
-    *buf = grown;
-    return 0;
-}
-
 // Grows the buffers (never shrinks) to hold T tokens in B sequences, the longest of longest.
 // Out of memory is an error; the capacities then stay at what every buffer holds, so that the
 // next call grows them again.
@@ -208,22 +200,22 @@ static int workspace_reserve(fc_deberta *m, int T, int B, int longest, fc_error 
     if (T > ws->token_capacity) {
         ws->token_capacity = 0;
         const char *what = "the activations of the batch";
-        if (grow_floats(&ws->x, T * H, what, err) != 0 ||
+        if (fc_grow_floats(&ws->x, T * H, what, err) != 0 ||
             (c->embedding_size != c->hidden_size &&
-             grow_floats(&ws->embed, T * (size_t)c->embedding_size, what, err) != 0) ||
-            grow_floats(&ws->q, T * H, what, err) != 0 || grow_floats(&ws->k, T * H, what, err) != 0 ||
-            grow_floats(&ws->v, T * H, what, err) != 0 ||
-            grow_floats(&ws->context, T * H, what, err) != 0 ||
-            grow_floats(&ws->attn, T * H, what, err) != 0 ||
-            grow_floats(&ws->sum, T * H, what, err) != 0 ||
-            grow_floats(&ws->inter, T * I, what, err) != 0)
+             fc_grow_floats(&ws->embed, T * (size_t)c->embedding_size, what, err) != 0) ||
+            fc_grow_floats(&ws->q, T * H, what, err) != 0 || fc_grow_floats(&ws->k, T * H, what, err) != 0 ||
+            fc_grow_floats(&ws->v, T * H, what, err) != 0 ||
+            fc_grow_floats(&ws->context, T * H, what, err) != 0 ||
+            fc_grow_floats(&ws->attn, T * H, what, err) != 0 ||
+            fc_grow_floats(&ws->sum, T * H, what, err) != 0 ||
+            fc_grow_floats(&ws->inter, T * I, what, err) != 0)
             return -1;
         ws->token_capacity = T;
     }
     if (B > ws->seq_capacity) {
         ws->seq_capacity = 0;
-        if (grow_floats(&ws->pooled, (size_t)B * H, "the pooled outputs", err) != 0 ||
-            grow_floats(&ws->pooler, (size_t)B * H, "the pooled outputs", err) != 0)
+        if (fc_grow_floats(&ws->pooled, (size_t)B * H, "the pooled outputs", err) != 0 ||
+            fc_grow_floats(&ws->pooler, (size_t)B * H, "the pooled outputs", err) != 0)
             return -1;
         ws->seq_capacity = B;
     }
@@ -262,7 +254,7 @@ static int workspace_reserve(fc_deberta *m, int T, int B, int longest, fc_error 
     if (per_thread > ws->scratch_per_thread || threads > ws->scratch_threads) {
         size_t want_per_thread = per_thread > ws->scratch_per_thread ? per_thread : ws->scratch_per_thread;
         int want_threads = threads > ws->scratch_threads ? threads : ws->scratch_threads;
-        if (grow_floats(&ws->attn_scratch, (size_t)want_threads * want_per_thread,
+        if (fc_grow_floats(&ws->attn_scratch, (size_t)want_threads * want_per_thread,
                         "the attention scratch", err) != 0)
             return -1;
         ws->scratch_per_thread = want_per_thread;

@@ -150,18 +150,13 @@ static int acts_reserve(fc_modernbert_acts *a, const fc_modernbert_config *c, in
         a->longest_capacity = 0; // until every buffer below has grown
         size_t per_thread = fc_attention_blocked_scratch_floats(longest, c->head_dim);
         size_t floats = (size_t)omp_get_max_threads() * per_thread;
-        float *scratch = fc_try_realloc_array(a->attn_scratch, floats, sizeof(float));
-        if (!scratch)
-            return fc_fail_out_of_memory(err, "the attention scratch", floats * sizeof(float));
-        a->attn_scratch = scratch;
+        if (fc_grow_floats(&a->attn_scratch, floats, "the attention scratch", err) != 0)
+            return -1;
         a->attn_scratch_per_thread = per_thread;
         size_t rope = (size_t)longest * (size_t)(c->head_dim / 2);
         float **tables[4] = {&a->global_cos, &a->global_sin, &a->local_cos, &a->local_sin};
-        for (int i = 0; i < 4; i++) {
-            float *grown = fc_try_realloc_array(*tables[i], rope, sizeof(float));
-            if (!grown) return fc_fail_out_of_memory(err, "the rotary tables", rope * sizeof(float));
-            *tables[i] = grown;
-        }
+        for (int i = 0; i < 4; i++)
+            if (fc_grow_floats(tables[i], rope, "the rotary tables", err) != 0) return -1;
         fc_rope_table(a->global_cos, a->global_sin, longest, c->head_dim, c->global_rope_theta);
         fc_rope_table(a->local_cos, a->local_sin, longest, c->head_dim, c->local_rope_theta);
         a->longest_capacity = longest;
