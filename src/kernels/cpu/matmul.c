@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/pages.h"
+
 // The CPU engine, made once for the process.
 static dnnl_engine_t engine;
 static int engine_ok;
@@ -177,13 +179,13 @@ int fc_matmul_weights_pack(fc_matmul_weights *w, fc_matmul_kind kind, const void
     }
     const dnnl_memory_desc_t *md = packed_desc_of(pd);
     size_t bytes = dnnl_memory_desc_get_size(md);
-    void *packed = aligned_alloc(64, (bytes + 63) / 64 * 64);
+    void *packed = fc_pages_alloc(bytes);
     dnnl_data_type_t st, wt, dt;
     kind_types(kind, &st, &wt, &dt);
     int rc = packed ? reorder_weights(plain, packed, md, wt, in_dim, out_dim) : -1;
     dnnl_primitive_desc_destroy(pd);
     if (rc != 0) {
-        free(packed);
+        fc_pages_free(packed, bytes);
         return -1;
     }
     *w = (fc_matmul_weights){kind, in_dim, out_dim, packed, bytes};
@@ -191,7 +193,7 @@ int fc_matmul_weights_pack(fc_matmul_weights *w, fc_matmul_kind kind, const void
 }
 
 void fc_matmul_weights_free(fc_matmul_weights *w) {
-    free(w->packed);
+    fc_pages_free(w->packed, w->bytes);
     memset(w, 0, sizeof *w);
 }
 

@@ -27,7 +27,7 @@ typedef enum fc_matmul_kind { FC_MATMUL_BF16, FC_MATMUL_INT8 } fc_matmul_kind;
 typedef struct fc_matmul_weights {
     fc_matmul_kind kind;
     int in_dim, out_dim; // K, N
-    void *packed;        // 64-byte aligned
+    void *packed;        // page-aligned (fc_pages_alloc)
     size_t bytes;
 } fc_matmul_weights;
 
