@@ -160,7 +160,7 @@ static double quantize_activations(const float *x, int K, int top, int32_t *q) {
 }
 
 // epilogue_kind: 0 bias only, 1 bias then GELU, 2 bias and the residual added in place, 3 none
-// (no bias either).
+// (no bias either), 4 bias then GeGLU (N/2 columns out).
 static void check_engine(fc_lowp_format format, int T, int K, int N, int epilogue_kind,
                          int extreme) {
     uint32_t state = 11u + (uint32_t)(T * 7 + K + N + epilogue_kind);
@@ -209,13 +209,25 @@ static void check_engine(fc_lowp_format format, int T, int K, int N, int epilogu
     fc_lowp_linear layer;
     fc_lowp_scratch scratch = {0};
     CHECK(fc_lowp_linear_prepare(&layer, format, w, N, K) == 0);
-    fc_linear_epilogue gelu = {.gelu = 1}, add = {.residual = out};
+    fc_linear_epilogue gelu = {.gelu = 1}, add = {.residual = out}, geglu = {.geglu = 1};
     if (epilogue_kind == 2) memcpy(out, residual, (size_t)T * N * sizeof(float)); // in place
-    const fc_linear_epilogue *e = epilogue_kind == 1 ? &gelu : epilogue_kind == 2 ? &add : NULL;
+    const fc_linear_epilogue *e = epilogue_kind == 1   ? &gelu
+                                  : epilogue_kind == 2 ? &add
+                                  : epilogue_kind == 4 ? &geglu
+                                                       : NULL;
     CHECK(fc_lowp_linear_forward(out, x, &layer, epilogue_kind == 3 ? NULL : bias, e, T,
                                  &scratch) == 0);
+    size_t columns = (size_t)N;
+    if (epilogue_kind == 4) { // the reference GeGLU over the fp64 products, into want's front
+        columns = (size_t)N / 2;
+        for (int t = 0; t < T; t++)
+            for (size_t i = 0; i < columns; i++) {
+                const double *row = want + (size_t)t * N;
+                want[(size_t)t * columns + i] = fc_gelu((float)row[i]) * row[columns + i];
+            }
+    }
     double worst = 0.0, scale = 0.0;
-    for (size_t i = 0; i < (size_t)T * N; i++) {
+    for (size_t i = 0; i < (size_t)T * columns; i++) {
         worst = fmax(worst, fabs(out[i] - want[i]));
         scale = fmax(scale, fabs(want[i]));
     }
@@ -229,13 +241,16 @@ static void check_engine(fc_lowp_format format, int T, int K, int N, int epilogu
 }
 
 static void test_linear_engines(void) {
-    const int rows[] = {1, 31, 33, 64, 100};
-    for (int i = 0; i < 5; i++) {
+    // 300 and 600 rows cross the 256-row chunks a layer runs in.
+    const int rows[] = {1, 31, 33, 64, 100, 300, 600};
+    for (int i = 0; i < 7; i++) {
         check_engine(FC_LOWP_INT8, rows[i], 300, 530, i % 3, 0);
         check_engine(FC_LOWP_BF16, rows[i], 300, 530, i % 3, 0);
         // No bias and no epilogue: bf16 writes whole buckets of rows straight into out.
         check_engine(FC_LOWP_INT8, rows[i], 300, 530, 3, 0);
         check_engine(FC_LOWP_BF16, rows[i], 300, 530, 3, 0);
+        check_engine(FC_LOWP_INT8, rows[i], 300, 530, 4, 0);
+        check_engine(FC_LOWP_BF16, rows[i], 300, 530, 4, 0);
     }
     check_engine(FC_LOWP_INT8, 40, 64, 48, 2, 0);
     check_engine(FC_LOWP_BF16, 40, 64, 48, 1, 0);

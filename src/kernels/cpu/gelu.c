@@ -73,16 +73,16 @@ void fc_gelu_backward(float *din, const float *dout, const float *in, int n) {
     }
 }
 
+void fc_geglu_row(float *out, const float *in, int I) {
+    const float *gate = in + I;
+    int i = 0;
+    for (; i + 8 <= I; i += 8)
+        _mm256_storeu_ps(out + i,
+                         _mm256_mul_ps(gelu8(_mm256_loadu_ps(in + i)), _mm256_loadu_ps(gate + i)));
+    for (; i < I; i++) out[i] = fc_gelu(in[i]) * gate[i];
+}
+
 void fc_geglu_forward(float *out, const float *in, int T, int I) {
 #pragma omp parallel for schedule(static)
-    for (int t = 0; t < T; t++) {
-        const float *input = in + (size_t)t * 2 * I;
-        const float *gate = input + I;
-        float *y = out + (size_t)t * I;
-        int i = 0;
-        for (; i + 8 <= I; i += 8)
-            _mm256_storeu_ps(y + i, _mm256_mul_ps(gelu8(_mm256_loadu_ps(input + i)),
-                                                  _mm256_loadu_ps(gate + i)));
-        for (; i < I; i++) y[i] = fc_gelu(input[i]) * gate[i];
-    }
+    for (int t = 0; t < T; t++) fc_geglu_row(out + (size_t)t * I, in + (size_t)t * 2 * I, I);
 }

@@ -26,6 +26,8 @@ void fc_gelu_row(float *x, int n);
 // GeGLU: in is [T, 2·intermediate]; out[t, i] = gelu(in[t, i]) · in[t, intermediate + i] (the first half is
 // activated, the second is the gate: P4).
 void fc_geglu_forward(float *out, const float *in, int T, int intermediate);
+// The same on one row (in [2·intermediate], out [intermediate]), on the calling thread.
+void fc_geglu_row(float *out, const float *in, int intermediate);
 
 // RoPE tables as transformers computes them in float32 (model-reference.md §3.4):
 // inv_freq[k] = 1 / theta^(2k/d), angle = float(p)·inv_freq[k], cos/sin in float32.

@@ -241,30 +241,67 @@ static void finish_row(float *y, const float *v, const float *bias, const fc_lin
     if (e && e->gelu) fc_gelu_row(y, N);
 }
 
+// Rows a layer runs at a time: a chunk is staged, multiplied and finished before the next, so
+// the scratch holds one chunk rather than the batch (the fp32 product of ModernBERT-large's Wi
+// over a 1,750-token batch alone was 37 MB) and the product is still in the caches when the
+// epilogue reads it.
+enum { CHUNK_ROWS = 256 };
+
+static int chunk_capacity(int T) {
+    int rows = fc_matmul_bucket_rows(T > 0 ? T : 1);
+    return rows < CHUNK_ROWS ? rows : CHUNK_ROWS;
+}
+
+// Whether the epilogue does anything beyond the product.
+static int has_epilogue(const float *bias, const fc_linear_epilogue *e) {
+    return bias || (e && (e->residual || e->gelu || e->geglu));
+}
+
+// Columns of out: GeGLU halves the layer's outputs.
+static int out_columns(int N, const fc_linear_epilogue *e) {
+    return e && e->geglu ? N / 2 : N;
+}
+
+// Finishes row t of the product v (fp32, used as scratch) into y: y = v + bias, then the
+// residual and GELU, or GeGLU into half as many columns.
+static void finish_product_row(float *y, float *v, const float *bias,
+                               const fc_linear_epilogue *e, int t, int N) {
+    if (e && e->geglu) {
+        finish_row(v, v, bias, NULL, t, N);
+        fc_geglu_row(y, v, N / 2);
+        return;
+    }
+    finish_row(y, v, bias, e, t, N);
+}
+
 static int forward_bf16(float *out, const float *in, const fc_lowp_linear *w, const float *bias,
                         const fc_linear_epilogue *e, int T, fc_lowp_scratch *s) {
-    int K = w->in_dim, N = w->out_dim, rows = fc_matmul_bucket_rows(T);
-    if (reserve(&s->staged, &s->staged_bytes, (size_t)rows * K * sizeof(uint16_t)) != 0 ||
-        reserve(&s->result, &s->result_bytes, (size_t)rows * N * sizeof(float)) != 0)
+    int K = w->in_dim, N = w->out_dim, chunk = chunk_capacity(T), columns = out_columns(N, e);
+    if (reserve(&s->staged, &s->staged_bytes, (size_t)chunk * K * sizeof(uint16_t)) != 0 ||
+        reserve(&s->result, &s->result_bytes, (size_t)chunk * N * sizeof(float)) != 0)
         return -1;
-    stage_bf16(s->staged, in, T, rows, K);
-    // With nothing to add, the whole buckets' rows go straight into out and only the last
-    // partial bucket through the scratch: a copy of every output (ModernBERT's Wqkv and Wi,
-    // 8,320 floats a token) took several percent of the bf16 forward.
-    int whole = T / FC_MATMUL_ROW_BUCKET * FC_MATMUL_ROW_BUCKET;
-    if (!bias && !(e && (e->residual || e->gelu)) && whole > 0) {
-        if (fc_matmul_run(&w->engine, s->staged, out, whole) != 0) return -1;
-        if (whole == T) return 0;
-        const uint16_t *rest = (const uint16_t *)s->staged + (size_t)whole * K;
-        if (fc_matmul_run(&w->engine, rest, s->result, FC_MATMUL_ROW_BUCKET) != 0) return -1;
-        memcpy(out + (size_t)whole * N, s->result, (size_t)(T - whole) * N * sizeof(float));
-        return 0;
-    }
-    if (fc_matmul_run(&w->engine, s->staged, s->result, rows) != 0) return -1;
-    const float *result = s->result;
+    for (int first = 0; first < T; first += chunk) {
+        int n = T - first < chunk ? T - first : chunk, rows = fc_matmul_bucket_rows(n);
+        stage_bf16(s->staged, in + (size_t)first * K, n, rows, K);
+        float *dst = out + (size_t)first * columns;
+        if (!has_epilogue(bias, e)) {
+            // With nothing to add, whole buckets' rows go straight into out and only a last
+            // partial bucket through the scratch: a copy of every output (ModernBERT's Wqkv,
+            // 3,072 floats a token) took several percent of the bf16 forward.
+            int whole = n / FC_MATMUL_ROW_BUCKET * FC_MATMUL_ROW_BUCKET;
+            if (whole > 0 && fc_matmul_run(&w->engine, s->staged, dst, whole) != 0) return -1;
+            if (whole == n) continue;
+            const uint16_t *rest = (const uint16_t *)s->staged + (size_t)whole * K;
+            if (fc_matmul_run(&w->engine, rest, s->result, FC_MATMUL_ROW_BUCKET) != 0) return -1;
+            memcpy(dst + (size_t)whole * N, s->result, (size_t)(n - whole) * N * sizeof(float));
+            continue;
+        }
+        if (fc_matmul_run(&w->engine, s->staged, s->result, rows) != 0) return -1;
+        float *result = s->result;
 #pragma omp parallel for schedule(static)
-    for (int t = 0; t < T; t++) {
-        finish_row(out + (size_t)t * N, result + (size_t)t * N, bias, e, t, N);
+        for (int t = 0; t < n; t++)
+            finish_product_row(dst + (size_t)t * columns, result + (size_t)t * N, bias, e,
+                               first + t, N);
     }
     return 0;
 }
@@ -300,31 +337,44 @@ static void finish_row_int8(float *y, const int32_t *acc, const fc_lowp_linear *
 
 static int forward_int8(float *out, const float *in, const fc_lowp_linear *w, const float *bias,
                         const fc_linear_epilogue *e, int T, fc_lowp_scratch *s) {
-    int K = w->in_dim, N = w->out_dim, rows = fc_matmul_bucket_rows(T);
-    if (reserve(&s->staged, &s->staged_bytes, (size_t)rows * K) != 0 ||
-        reserve(&s->result, &s->result_bytes, (size_t)rows * N * sizeof(int32_t)) != 0 ||
-        reserve((void **)&s->row_scale, &s->row_scale_bytes, (size_t)rows * sizeof(float)) != 0 ||
-        reserve((void **)&s->row_zero, &s->row_zero_bytes, (size_t)rows * sizeof(int32_t)) != 0)
+    int K = w->in_dim, N = w->out_dim, chunk = chunk_capacity(T), columns = out_columns(N, e);
+    if (reserve(&s->staged, &s->staged_bytes, (size_t)chunk * K) != 0 ||
+        reserve(&s->result, &s->result_bytes, (size_t)chunk * N * sizeof(int32_t)) != 0 ||
+        reserve((void **)&s->row_scale, &s->row_scale_bytes, (size_t)chunk * sizeof(float)) != 0 ||
+        reserve((void **)&s->row_zero, &s->row_zero_bytes, (size_t)chunk * sizeof(int32_t)) != 0)
         return -1;
     int top = fc_int8_activation_bits() == 8 ? 255 : 127;
-    stage_int8(s->staged, s->row_scale, s->row_zero, in, T, rows, K, top);
-    if (fc_matmul_run(&w->engine, s->staged, s->result, rows) != 0) return -1;
-    int32_t *result = s->result;
+    for (int first = 0; first < T; first += chunk) {
+        int n = T - first < chunk ? T - first : chunk, rows = fc_matmul_bucket_rows(n);
+        stage_int8(s->staged, s->row_scale, s->row_zero, in + (size_t)first * K, n, rows, K, top);
+        if (fc_matmul_run(&w->engine, s->staged, s->result, rows) != 0) return -1;
+        int32_t *result = s->result;
+        float *dst = out + (size_t)first * columns;
 #pragma omp parallel for schedule(static)
-    for (int t = 0; t < T; t++)
-        finish_row_int8(out + (size_t)t * N, result + (size_t)t * N, w, s->row_scale[t],
-                        s->row_zero[t], bias, e, t, N);
+        for (int t = 0; t < n; t++) {
+            int32_t *acc = result + (size_t)t * N;
+            if (e && e->geglu) {
+                // Dequantized in place (each element read before it is written), then GeGLU.
+                float *v = (float *)(void *)acc;
+                finish_row_int8(v, acc, w, s->row_scale[t], s->row_zero[t], bias, NULL, t, N);
+                fc_geglu_row(dst + (size_t)t * columns, v, N / 2);
+            } else {
+                finish_row_int8(dst + (size_t)t * N, acc, w, s->row_scale[t], s->row_zero[t],
+                                bias, e, first + t, N);
+            }
+        }
+    }
     return 0;
 }
 
 static int forward_widened(float *out, const float *in, const fc_lowp_linear *w,
                            const float *bias, const fc_linear_epilogue *e, int T,
                            fc_lowp_scratch *s) {
-    int N = w->out_dim;
+    int N = w->out_dim, columns = out_columns(N, e);
     size_t floats = (size_t)N * (size_t)w->in_dim;
     if (reserve((void **)&s->panel, &s->panel_bytes, floats * sizeof(float)) != 0) return -1;
     fc_half_kind kind = w->format == FC_LOWP_F16 ? FC_HALF_F16 : FC_HALF_BF16;
-    if (!e || (!e->gelu && !e->residual)) {
+    if (!e || (!e->gelu && !e->residual && !e->geglu)) {
         fc_linear_forward_half(out, in, w->half, kind, bias, T, w->in_dim, N, s->panel);
         return 0;
     }
@@ -334,7 +384,7 @@ static int forward_widened(float *out, const float *in, const fc_lowp_linear *w,
     fc_linear_forward_half(product, in, w->half, kind, bias, T, w->in_dim, N, s->panel);
 #pragma omp parallel for schedule(static)
     for (int t = 0; t < T; t++)
-        finish_row(out + (size_t)t * N, product + (size_t)t * N, NULL, e, t, N);
+        finish_product_row(out + (size_t)t * columns, product + (size_t)t * N, NULL, e, t, N);
     return 0;
 }
 
@@ -348,8 +398,7 @@ int fc_lowp_linear_forward(float *out, const float *in, const fc_lowp_linear *w,
 }
 
 int fc_lowp_scratch_reserve(fc_lowp_scratch *s, const fc_lowp_linear *w, int T) {
-    size_t rows = (size_t)fc_matmul_bucket_rows(T > 0 ? T : 1), K = (size_t)w->in_dim,
-           N = (size_t)w->out_dim;
+    size_t rows = (size_t)chunk_capacity(T), K = (size_t)w->in_dim, N = (size_t)w->out_dim;
     if (!w->engine.packed) // the widened path: the panel, and the product where an epilogue is
         return reserve((void **)&s->panel, &s->panel_bytes, N * K * sizeof(float)) != 0 ||
                        reserve(&s->result, &s->result_bytes, (size_t)T * N * sizeof(float)) != 0

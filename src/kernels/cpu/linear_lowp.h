@@ -58,20 +58,23 @@ void fc_lowp_linear_free(fc_lowp_linear *w);
 typedef struct fc_linear_epilogue {
     int gelu;              // exact GELU (BERT's intermediate)
     const float *residual; // [T, out_dim] added last (may alias nothing else), or NULL
+    int geglu;             // GeGLU (ModernBERT's MLP): out is [T, out_dim / 2], gelu of the
+                           // first half times the second; neither gelu nor residual with it
 } fc_linear_epilogue;
 
-// Buffers of the low-precision paths, grown on demand and reused across calls.
+// Buffers of the low-precision paths, grown on demand and reused across calls. The matrix-engine
+// paths run a batch a chunk of at most 256 rows at a time, so their buffers hold one chunk.
 typedef struct fc_lowp_scratch {
-    void *staged;      // the GEMM's input: bf16 or u8 [bucket rows, in_dim]
-    void *result;      // its output: f32 or s32 [bucket rows, out_dim]
+    void *staged;      // the GEMM's input: bf16 or u8 [chunk rows, in_dim]
+    void *result;      // its output: f32 or s32 [chunk rows, out_dim]
     float *row_scale;  // int8: per-token scales
     int32_t *row_zero; // int8: per-token zero points
     float *panel;      // widened weights
     size_t staged_bytes, result_bytes, row_scale_bytes, row_zero_bytes, panel_bytes;
 } fc_lowp_scratch;
 
-// out[T, out_dim] = epilogue(in · Wᵀ + bias); epilogue may be NULL. Returns 0, or -1 when out
-// of memory.
+// out[T, out_dim] = epilogue(in · Wᵀ + bias) (out_dim / 2 columns with GeGLU); epilogue may be
+// NULL. Returns 0, or -1 when out of memory.
 int fc_lowp_linear_forward(float *out, const float *in, const fc_lowp_linear *w,
                            const float *bias, const fc_linear_epilogue *epilogue, int T,
                            fc_lowp_scratch *scratch);

@@ -76,7 +76,8 @@ void fc_modernbert_acts_free(fc_modernbert_acts *a) {
 // Lays the float buffers out in one arena and returns its size in floats; with base NULL it
 // only counts. Inference aliases every buffer whose value is dead by the time the next one is
 // written (the residual stream is updated in place and one "normed" buffer serves both norms
-// and the Wo outputs), so it needs 6·H + 3·I floats a token, as a plain forward would.
+// and the Wo outputs), so it needs 6·H + 3·I floats a token, as a plain forward would, and
+// 6·H + I when the GeGLU is fused into a low-precision Wi.
 static size_t plan_arena(fc_modernbert_acts *a, const fc_modernbert_config *c, size_t T,
                          size_t B, float *base) {
     size_t H = (size_t)c->hidden_size, I = (size_t)c->intermediate_size;
@@ -84,7 +85,8 @@ static size_t plan_arena(fc_modernbert_acts *a, const fc_modernbert_config *c, s
     if (!a->per_layer) {
         float *x = fc_arena_carve(&cur, T * H), *normed = fc_arena_carve(&cur, T * H);
         float *qkv = fc_arena_carve(&cur, T * 3 * H), *context = fc_arena_carve(&cur, T * H);
-        float *mlp_in = fc_arena_carve(&cur, T * 2 * I), *mlp_act = fc_arena_carve(&cur, T * I);
+        float *mlp_in = a->fused_mlp ? NULL : fc_arena_carve(&cur, T * 2 * I);
+        float *mlp_act = fc_arena_carve(&cur, T * I);
         a->embedded = a->encoded = a->hidden = x;
         a->projected = normed;
         for (int l = 0; l < c->num_layers; l++)
@@ -117,7 +119,12 @@ static size_t plan_arena(fc_modernbert_acts *a, const fc_modernbert_config *c, s
 // Grows the record (never shrinks) to hold T tokens in B sequences, the longest of longest.
 // Out of memory is an error; the record then stays valid and plans again on the next call.
 static int acts_reserve(fc_modernbert_acts *a, const fc_modernbert_config *c, int T, int B,
-                        int longest, fc_error *err) {
+                        int longest, int fused_mlp, fc_error *err) {
+    fused_mlp = fused_mlp && !a->per_layer; // training keeps mlp_in for the backward
+    if (fused_mlp != a->fused_mlp) {
+        a->fused_mlp = fused_mlp;
+        a->token_capacity = a->seq_capacity = 0; // re-plan: the arena's layout changes
+    }
     if (a->num_layers != c->num_layers) {
         void *layers = fc_try_realloc_array(a->layers, (size_t)c->num_layers, sizeof *a->layers);
         if (!layers)
@@ -221,9 +228,16 @@ static void encoder_layer(const fc_modernbert_config *c, const fc_modernbert_lay
     // h-i. GeGLU MLP: gelu(first half) ⊙ second half (P4), then Wo and the residual.
     fc_layernorm_forward(a->mlp_normed, a->residual, L->mlp_norm_w, L->mlp_norm_b, T, H,
                          c->norm_eps);
-    linear(a->mlp_in, a->mlp_normed, L->mlp_wi, L->mlp_wi_lowp, L->mlp_wi_b, NULL, T, H, 2 * I,
-           acts);
-    fc_geglu_forward(a->mlp_act, a->mlp_in, T, I);
+    if (L->mlp_wi_lowp && acts->fused_mlp) { // GeGLU in the GEMM's epilogue, chunk by chunk
+        fc_linear_epilogue geglu = {.geglu = 1};
+        if (fc_lowp_linear_forward(a->mlp_act, a->mlp_normed, L->mlp_wi_lowp, L->mlp_wi_b,
+                                   &geglu, T, &acts->lowp) != 0)
+            acts->lowp_failed = 1;
+    } else {
+        linear(a->mlp_in, a->mlp_normed, L->mlp_wi, L->mlp_wi_lowp, L->mlp_wi_b, NULL, T, H,
+               2 * I, acts);
+        fc_geglu_forward(a->mlp_act, a->mlp_in, T, I);
+    }
     linear(out, a->mlp_act, L->mlp_wo, L->mlp_wo_lowp, L->mlp_wo_b, a->residual, T, I, H, acts);
 }
 
@@ -270,7 +284,8 @@ int fc_modernbert_forward_acts(const fc_modernbert_config *c, const fc_modernber
     int longest = 0;
     if (fc_modernbert_check_batch(c, ids, offsets, n_seqs, &longest, err) != 0) return -1;
     int T = offsets[n_seqs], H = c->hidden_size, B = n_seqs;
-    if (acts_reserve(acts, c, T, B, longest, err) != 0) return -1;
+    int fused_mlp = w->layers[0].mlp_wi_lowp != NULL;
+    if (acts_reserve(acts, c, T, B, longest, fused_mlp, err) != 0) return -1;
     for (int l = 0; l < c->num_layers; l++) {
         const fc_lowp_linear *lowp[4] = {w->layers[l].wqkv_lowp, w->layers[l].attn_wo_lowp,
                                          w->layers[l].mlp_wi_lowp, w->layers[l].mlp_wo_lowp};
