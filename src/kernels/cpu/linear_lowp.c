@@ -241,15 +241,13 @@ static void finish_row(float *y, const float *v, const float *bias, const fc_lin
     if (e && e->gelu) fc_gelu_row(y, N);
 }
 
-// Rows a layer runs at a time: a chunk is staged, multiplied and finished before the next, so
-// the scratch holds one chunk rather than the batch (the fp32 product of ModernBERT-large's Wi
-// over a 1,750-token batch alone was 37 MB) and the product is still in the caches when the
-// epilogue reads it.
-enum { CHUNK_ROWS = 256 };
-
+// Rows a layer runs at a time (FC_LOWP_CHUNK_ROWS): a chunk is staged, multiplied and finished
+// before the next, so the scratch holds one chunk rather than the batch (the fp32 product of
+// ModernBERT-large's Wi over a 1,750-token batch alone was 37 MB) and the product is still in
+// the caches when the epilogue reads it.
 static int chunk_capacity(int T) {
     int rows = fc_matmul_bucket_rows(T > 0 ? T : 1);
-    return rows < CHUNK_ROWS ? rows : CHUNK_ROWS;
+    return rows < FC_LOWP_CHUNK_ROWS ? rows : FC_LOWP_CHUNK_ROWS;
 }
 
 // Whether the epilogue does anything beyond the product.

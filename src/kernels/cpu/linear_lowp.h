@@ -62,8 +62,12 @@ typedef struct fc_linear_epilogue {
                            // first half times the second; neither gelu nor residual with it
 } fc_linear_epilogue;
 
+// Rows the matrix-engine paths run at a time (a multiple of FC_MATMUL_ROW_BUCKET); callers
+// that run per-token blocks in chunks use the same size.
+enum { FC_LOWP_CHUNK_ROWS = 256 };
+
 // Buffers of the low-precision paths, grown on demand and reused across calls. The matrix-engine
-// paths run a batch a chunk of at most 256 rows at a time, so their buffers hold one chunk.
+// paths run a batch FC_LOWP_CHUNK_ROWS rows at a time, so their buffers hold one chunk.
 typedef struct fc_lowp_scratch {
     void *staged;      // the GEMM's input: bf16 or u8 [chunk rows, in_dim]
     void *result;      // its output: f32 or s32 [chunk rows, out_dim]

@@ -76,17 +76,21 @@ void fc_modernbert_acts_free(fc_modernbert_acts *a) {
 // Lays the float buffers out in one arena and returns its size in floats; with base NULL it
 // only counts. Inference aliases every buffer whose value is dead by the time the next one is
 // written (the residual stream is updated in place and one "normed" buffer serves both norms
-// and the Wo outputs), so it needs 6·H + 3·I floats a token, as a plain forward would, and
-// 6·H + I when the GeGLU is fused into a low-precision Wi.
+// and the Wo outputs), so it needs 6·H + 3·I floats a token, as a plain forward would. With
+// weights on the matrix engines the per-token blocks run in chunks (chunked_blocks): normed and
+// mlp_act hold one chunk of rows, and mlp_in is not needed (GeGLU runs in Wi's epilogue), so
+// 5·H floats a token and (H + I) a chunk row.
 static size_t plan_arena(fc_modernbert_acts *a, const fc_modernbert_config *c, size_t T,
                          size_t B, float *base) {
     size_t H = (size_t)c->hidden_size, I = (size_t)c->intermediate_size;
     fc_arena_cursor cur = {base, 0};
     if (!a->per_layer) {
-        float *x = fc_arena_carve(&cur, T * H), *normed = fc_arena_carve(&cur, T * H);
+        size_t chunk = T < FC_LOWP_CHUNK_ROWS ? T : FC_LOWP_CHUNK_ROWS;
+        size_t rows = a->chunked_blocks ? chunk : T; // of normed and mlp_act
+        float *x = fc_arena_carve(&cur, T * H), *normed = fc_arena_carve(&cur, rows * H);
         float *qkv = fc_arena_carve(&cur, T * 3 * H), *context = fc_arena_carve(&cur, T * H);
-        float *mlp_in = a->fused_mlp ? NULL : fc_arena_carve(&cur, T * 2 * I);
-        float *mlp_act = fc_arena_carve(&cur, T * I);
+        float *mlp_in = a->chunked_blocks ? NULL : fc_arena_carve(&cur, T * 2 * I);
+        float *mlp_act = fc_arena_carve(&cur, rows * I);
         a->embedded = a->encoded = a->hidden = x;
         a->projected = normed;
         for (int l = 0; l < c->num_layers; l++)
@@ -119,10 +123,10 @@ static size_t plan_arena(fc_modernbert_acts *a, const fc_modernbert_config *c, s
 // Grows the record (never shrinks) to hold T tokens in B sequences, the longest of longest.
 // Out of memory is an error; the record then stays valid and plans again on the next call.
 static int acts_reserve(fc_modernbert_acts *a, const fc_modernbert_config *c, int T, int B,
-                        int longest, int fused_mlp, fc_error *err) {
-    fused_mlp = fused_mlp && !a->per_layer; // training keeps mlp_in for the backward
-    if (fused_mlp != a->fused_mlp) {
-        a->fused_mlp = fused_mlp;
+                        int longest, int chunked_blocks, fc_error *err) {
+    chunked_blocks = chunked_blocks && !a->per_layer; // training keeps every row for the backward
+    if (chunked_blocks != a->chunked_blocks) {
+        a->chunked_blocks = chunked_blocks;
         a->token_capacity = a->seq_capacity = 0; // re-plan: the arena's layout changes
     }
     if (a->num_layers != c->num_layers) {
@@ -199,22 +203,70 @@ static void linear(float *out, const float *in, const float *weight, const fc_lo
     for (size_t i = 0; i < n; i++) out[i] = residual[i] + projected[i];
 }
 
+// Tokens a per-token block (norm, projection) runs at a time: a chunk with weights on the
+// matrix engines (plan_arena), the whole batch otherwise.
+static int block_rows(const fc_modernbert_acts *acts, int T) {
+    return acts->chunked_blocks && T > FC_LOWP_CHUNK_ROWS ? FC_LOWP_CHUNK_ROWS : T;
+}
+
+// a-d. Pre-norm (layer 0 has none: its input is already the embedding norm's output, P1), then
+// Q, K, V in one projection.
+static void qkv_projection(const fc_modernbert_config *c, const fc_modernbert_layer *L,
+                           fc_modernbert_layer_acts *a, fc_modernbert_acts *acts, int T) {
+    int H = c->hidden_size, step = block_rows(acts, T);
+    for (int first = 0; first < T; first += step) {
+        int n = T - first < step ? T - first : step;
+        const float *in = a->input + (size_t)first * H;
+        if (L->attn_norm_w) {
+            fc_layernorm_forward(a->attn_normed, in, L->attn_norm_w, L->attn_norm_b, n, H,
+                                 c->norm_eps);
+            in = a->attn_normed;
+        }
+        linear(a->qkv + (size_t)first * 3 * H, in, L->wqkv, L->wqkv_lowp, L->wqkv_b, NULL, n, H,
+               3 * H, acts);
+    }
+}
+
+// h-i. Pre-norm GeGLU MLP: gelu(first half) ⊙ second half (P4), then Wo and the residual on
+// the un-normed stream, into out. With weights on the matrix engines a chunk of tokens at a
+// time, the GeGLU in Wi's epilogue.
+static void mlp(const fc_modernbert_config *c, const fc_modernbert_layer *L,
+                fc_modernbert_layer_acts *a, fc_modernbert_acts *acts, float *out, int T) {
+    int H = c->hidden_size, I = c->intermediate_size;
+    if (!acts->chunked_blocks) {
+        fc_layernorm_forward(a->mlp_normed, a->residual, L->mlp_norm_w, L->mlp_norm_b, T, H,
+                             c->norm_eps);
+        linear(a->mlp_in, a->mlp_normed, L->mlp_wi, L->mlp_wi_lowp, L->mlp_wi_b, NULL, T, H,
+               2 * I, acts);
+        fc_geglu_forward(a->mlp_act, a->mlp_in, T, I);
+        linear(out, a->mlp_act, L->mlp_wo, L->mlp_wo_lowp, L->mlp_wo_b, a->residual, T, I, H, acts);
+        return;
+    }
+    int step = block_rows(acts, T);
+    for (int first = 0; first < T; first += step) {
+        int n = T - first < step ? T - first : step;
+        const float *residual = a->residual + (size_t)first * H;
+        fc_layernorm_forward(a->mlp_normed, residual, L->mlp_norm_w, L->mlp_norm_b, n, H,
+                             c->norm_eps);
+        fc_linear_epilogue geglu = {.geglu = 1}, add = {.residual = residual};
+        if (fc_lowp_linear_forward(a->mlp_act, a->mlp_normed, L->mlp_wi_lowp, L->mlp_wi_b, &geglu,
+                                   n, &acts->lowp) != 0 ||
+            fc_lowp_linear_forward(out + (size_t)first * H, a->mlp_act, L->mlp_wo_lowp,
+                                   L->mlp_wo_b, &add, n, &acts->lowp) != 0) {
+            acts->lowp_failed = 1;
+            return;
+        }
+    }
+}
+
 // One encoder layer (§3.3 step 2): pre-norm attention and pre-norm GeGLU MLP, both residual.
 // Reads a->input, writes the rest of a and the layer's output into out.
 static void encoder_layer(const fc_modernbert_config *c, const fc_modernbert_layer *L,
                           int layer, fc_modernbert_layer_acts *a, fc_modernbert_acts *acts,
                           float *out, const int32_t *offsets, int n_seqs, int T) {
-    int H = c->hidden_size, I = c->intermediate_size;
-
-    // a. layer 0 has no attn_norm: its input is already the embedding norm's output (P1).
-    const float *attn_in = a->input;
-    if (L->attn_norm_w) {
-        fc_layernorm_forward(a->attn_normed, a->input, L->attn_norm_w, L->attn_norm_b, T, H,
-                             c->norm_eps);
-        attn_in = a->attn_normed;
-    }
-    // b-d. Q, K, V in one projection; RoPE with the layer kind's base (P2, P3).
-    linear(a->qkv, attn_in, L->wqkv, L->wqkv_lowp, L->wqkv_b, NULL, T, H, 3 * H, acts);
+    int H = c->hidden_size;
+    // a-d. Q, K, V from the normed input; RoPE with the layer kind's base (P2, P3).
+    qkv_projection(c, L, a, acts, T);
     int global = c->is_global[layer];
     fc_rope_apply_qk(a->qkv, acts->positions, global ? acts->global_cos : acts->local_cos,
                      global ? acts->global_sin : acts->local_sin, T, c->num_heads, c->head_dim);
@@ -225,20 +277,8 @@ static void encoder_layer(const fc_modernbert_config *c, const fc_modernbert_lay
     // f-g. output projection, residual on the un-normed stream.
     linear(a->residual, a->context, L->attn_wo, L->attn_wo_lowp, L->attn_wo_b, a->input, T, H, H,
            acts);
-    // h-i. GeGLU MLP: gelu(first half) ⊙ second half (P4), then Wo and the residual.
-    fc_layernorm_forward(a->mlp_normed, a->residual, L->mlp_norm_w, L->mlp_norm_b, T, H,
-                         c->norm_eps);
-    if (L->mlp_wi_lowp && acts->fused_mlp) { // GeGLU in the GEMM's epilogue, chunk by chunk
-        fc_linear_epilogue geglu = {.geglu = 1};
-        if (fc_lowp_linear_forward(a->mlp_act, a->mlp_normed, L->mlp_wi_lowp, L->mlp_wi_b,
-                                   &geglu, T, &acts->lowp) != 0)
-            acts->lowp_failed = 1;
-    } else {
-        linear(a->mlp_in, a->mlp_normed, L->mlp_wi, L->mlp_wi_lowp, L->mlp_wi_b, NULL, T, H,
-               2 * I, acts);
-        fc_geglu_forward(a->mlp_act, a->mlp_in, T, I);
-    }
-    linear(out, a->mlp_act, L->mlp_wo, L->mlp_wo_lowp, L->mlp_wo_b, a->residual, T, I, H, acts);
+    // h-i. the MLP.
+    mlp(c, L, a, acts, out, T);
 }
 
 // §3.3 step 4: [CLS] vector or the mean over the sequence's real tokens.
@@ -278,14 +318,22 @@ int fc_modernbert_check_batch(const fc_modernbert_config *c, const int32_t *ids,
     return 0;
 }
 
+// Whether every dense layer of the encoder runs on oneDNN's matmul, whose cost per call is the
+// rows': then per-token blocks run in chunks. Not on the widened path (f16, bf16 without
+// AVX-512), which widens the whole weight matrix at every call.
+static int runs_on_matmul(const fc_modernbert_weights *w) {
+    for (int i = 0; i < w->n_lowp; i++)
+        if (!w->lowp[i].engine.packed) return 0;
+    return w->n_lowp > 0;
+}
+
 int fc_modernbert_forward_acts(const fc_modernbert_config *c, const fc_modernbert_weights *w,
                                int num_labels, fc_modernbert_acts *acts, const int32_t *ids,
                                const int32_t *offsets, int n_seqs, float *logits, fc_error *err) {
     int longest = 0;
     if (fc_modernbert_check_batch(c, ids, offsets, n_seqs, &longest, err) != 0) return -1;
     int T = offsets[n_seqs], H = c->hidden_size, B = n_seqs;
-    int fused_mlp = w->layers[0].mlp_wi_lowp != NULL;
-    if (acts_reserve(acts, c, T, B, longest, fused_mlp, err) != 0) return -1;
+    if (acts_reserve(acts, c, T, B, longest, runs_on_matmul(w), err) != 0) return -1;
     for (int l = 0; l < c->num_layers; l++) {
         const fc_lowp_linear *lowp[4] = {w->layers[l].wqkv_lowp, w->layers[l].attn_wo_lowp,
                                          w->layers[l].mlp_wi_lowp, w->layers[l].mlp_wo_lowp};

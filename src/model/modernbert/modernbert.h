@@ -47,8 +47,8 @@ typedef struct fc_modernbert_acts {
     int per_layer;      // 1: one set per layer (training); 0: one set for all (inference)
     int num_layers;
     int token_capacity, seq_capacity, longest_capacity;
-    int fused_mlp;      // inference with low-precision Wi: GeGLU runs in its epilogue, so the
-                        // arena has no mlp_in (2·I floats a token)
+    int chunked_blocks; // inference with weights on the matrix engines: per-token blocks run in
+                        // chunks of FC_LOWP_CHUNK_ROWS, GeGLU in Wi's epilogue (plan_arena)
     float *arena;       // every float buffer below, carved from one allocation
     float *embedded;    // [T, H] tok_embeddings rows, before the embedding norm
     fc_modernbert_layer_acts *layers; // [num_layers]
