@@ -352,6 +352,8 @@ int fc_modernbert_forward_acts(const fc_modernbert_config *c, const fc_modernber
         float *row = acts->embedded + (size_t)t * H;
         if (w->tok_embeddings) {
             memcpy(row, w->tok_embeddings + (size_t)ids[t] * H, sizeof(float) * H);
+        } else if (w->tok_embeddings_lazy) { // converted from the file as tokens need rows
+            fc_lazy_table_read(w->tok_embeddings_lazy, ids[t], row);
         } else { // 16-bit table: widen the row
             const uint16_t *half = w->tok_embeddings_half + (size_t)ids[t] * H;
             if (w->tok_embeddings_kind == FC_HALF_BF16)

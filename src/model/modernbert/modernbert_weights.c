@@ -223,22 +223,35 @@ static int bind_lowp(fc_modernbert_weights *w, const fc_safetensors *st, const c
 
 // The embedding table of a low-precision model is kept in 16 bits (bf16 for int8: int8 is for
 // GEMMs, and this is a lookup). A file that stores it in 16 bits is read in place, in its own
-// dtype, without a copy. An fp32 table is converted, not read in place as the f32 path does:
-// a lookup touches few rows, but the kernel maps the neighbours of every touched page too
-// (fault-around), so over a benchmark's pairs an in-place fp32 table grew the resident set more
-// than the 16-bit copy costs (ModernBERT-large, 64 pairs: +63 MB bf16, +58 MB int8).
+// dtype, without a copy. An fp32 table in the mapped file is converted a row at a time, the
+// first time a token needs it (lazy_table.h): reading it in place as the f32 path does made
+// the kernel map the neighbours of every touched page too (fault-around), which over a
+// benchmark's pairs cost more than a whole 16-bit copy (ModernBERT-large, 64 pairs: +63 MB
+// bf16, +58 MB int8), and the whole copy cost 103 MB. Any other table is converted at load.
 static int bind_embeddings(fc_modernbert_weights *w, const fc_safetensors *st,
                            const char *weights_name, const fc_param_tensor *t,
                            fc_half_kind convert_to, fc_error *err) {
     const fc_tensor *found = fc_safetensors_find(st, t->spec.name);
     if (!found) return fc_fail(err, "%s: missing tensor \"%s\"", weights_name, t->spec.name);
+    *t->weight = NULL;
     fc_half_kind kind = found->dtype == FC_DTYPE_F16    ? FC_HALF_F16
                         : found->dtype == FC_DTYPE_BF16 ? FC_HALF_BF16
                                                         : convert_to;
     w->tok_embeddings_kind = kind;
+    if (found->dtype == FC_DTYPE_F32 && same_shape(found, &t->spec) &&
+        ((uintptr_t)found->data % sizeof(float)) == 0) {
+        w->tok_embeddings_lazy = calloc(1, sizeof *w->tok_embeddings_lazy);
+        if (!w->tok_embeddings_lazy ||
+            fc_lazy_table_init(w->tok_embeddings_lazy, found->data, (int)t->spec.shape[0],
+                               (int)t->spec.shape[1], kind, 1) != 0) {
+            free(w->tok_embeddings_lazy);
+            w->tok_embeddings_lazy = NULL;
+            return fc_fail_out_of_memory(err, "the embedding table", t->count * 2);
+        }
+        return 0;
+    }
     w->tok_embeddings_half =
         half_of(st, found, &t->spec, t->count, kind, &w->tok_embeddings_owned, err);
-    *t->weight = NULL;
     return w->tok_embeddings_half ? 0 : -1;
 }
 
@@ -276,6 +289,8 @@ void fc_modernbert_weights_free(fc_modernbert_weights *w) {
     for (int i = 0; i < w->n_lowp; i++) fc_lowp_linear_free(&w->lowp[i]);
     free(w->lowp);
     free(w->tok_embeddings_owned);
+    if (w->tok_embeddings_lazy) fc_lazy_table_free(w->tok_embeddings_lazy);
+    free(w->tok_embeddings_lazy);
     for (int i = 0; i < w->n_owned; i++) free(w->owned[i]);
     free(w->owned);
     free(w->layers);
