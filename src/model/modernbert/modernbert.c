@@ -350,17 +350,10 @@ int fc_modernbert_forward_acts(const fc_modernbert_config *c, const fc_modernber
     // 1. Embedding lookup and norm; no position or token-type embeddings.
     for (int t = 0; t < T; t++) {
         float *row = acts->embedded + (size_t)t * H;
-        if (w->tok_embeddings) {
+        if (w->tok_embeddings)
             memcpy(row, w->tok_embeddings + (size_t)ids[t] * H, sizeof(float) * H);
-        } else if (w->tok_embeddings_lazy) { // converted from the file as tokens need rows
-            fc_lazy_table_read(w->tok_embeddings_lazy, ids[t], row);
-        } else { // 16-bit table: widen the row
-            const uint16_t *half = w->tok_embeddings_half + (size_t)ids[t] * H;
-            if (w->tok_embeddings_kind == FC_HALF_BF16)
-                fc_bf16_array_to_f32(half, row, (size_t)H);
-            else
-                fc_f16_array_to_f32(half, row, (size_t)H);
-        }
+        else // low-precision storage: a 16-bit row, widened
+            fc_lowp_table_row(&w->tok_embeddings_lowp, ids[t], row);
     }
     fc_layernorm_forward(acts->layers[0].input, acts->embedded, w->emb_norm_w, w->emb_norm_b, T,
                          H, c->norm_eps);

@@ -131,43 +131,6 @@ int fc_modernbert_weights_bind(fc_modernbert_weights *w, const fc_modernbert_con
 // ---------------------------------------------------------------------------------------------
 // Low-precision storage
 
-// Gives back the resident pages of an fp32 tensor of the mapping once it has been converted:
-// they are clean file pages, so the kernel can drop them and the process keeps only the
-// converted copy (peak memory about half for bf16; issue 4).
-static int same_shape(const fc_tensor *found, const fc_tensor_spec *s) {
-    if (found->ndim != s->ndim) return 0;
-    for (int i = 0; i < s->ndim; i++)
-        if (found->shape[i] != s->shape[i]) return 0;
-    return 1;
-}
-
-// 16-bit copy of a tensor: in place when the file holds that dtype, else converted.
-static const uint16_t *half_of(const fc_safetensors *st, const fc_tensor *found,
-                               const fc_tensor_spec *s, size_t count, fc_half_kind kind,
-                               uint16_t **owned, fc_error *err) {
-    *owned = NULL;
-    fc_dtype want = kind == FC_HALF_BF16 ? FC_DTYPE_BF16 : FC_DTYPE_F16;
-    if (found->dtype == want && same_shape(found, s) && ((uintptr_t)found->data % 2) == 0)
-        return found->data;
-    float *temp;
-    const float *values = fc_safetensors_f32(st, s->name, s->ndim, s->shape, &temp, err);
-    if (!values) return NULL;
-    *owned = fc_try_calloc(count, sizeof(uint16_t));
-    if (!*owned) {
-        free(temp);
-        fc_fail_out_of_memory(err, "a 16-bit copy of the tensor", count * sizeof(uint16_t));
-        fc_fail_prefix(err, "tensor \"%s\"", s->name);
-        return NULL;
-    }
-    for (size_t i = 0; i < count; i++)
-        (*owned)[i] = kind == FC_HALF_BF16 ? fc_f32_to_bf16(values[i]) : fc_f32_to_f16(values[i]);
-    if (temp)
-        free(temp);
-    else
-        fc_release_pages(values, count * sizeof(float));
-    return *owned;
-}
-
 // Which of a layer's four matrices a name is: 0 Wqkv, 1 attn.Wo, 2 mlp.Wi, 3 mlp.Wo; -1 none.
 static int layer_matrix(const char *name, int *layer) {
     static const char *const suffixes[4] = {"attn.Wqkv.weight", "attn.Wo.weight",
@@ -199,7 +162,8 @@ static int bind_lowp(fc_modernbert_weights *w, const fc_safetensors *st, const c
     } else {
         fc_half_kind kind = storage == FC_WEIGHTS_BF16 ? FC_HALF_BF16 : FC_HALF_F16;
         uint16_t *owned;
-        const uint16_t *half = half_of(st, found, s, t->count, kind, &owned, err);
+        const uint16_t *half =
+            fc_tensor_as_half(st, found, s->name, s->ndim, s->shape, t->count, kind, &owned, err);
         if (!half) return -1;
         rc = fc_lowp_linear_prepare_half(lp, kind == FC_HALF_BF16 ? FC_LOWP_BF16 : FC_LOWP_F16,
                                          half, out_dim, in_dim);
@@ -222,37 +186,19 @@ static int bind_lowp(fc_modernbert_weights *w, const fc_safetensors *st, const c
 }
 
 // The embedding table of a low-precision model is kept in 16 bits (bf16 for int8: int8 is for
-// GEMMs, and this is a lookup). A file that stores it in 16 bits is read in place, in its own
-// dtype, without a copy. An fp32 table in the mapped file is converted a row at a time, the
-// first time a token needs it (lazy_table.h): reading it in place as the f32 path does made
-// the kernel map the neighbours of every touched page too (fault-around), which over a
-// benchmark's pairs cost more than a whole 16-bit copy (ModernBERT-large, 64 pairs: +63 MB
-// bf16, +58 MB int8), and the whole copy cost 103 MB. Any other table is converted at load.
+// GEMMs, and this is a lookup), read in place or converted row by row as tokens need it
+// (lowp_table.h). Reading an fp32 table in place as the f32 path does was tried: the kernel maps
+// the neighbours of every touched page too (fault-around), which over a benchmark's pairs cost
+// more than a whole 16-bit copy (ModernBERT-large, 64 pairs: +63 MB bf16, +58 MB int8), and the
+// whole copy cost 103 MB that the row-by-row conversion does not.
 static int bind_embeddings(fc_modernbert_weights *w, const fc_safetensors *st,
                            const char *weights_name, const fc_param_tensor *t,
                            fc_half_kind convert_to, fc_error *err) {
-    const fc_tensor *found = fc_safetensors_find(st, t->spec.name);
-    if (!found) return fc_fail(err, "%s: missing tensor \"%s\"", weights_name, t->spec.name);
     *t->weight = NULL;
-    fc_half_kind kind = found->dtype == FC_DTYPE_F16    ? FC_HALF_F16
-                        : found->dtype == FC_DTYPE_BF16 ? FC_HALF_BF16
-                                                        : convert_to;
-    w->tok_embeddings_kind = kind;
-    if (found->dtype == FC_DTYPE_F32 && same_shape(found, &t->spec) &&
-        ((uintptr_t)found->data % sizeof(float)) == 0) {
-        w->tok_embeddings_lazy = calloc(1, sizeof *w->tok_embeddings_lazy);
-        if (!w->tok_embeddings_lazy ||
-            fc_lazy_table_init(w->tok_embeddings_lazy, found->data, (int)t->spec.shape[0],
-                               (int)t->spec.shape[1], kind, 1) != 0) {
-            free(w->tok_embeddings_lazy);
-            w->tok_embeddings_lazy = NULL;
-            return fc_fail_out_of_memory(err, "the embedding table", t->count * 2);
-        }
-        return 0;
-    }
-    w->tok_embeddings_half =
-        half_of(st, found, &t->spec, t->count, kind, &w->tok_embeddings_owned, err);
-    return w->tok_embeddings_half ? 0 : -1;
+    if (fc_lowp_table_bind(&w->tok_embeddings_lowp, st, t->spec.name, (int)t->spec.shape[0],
+                           (int)t->spec.shape[1], convert_to, err) != 0)
+        return fc_fail_prefix(err, "%s", weights_name);
+    return 0;
 }
 
 int fc_modernbert_weights_bind_stored(fc_modernbert_weights *w, const fc_modernbert_config *c,
@@ -288,9 +234,7 @@ int fc_modernbert_weights_bind_stored(fc_modernbert_weights *w, const fc_modernb
 void fc_modernbert_weights_free(fc_modernbert_weights *w) {
     for (int i = 0; i < w->n_lowp; i++) fc_lowp_linear_free(&w->lowp[i]);
     free(w->lowp);
-    free(w->tok_embeddings_owned);
-    if (w->tok_embeddings_lazy) fc_lazy_table_free(w->tok_embeddings_lazy);
-    free(w->tok_embeddings_lazy);
+    fc_lowp_table_free(&w->tok_embeddings_lowp);
     for (int i = 0; i < w->n_owned; i++) free(w->owned[i]);
     free(w->owned);
     free(w->layers);

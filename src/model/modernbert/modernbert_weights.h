@@ -8,7 +8,7 @@
 
 #include "io/safetensors.h"
 #include "kernels/cpu/linear_lowp.h"
-#include "model/lazy_table.h"
+#include "model/lowp_table.h"
 #include "model/modernbert/modernbert_config.h"
 #include "model/modernbert/modernbert_tensors.h"
 
@@ -34,14 +34,9 @@ typedef struct fc_modernbert_weights {
     const float *classifier_w, *classifier_b; // [L, H], [L] (always has a bias)
     float **owned;                            // widened copies of F16/BF16 tensors
     int n_owned;
-    // Low-precision storage (fc_weight_dtype other than F32): the embedding table as 16-bit
-    // floats (tok_embeddings is then NULL), and the layers' matrices. A table the file stores
-    // in 16 bits is read in place (tok_embeddings_half); an fp32 one in the mapped file is
-    // converted row by row as tokens use it (tok_embeddings_lazy; lazy_table.h), else whole.
-    const uint16_t *tok_embeddings_half;
-    fc_half_kind tok_embeddings_kind;
-    uint16_t *tok_embeddings_owned;
-    fc_lazy_table *tok_embeddings_lazy;
+    // Low-precision storage (fc_weight_dtype other than F32): the embedding table in 16 bits
+    // (lowp_table.h; tok_embeddings is then NULL), and the layers' matrices.
+    fc_lowp_table tok_embeddings_lowp;
     fc_lowp_linear *lowp; // [4 · num_layers]
     int n_lowp;
 } fc_modernbert_weights;
