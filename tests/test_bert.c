@@ -357,7 +357,10 @@ void suite_bert(void) {
     const cJSON *tiny = cJSON_GetObjectItem(models, "bert-tiny");
     CHECK(tiny != NULL);
     if (tiny) {
-        check_storage("bert-tiny", tiny, FC_WEIGHTS_BF16, 0.05);
+        // The word embeddings are stored in 16 bits too (lowp_table.h): on the widened path
+        // (no AVX-512) that took bf16's error from 0.047 to 0.051; a wrong row or scale gives
+        // errors of order 1.
+        check_storage("bert-tiny", tiny, FC_WEIGHTS_BF16, 0.07);
         check_storage("bert-tiny", tiny, FC_WEIGHTS_F16, 0.01);
         // 7-bit activations (CPUs without VNNI) about double the int8 error of 8-bit ones.
         check_storage("bert-tiny", tiny, FC_WEIGHTS_INT8, fc_int8_activation_bits() == 8 ? 0.25 : 0.4);

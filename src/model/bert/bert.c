@@ -270,10 +270,14 @@ int fc_bert_forward_acts(const fc_bert_config *c, const fc_bert_weights *w, int 
     for (int s = 0; s < n_seqs; s++) {
         for (int t = offsets[s]; t < offsets[s + 1]; t++) {
             float *row = acts->emb_sum + (size_t)t * H;
-            const float *word = w->word_embeddings + (size_t)ids[t] * H;
             const float *pos = w->position_embeddings +
                                (size_t)(t - offsets[s] + c->position_offset) * H;
             const float *type = w->token_type_embeddings + (size_t)acts->types[t] * H;
+            const float *word = row;
+            if (w->word_embeddings)
+                word = w->word_embeddings + (size_t)ids[t] * H;
+            else // low-precision storage: the 16-bit row, widened into row
+                fc_lowp_table_row(w->word_table, ids[t], row);
             for (int i = 0; i < H; i++) row[i] = word[i] + type[i] + pos[i];
         }
     }
@@ -337,9 +341,11 @@ int fc_bert_load(const cJSON *config, const char *config_path, const fc_safetens
     const cJSON *r = cJSON_GetObjectItemCaseSensitive(config, "initializer_range");
     if (cJSON_IsNumber(r) && r->valuedouble > 0.0 && r->valuedouble < 10.0) range = r->valuedouble;
     fc_bert *m = fc_calloc(1, sizeof *m);
-    if (fc_bert_params_init(&m->params, &c, num_labels, err) != 0 ||
+    int ok = fc_bert_params_init(&m->params, &c, num_labels, err) == 0;
+    if (ok) m->params.storage = storage;
+    if (!ok ||
         fc_bert_params_load(&m->params, st, dir, range, FRESH_HEAD_SEED, &m->head, err) != 0 ||
-        fc_bert_params_store_lowp(&m->params, storage, err) != 0) {
+        fc_bert_params_store_lowp(&m->params, st, dir, err) != 0) {
         fc_bert_free(m);
         return -1;
     }

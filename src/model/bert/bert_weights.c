@@ -153,6 +153,7 @@ void fc_bert_params_free(fc_bert_params *p) {
     if (p->lowp)
         for (int i = 0; i < 4 * p->config.num_layers; i++) fc_lowp_linear_free(&p->lowp[i]);
     free(p->lowp);
+    fc_lowp_table_free(&p->word_table);
     free(p->tensors);
     free(p->values);
     free(p->grads);
@@ -213,6 +214,14 @@ static const char *checkpoint_name(const fc_safetensors *st, const char *name, c
     return NULL;
 }
 
+// With low-precision storage the layers' matrices are read one at a time by
+// fc_bert_params_store_lowp, and the word embeddings not at all (they stay in the file).
+static int read_later(const fc_bert_params *p, const fc_param_tensor *t) {
+    if (p->storage == FC_WEIGHTS_F32) return 0;
+    if (t->weight == &p->weights.word_embeddings) return 1;
+    return t->spec.role == FC_TENSOR_MATRIX && !is_head_tensor(p, t);
+}
+
 int fc_bert_params_load(fc_bert_params *p, const fc_safetensors *st, const char *dir,
                         double initializer_range, uint64_t seed, fc_bert_head *head,
                         fc_error *err) {
@@ -230,6 +239,7 @@ int fc_bert_params_load(fc_bert_params *p, const fc_safetensors *st, const char 
             *head = FC_BERT_HEAD_FRESH;
             continue;
         }
+        if (read_later(p, t)) continue;
         if (fc_safetensors_read_f32(st, name, t->spec.ndim, t->spec.shape, p->values + t->offset,
                                     err) != 0)
             return -1;
@@ -248,10 +258,41 @@ static int store_one(fc_lowp_linear *lp, const float *values, int out_dim, int i
     return fc_lowp_linear_prepare(lp, format, values, out_dim, in_dim);
 }
 
-int fc_bert_params_store_lowp(fc_bert_params *p, fc_weight_dtype storage, fc_error *err) {
+// Reads the tensors that make up the fp32 matrix at [first, first + count) (query, key and
+// value for Wqkv; one tensor for the others) into the values buffer.
+static int read_matrix(fc_bert_params *p, const fc_safetensors *st, const char *dir,
+                       const float *first, size_t count, fc_error *err) {
+    for (size_t i = 0; i < p->n_tensors; i++) {
+        const fc_param_tensor *t = &p->tensors[i];
+        float *at = p->values + t->offset;
+        if (at < first || at >= first + count) continue;
+        char buf[128];
+        const char *name = checkpoint_name(st, t->spec.name, buf, sizeof buf);
+        if (!name) return fc_fail(err, "%s: missing tensor \"%s\"", dir, t->spec.name);
+        if (fc_safetensors_read_f32(st, name, t->spec.ndim, t->spec.shape, at, err) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+int fc_bert_params_store_lowp(fc_bert_params *p, const fc_safetensors *st, const char *dir,
+                              fc_error *err) {
+    fc_weight_dtype storage = p->storage;
     if (storage == FC_WEIGHTS_F32) return 0;
     const fc_bert_config *c = &p->config;
     int H = c->hidden_size, I = c->intermediate_size;
+    // The word embeddings: 16-bit rows from the file (bf16 for int8, a lookup).
+    const fc_param_tensor *word = NULL;
+    for (size_t i = 0; i < p->n_tensors && !word; i++)
+        if (p->tensors[i].weight == &p->weights.word_embeddings) word = &p->tensors[i];
+    char buf[128];
+    const char *word_name = checkpoint_name(st, word->spec.name, buf, sizeof buf);
+    if (!word_name) return fc_fail(err, "%s: missing tensor \"%s\"", dir, word->spec.name);
+    if (fc_lowp_table_bind(&p->word_table, st, word_name, c->vocab_size, H,
+                           storage == FC_WEIGHTS_F16 ? FC_HALF_F16 : FC_HALF_BF16, err) != 0)
+        return fc_fail_prefix(err, "%s", dir);
+    p->weights.word_embeddings = NULL;
+    p->weights.word_table = &p->word_table;
     p->lowp = fc_calloc((size_t)4 * c->num_layers, sizeof *p->lowp);
     for (int l = 0; l < c->num_layers; l++) {
         fc_bert_layer *L = &p->weights.layers[l];
@@ -261,12 +302,14 @@ int fc_bert_params_store_lowp(fc_bert_params *p, fc_weight_dtype storage, fc_err
         const fc_lowp_linear **slots[4] = {&L->wqkv_lowp, &L->attn_out_lowp, &L->inter_lowp,
                                            &L->out_lowp};
         for (int i = 0; i < 4; i++) {
+            size_t count = (size_t)out_dims[i] * in_dims[i];
+            if (read_matrix(p, st, dir, *fp32[i], count, err) != 0) return -1;
             if (store_one(&lp[i], *fp32[i], out_dims[i], in_dims[i], storage) != 0)
                 return fc_fail(err, "out of memory preparing layer %d's weights for %s", l,
                                fc_weight_dtype_name(storage));
             // The inference model never reads the fp32 matrix again: give its pages back, and
             // forget it, so that a stray read fails loudly instead of reading zeros.
-            fc_release_pages(*fp32[i], (size_t)out_dims[i] * in_dims[i] * sizeof(float));
+            fc_release_pages(*fp32[i], count * sizeof(float));
             *fp32[i] = NULL;
             *slots[i] = &lp[i];
         }

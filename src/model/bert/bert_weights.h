@@ -11,6 +11,7 @@
 #include "finecat.h"
 #include "io/safetensors.h"
 #include "kernels/cpu/linear_lowp.h"
+#include "model/lowp_table.h"
 #include "model/bert/bert_config.h"
 #include "model/param_tensor.h"
 
@@ -27,7 +28,8 @@ typedef struct fc_bert_layer {
 } fc_bert_layer;
 
 typedef struct fc_bert_weights {
-    const float *word_embeddings;       // [V, H]
+    const float *word_embeddings;       // [V, H]; NULL with low-precision storage:
+    const fc_lowp_table *word_table;    // then the rows come from here (lowp_table.h)
     const float *position_embeddings;   // [max_position_embeddings, H]
     const float *token_type_embeddings; // [type_vocab_size, H]
     const float *emb_norm_w, *emb_norm_b; // embeddings.LayerNorm [H]
@@ -64,6 +66,11 @@ typedef struct fc_bert_params {
     fc_bert_weights weights;
     fc_bert_grads named_grads;
     fc_lowp_linear *lowp; // [4 · num_layers] with low-precision storage, else NULL
+    // The storage the weights will be kept in (set before fc_bert_params_load; F32 unless an
+    // inference model asks for another): with another, the load leaves the layers' matrices
+    // and the word embeddings to fc_bert_params_store_lowp.
+    fc_weight_dtype storage;
+    fc_lowp_table word_table;
 } fc_bert_params;
 
 // Lays out the tensors of config c with num_labels outputs and allocates values (zeroed).
@@ -94,9 +101,13 @@ int fc_bert_params_load(fc_bert_params *p, const fc_safetensors *st, const char 
 void fc_bert_init_tensor(const fc_bert_params *p, const fc_param_tensor *t,
                          double initializer_range, uint64_t seed);
 
-// Keeps the four matrices of every layer in a low-precision storage (bf16, f16 or int8) and
-// points the forward at them. The fp32 copies' pages are given back and their pointers
-// cleared: only for an inference model, never for one that trains.
-int fc_bert_params_store_lowp(fc_bert_params *p, fc_weight_dtype storage, fc_error *err);
+// With p->storage other than F32 (an inference model, never one that trains): reads the four
+// matrices of every layer from st one at a time, keeps each in that storage (bf16, f16 or int8)
+// and gives its fp32 pages back, so that the fp32 copy of the whole model is never resident;
+// the word embeddings stay in the file, in 16 bits (lowp_table.h). The fp32 pointers are
+// cleared, so that a stray read fails loudly instead of reading zeros. dir names the files in
+// errors.
+int fc_bert_params_store_lowp(fc_bert_params *p, const fc_safetensors *st, const char *dir,
+                              fc_error *err);
 
 #endif
