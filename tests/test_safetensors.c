@@ -272,6 +272,22 @@ static void test_bf16(void) {
     CHECK(isnan(fc_bf16_to_f32(fc_f32_to_bf16(bits_float(0x7f800001u))))); // not infinity
     CHECK(fc_f32_to_bf16(bits_float(0xffc00000u)) == 0xffc0);
 
+    // The array form, eight lanes at a time, against the scalar one on every edge above and a
+    // spread of bit patterns (19 elements: two vectors and a scalar tail).
+    const uint32_t edges[] = {0x3f808000u, 0x3f818000u, 0x3f808001u, 0x3f80ffffu, 0x7f7fffffu,
+                              0xff7fffffu, 0x00008000u, 0x00018000u, 0x7f800001u, 0xffc00000u,
+                              0x7f800000u, 0xff800000u, 0x00000000u, 0x80000000u, 0x7fffffffu,
+                              0x3f800000u, 0xbf7fffffu, 0x00000001u, 0x7fc00001u};
+    enum { EDGES = sizeof edges / sizeof edges[0] };
+    float in[EDGES * 64];
+    uint16_t out[EDGES * 64];
+    for (int i = 0; i < EDGES * 64; i++)
+        in[i] = bits_float(i < EDGES ? edges[i] : (uint32_t)i * 2654435761u);
+    fc_f32_array_to_bf16(in, out, EDGES * 64);
+    int array_wrong = 0;
+    for (int i = 0; i < EDGES * 64; i++) array_wrong += out[i] != fc_f32_to_bf16(in[i]);
+    CHECK(array_wrong == 0);
+
     rng_state = 0x2545f4914f6cdd1dull;
     wrong = 0;
     for (int i = 0; i < 200000; i++) {

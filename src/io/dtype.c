@@ -1,5 +1,7 @@
 #include "io/dtype.h"
 
+#include <immintrin.h>
+
 #include <string.h>
 
 // Every dtype string of the safetensors spec (safetensors/src/tensor.rs, enum Dtype) with its
@@ -85,6 +87,26 @@ uint16_t fc_f32_to_bf16(float value) {
     uint32_t lsb = (x >> 16) & 1u;
     x += 0x7fffu + lsb;
     return (uint16_t)(x >> 16);
+}
+
+void fc_f32_array_to_bf16(const float *src, uint16_t *dst, size_t n) {
+    const __m256i one = _mm256_set1_epi32(1), half = _mm256_set1_epi32(0x7fff);
+    const __m256i magnitude = _mm256_set1_epi32(0x7fffffff), inf = _mm256_set1_epi32(0x7f800000);
+    const __m256i quiet = _mm256_set1_epi32(0x00400000);
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256i x = _mm256_castps_si256(_mm256_loadu_ps(src + i));
+        // As fc_f32_to_bf16: round to nearest even, NaNs keep their payload with the quiet bit.
+        __m256i lsb = _mm256_and_si256(_mm256_srli_epi32(x, 16), one);
+        __m256i rounded = _mm256_add_epi32(x, _mm256_add_epi32(lsb, half));
+        __m256i nan = _mm256_cmpgt_epi32(_mm256_and_si256(x, magnitude), inf);
+        __m256i bits = _mm256_blendv_epi8(rounded, _mm256_or_si256(x, quiet), nan);
+        __m256i high = _mm256_srli_epi32(bits, 16);
+        __m256i packed = _mm256_packus_epi32(high, high); // 0-3 0-3 | 4-7 4-7 per 128-bit lane
+        _mm_storeu_si128((__m128i *)(dst + i),
+                         _mm256_castsi256_si128(_mm256_permute4x64_epi64(packed, 0x08)));
+    }
+    for (; i < n; i++) dst[i] = fc_f32_to_bf16(src[i]);
 }
 
 float fc_f16_to_f32(uint16_t bits) {

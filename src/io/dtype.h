@@ -45,6 +45,9 @@ size_t fc_dtype_size(fc_dtype dtype);
 // to even, overflows to infinity and keeps NaN a NaN (with its sign and top payload bits).
 float fc_bf16_to_f32(uint16_t bits);
 uint16_t fc_f32_to_bf16(float value);
+// fc_f32_to_bf16 over n elements, eight at a time (loading a bf16 model converts every fp32
+// weight: one call per element took most of the load).
+void fc_f32_array_to_bf16(const float *src, uint16_t *dst, size_t n);
 
 // IEEE binary16: widening is exact for every value (subnormals, ±inf, NaN payloads); narrowing
 // rounds to nearest, ties to even, gives ±inf above 65504 (from 65520 up), gradual underflow to

@@ -48,9 +48,10 @@ void fc_lazy_table_read(fc_lazy_table *t, int id, float *out) {
     uint16_t *half = t->half + (size_t)id * t->width;
     if (!t->ready[id]) {
         const float *source = t->source + (size_t)id * t->width;
-        for (int k = 0; k < t->width; k++)
-            half[k] = t->kind == FC_HALF_BF16 ? fc_f32_to_bf16(source[k])
-                                              : fc_f32_to_f16(source[k]);
+        if (t->kind == FC_HALF_BF16)
+            fc_f32_array_to_bf16(source, half, (size_t)t->width);
+        else
+            for (int k = 0; k < t->width; k++) half[k] = fc_f32_to_f16(source[k]);
         t->ready[id] = 1;
         if (t->release_source) release_row_source(t, id);
     }

@@ -31,8 +31,10 @@ const uint16_t *fc_tensor_as_half(const fc_safetensors *st, const fc_tensor *fou
         fc_fail_prefix(err, "tensor \"%s\"", name);
         return NULL;
     }
-    for (size_t i = 0; i < count; i++)
-        (*owned)[i] = kind == FC_HALF_BF16 ? fc_f32_to_bf16(values[i]) : fc_f32_to_f16(values[i]);
+    if (kind == FC_HALF_BF16)
+        fc_f32_array_to_bf16(values, *owned, count);
+    else
+        for (size_t i = 0; i < count; i++) (*owned)[i] = fc_f32_to_f16(values[i]);
     if (temp)
         free(temp);
     else
