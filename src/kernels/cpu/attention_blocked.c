@@ -5,27 +5,28 @@
 // rows, all in cache while every query of the window reuses them. Queries are scored four at
 // a time over the union of their windows, each then masked to its own. Same visibility rule
 // as the reference: keys of the query's own sequence with |q − k| <= window (all when
-// window < 0).
+// window < 0). This file gathers and runs the AVX2 path; where the CPU has AVX-512 the work
+// after the gather runs in attention_avx512.c.
 #include <math.h>
 #include <omp.h>
+#include <oneapi/dnnl/dnnl.h>
 #include <string.h>
 
+#include "kernels/cpu/attention_gathered.h"
 #include "kernels/cpu/exp8.h"
 #include "kernels/cpu/transpose8.h"
 #include "kernels/cpu/kernels.h"
 
-// Keys are stored transposed with rows padded to a multiple of 8, so that the score loop can
-// always read 8 keys at a time (the extra lanes are computed and dropped).
-static int padded(int n) {
-    return (n + 7) / 8 * 8;
+size_t fc_attention_blocked_scratch_floats(int longest, int head_dim) {
+    // keys, values, the group's score rows, and the AVX-512 path's rows for repeated queries.
+    return (size_t)fc_attention_padded(longest) * (2 * (size_t)head_dim + FC_QUERY_GROUP) +
+           (size_t)FC_QUERY_GROUP * head_dim;
 }
 
-// Queries scored together: each key vector loaded is used by this many queries, and their
-// sums are independent chains of multiply-adds that hide each other's latency.
-enum { QUERY_GROUP = 4 };
-
-size_t fc_attention_blocked_scratch_floats(int longest, int head_dim) {
-    return (size_t)padded(longest) * (2 * (size_t)head_dim + QUERY_GROUP);
+int fc_attention_avx512_usable(int head_dim) {
+    if (head_dim != 32 && head_dim != 64) return 0;
+    if (!__builtin_cpu_supports("avx512f")) return 0;
+    return (dnnl_get_effective_cpu_isa() & dnnl_cpu_isa_avx512_core) == dnnl_cpu_isa_avx512_core;
 }
 
 // o = Σ_j scores[j − lo] · inv · values[j] for a head of 8 · vectors floats. Always inlined
@@ -44,11 +45,12 @@ static inline __attribute__((always_inline)) void weighted_sum(float *o, const f
     for (int v = 0; v < vectors; v++) _mm256_storeu_ps(o + 8 * v, acc[v]);
 }
 
-// scores[g · n_pad + j] = scale · (query[g] · key j) for the QUERY_GROUP queries and the keys of the
+// scores[g · n_pad + j] = scale · (query[g] · key j) for the group's queries and the keys of the
 // blocks of 8 from `first` (a multiple of 8) through the one holding `last`. Sixteen keys at a
 // time where the padded rows have them: 2 key vectors × 4 queries = 8 accumulators.
-static void score_group(float *scores, const float *const query[QUERY_GROUP], const float *keys,
-                        int n_pad, int head_dim, int first, int last, float scale) {
+static void score_group(float *scores, const float *const query[FC_QUERY_GROUP],
+                        const float *keys, int n_pad, int head_dim, int first, int last,
+                        float scale) {
     __m256 scale8 = _mm256_set1_ps(scale);
     int b = first;
     for (; b + 8 <= last && b + 16 <= n_pad; b += 16) {
@@ -151,22 +153,20 @@ static void gather_head(float *keys, float *values, const float *qkv_head, size_
                sizeof(float) * head_dim);
 }
 
-static void attend_one_head(float *out, const float *qkv, int begin, int n, int h, int num_heads,
-                            int head_dim, int window, float *keys, float *values,
+static void attend_gathered(float *out, const float *qkv, int begin, int n, int h, int num_heads,
+                            int head_dim, int window, const float *keys, const float *values,
                             float *scores) {
-    int H = num_heads * head_dim, n_pad = padded(n);
+    int H = num_heads * head_dim, n_pad = fc_attention_padded(n);
     size_t stride = (size_t)3 * H;
-    gather_head(keys, values, qkv + (size_t)begin * stride + h * head_dim, stride, H, n, n_pad,
-                head_dim);
-    for (int q0 = 0; q0 < n; q0 += QUERY_GROUP) {
+    for (int q0 = 0; q0 < n; q0 += FC_QUERY_GROUP) {
         // The group's keys: the union of its queries' windows. A group cut short by the end
         // of the sequence repeats its last query; those rows are scored and dropped.
-        const float *query[QUERY_GROUP];
-        for (int g = 0; g < QUERY_GROUP; g++) {
+        const float *query[FC_QUERY_GROUP];
+        for (int g = 0; g < FC_QUERY_GROUP; g++) {
             int q = q0 + g < n ? q0 + g : n - 1;
             query[g] = qkv + (size_t)(begin + q) * stride + h * head_dim;
         }
-        int q_last = q0 + QUERY_GROUP - 1 < n ? q0 + QUERY_GROUP - 1 : n - 1;
+        int q_last = q0 + FC_QUERY_GROUP - 1 < n ? q0 + FC_QUERY_GROUP - 1 : n - 1;
         int first = 0, last = n - 1;
         if (window >= 0) {
             if (q0 - window > first) first = q0 - window;
@@ -207,7 +207,8 @@ static void attend_one_head(float *out, const float *qkv, int begin, int n, int 
 void fc_attention_forward_blocked(float *out, const float *qkv, const int32_t *offsets,
                                   int n_seqs, int num_heads, int head_dim, int window,
                                   float *scratch, size_t scratch_per_thread) {
-    int items = n_seqs * num_heads;
+    int items = n_seqs * num_heads, H = num_heads * head_dim;
+    int avx512 = fc_attention_avx512_usable(head_dim);
 #pragma omp parallel
     {
         float *keys = scratch + (size_t)omp_get_thread_num() * scratch_per_thread;
@@ -215,10 +216,17 @@ void fc_attention_forward_blocked(float *out, const float *qkv, const int32_t *o
         for (int item = 0; item < items; item++) {
             int s = item / num_heads, h = item % num_heads;
             int begin = offsets[s], n = offsets[s + 1] - offsets[s];
-            float *values = keys + (size_t)padded(n) * head_dim;
-            float *scores = values + (size_t)padded(n) * head_dim;
-            attend_one_head(out, qkv, begin, n, h, num_heads, head_dim, window, keys, values,
-                            scores);
+            float *values = keys + (size_t)fc_attention_padded(n) * head_dim;
+            float *scores = values + (size_t)fc_attention_padded(n) * head_dim;
+            size_t stride = (size_t)3 * H;
+            gather_head(keys, values, qkv + (size_t)begin * stride + h * head_dim, stride, H, n,
+                        fc_attention_padded(n), head_dim);
+            if (avx512)
+                fc_attend_gathered_avx512(out, qkv, begin, n, h, num_heads, head_dim, window,
+                                          keys, values, scores);
+            else
+                attend_gathered(out, qkv, begin, n, h, num_heads, head_dim, window, keys, values,
+                                scores);
         }
     }
 }
