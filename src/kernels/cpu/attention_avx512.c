@@ -14,26 +14,7 @@
 #include <string.h>
 
 #include "kernels/cpu/attention_gathered.h"
-
-// exp(v) for v <= 0 on 16 lanes: exp8.h's method (Cody-Waite reduction, degree-6 Taylor, 2^k
-// in the exponent bits), relative error below 2e-7.
-__attribute__((target("avx512f"))) static inline __m512 exp16_nonpositive(__m512 v) {
-    v = _mm512_max_ps(v, _mm512_set1_ps(-87.0f));
-    __m512 k = _mm512_roundscale_ps(_mm512_mul_ps(v, _mm512_set1_ps(1.44269504088896341f)),
-                                    _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m512 r = _mm512_fnmadd_ps(k, _mm512_set1_ps(0.693145751953125f), v);
-    r = _mm512_fnmadd_ps(k, _mm512_set1_ps(1.42860682030941723212e-6f), r);
-    __m512 p = _mm512_set1_ps(1.0f / 720);
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 120));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 24));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 6));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
-    __m512i bits = _mm512_slli_epi32(
-        _mm512_add_epi32(_mm512_cvtps_epi32(k), _mm512_set1_epi32(127)), 23);
-    return _mm512_mul_ps(p, _mm512_castsi512_ps(bits));
-}
+#include "kernels/cpu/exp16.h"
 
 // scores[g · n_pad + j] = scale · (query[g] · key j) for the group's queries and the keys of
 // the blocks of 16 from `first` (a multiple of 16) through the one holding `last`: 32 keys at a
@@ -98,7 +79,7 @@ __attribute__((target("avx512f"))) static void softmax(float *s, int width) {
     __m512 sum16 = _mm512_setzero_ps();
     for (int j = 0; j < width; j += 16) {
         __mmask16 m = lanes_below(j, width);
-        __m512 e = exp16_nonpositive(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, s + j), max));
+        __m512 e = fc_exp16_nonpositive(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, s + j), max));
         e = _mm512_maskz_mov_ps(m, e);
         _mm512_mask_storeu_ps(s + j, m, e);
         sum16 = _mm512_add_ps(sum16, e);

@@ -9,11 +9,11 @@
 // after the gather runs in attention_avx512.c.
 #include <math.h>
 #include <omp.h>
-#include <oneapi/dnnl/dnnl.h>
 #include <string.h>
 
 #include "kernels/cpu/attention_gathered.h"
 #include "kernels/cpu/exp8.h"
+#include "kernels/cpu/isa.h"
 #include "kernels/cpu/transpose8.h"
 #include "kernels/cpu/kernels.h"
 
@@ -24,9 +24,7 @@ size_t fc_attention_blocked_scratch_floats(int longest, int head_dim) {
 }
 
 int fc_attention_avx512_usable(int head_dim) {
-    if (head_dim != 32 && head_dim != 64) return 0;
-    if (!__builtin_cpu_supports("avx512f")) return 0;
-    return (dnnl_get_effective_cpu_isa() & dnnl_cpu_isa_avx512_core) == dnnl_cpu_isa_avx512_core;
+    return (head_dim == 32 || head_dim == 64) && fc_cpu_avx512_usable();
 }
 
 // o = Σ_j scores[j − lo] · inv · values[j] for a head of 8 · vectors floats. Always inlined

@@ -16,9 +16,8 @@ static inline int fc_attention_padded(int n) {
     return (n + 15) / 16 * 16;
 }
 
-// Whether the AVX-512 path runs: the CPU has AVX-512, oneDNN's dispatch allows it (so that
-// ONEDNN_MAX_CPU_ISA=AVX2 forces the AVX2 path for every kernel at once, as the tests do), and
-// the head size is one it holds in registers (32, 64).
+// Whether the AVX-512 path runs: fc_cpu_avx512_usable (isa.h), and a head size it holds in
+// registers (32, 64).
 int fc_attention_avx512_usable(int head_dim);
 
 // One (sequence, head) after the gather: out rows [begin, begin + n) of head h. scores holds

@@ -1,0 +1,10 @@
+// Which vector width the hand-written kernels run at. The program is built for x86-64-v3
+// (AVX2, FMA, F16C); the kernels that have an AVX-512 form (attention_avx512.c,
+// lowp_rows_avx512.c) run it where the CPU has AVX-512 and oneDNN's dispatch allows it, so that
+// ONEDNN_MAX_CPU_ISA=AVX2 (as the tests set it) forces every kernel down to AVX2 at once.
+#ifndef FC_KERNELS_CPU_ISA_H
+#define FC_KERNELS_CPU_ISA_H
+
+int fc_cpu_avx512_usable(void);
+
+#endif
