@@ -7,6 +7,8 @@
 
 #include "kernels/cpu/backward.h"
 #include "kernels/cpu/exp8.h"
+#include "kernels/cpu/gelu_rows.h"
+#include "kernels/cpu/isa.h"
 #include "kernels/cpu/kernels.h"
 
 float fc_gelu(float x) {
@@ -39,6 +41,10 @@ static __m256 gelu8(__m256 x) {
 }
 
 void fc_gelu_row(float *x, int n) {
+    if (fc_cpu_avx512_usable()) {
+        fc_gelu_row_avx512(x, n);
+        return;
+    }
     int i = 0;
     for (; i + 8 <= n; i += 8) _mm256_storeu_ps(x + i, gelu8(_mm256_loadu_ps(x + i)));
     for (; i < n; i++) x[i] = fc_gelu(x[i]);
@@ -74,6 +80,10 @@ void fc_gelu_backward(float *din, const float *dout, const float *in, int n) {
 }
 
 void fc_geglu_row(float *out, const float *in, int I) {
+    if (fc_cpu_avx512_usable()) {
+        fc_geglu_row_avx512(out, in, I);
+        return;
+    }
     const float *gate = in + I;
     int i = 0;
     for (; i + 8 <= I; i += 8)

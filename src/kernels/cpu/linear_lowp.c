@@ -6,7 +6,9 @@
 #include <string.h>
 
 #include "io/dtype.h"
+#include "kernels/cpu/isa.h"
 #include "kernels/cpu/kernels.h"
+#include "kernels/cpu/lowp_rows.h"
 #include "util/alloc.h"
 
 // ---------------------------------------------------------------------------------------------
@@ -242,11 +244,16 @@ static void stage_row_int8(uint8_t *q, const float *x, int K, int top, float *ro
 }
 
 static void stage_int8(uint8_t *staged, float *row_scale, int32_t *row_zero, const float *in,
-                       int T, int rows, int K, int top) {
+                       int T, int rows, int K, int top, int avx512) {
 #pragma omp parallel for schedule(static)
-    for (int t = 0; t < T; t++)
-        stage_row_int8(staged + (size_t)t * K, in + (size_t)t * K, K, top, &row_scale[t],
-                       &row_zero[t]);
+    for (int t = 0; t < T; t++) {
+        if (avx512)
+            fc_stage_row_int8_avx512(staged + (size_t)t * K, in + (size_t)t * K, K, top,
+                                     &row_scale[t], &row_zero[t]);
+        else
+            stage_row_int8(staged + (size_t)t * K, in + (size_t)t * K, K, top, &row_scale[t],
+                           &row_zero[t]);
+    }
     memset(staged + (size_t)T * K, 0, (size_t)(rows - T) * K);
 }
 
@@ -340,8 +347,14 @@ static int forward_bf16(float *out, const float *in, const fc_lowp_linear *w, co
 // then GELU where asked. The residual may be y itself: each element is read before written.
 static void finish_row_int8(float *y, const int32_t *acc, const fc_lowp_linear *w,
                             float row_scale, int32_t zero, const float *bias,
-                            const fc_linear_epilogue *e, int t, int N) {
+                            const fc_linear_epilogue *e, int t, int N, int avx512) {
     const float *r = e && e->residual ? e->residual + (size_t)t * N : NULL;
+    if (avx512) {
+        fc_finish_row_int8_avx512(y, acc, w->channel_sum, w->channel_scale, row_scale, zero, bias,
+                                  r, N);
+        if (e && e->gelu) fc_gelu_row(y, N);
+        return;
+    }
     __m256 row8 = _mm256_set1_ps(row_scale);
     __m256i zero8 = _mm256_set1_epi32(zero);
     int n = 0;
@@ -372,10 +385,11 @@ static int forward_int8(float *out, const float *in, const fc_lowp_linear *w, co
         reserve((void **)&s->row_scale, &s->row_scale_bytes, (size_t)chunk * sizeof(float)) != 0 ||
         reserve((void **)&s->row_zero, &s->row_zero_bytes, (size_t)chunk * sizeof(int32_t)) != 0)
         return -1;
-    int top = fc_int8_activation_bits() == 8 ? 255 : 127;
+    int top = fc_int8_activation_bits() == 8 ? 255 : 127, avx512 = fc_cpu_avx512_usable();
     for (int first = 0; first < T; first += chunk) {
         int n = T - first < chunk ? T - first : chunk, rows = fc_matmul_bucket_rows(n);
-        stage_int8(s->staged, s->row_scale, s->row_zero, in + (size_t)first * K, n, rows, K, top);
+        stage_int8(s->staged, s->row_scale, s->row_zero, in + (size_t)first * K, n, rows, K, top,
+                   avx512);
         if (fc_matmul_run(&w->engine, s->staged, s->result, rows) != 0) return -1;
         int32_t *result = s->result;
         float *dst = out + (size_t)first * columns;
@@ -385,11 +399,12 @@ static int forward_int8(float *out, const float *in, const fc_lowp_linear *w, co
             if (e && e->geglu) {
                 // Dequantized in place (each element read before it is written), then GeGLU.
                 float *v = (float *)(void *)acc;
-                finish_row_int8(v, acc, w, s->row_scale[t], s->row_zero[t], bias, NULL, t, N);
+                finish_row_int8(v, acc, w, s->row_scale[t], s->row_zero[t], bias, NULL, t, N,
+                                avx512);
                 fc_geglu_row(dst + (size_t)t * columns, v, N / 2);
             } else {
                 finish_row_int8(dst + (size_t)t * N, acc, w, s->row_scale[t], s->row_zero[t],
-                                bias, e, first + t, N);
+                                bias, e, first + t, N, avx512);
             }
         }
     }

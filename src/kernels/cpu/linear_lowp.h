@@ -64,7 +64,7 @@ typedef struct fc_linear_epilogue {
 
 // Rows the matrix-engine paths run at a time (a multiple of FC_MATMUL_ROW_BUCKET); callers
 // that run per-token blocks in chunks use the same size.
-enum { FC_LOWP_CHUNK_ROWS = 256 };
+enum { FC_LOWP_CHUNK_ROWS = 128 };
 
 // Buffers of the low-precision paths, grown on demand and reused across calls. The matrix-engine
 // paths run a batch FC_LOWP_CHUNK_ROWS rows at a time, so their buffers hold one chunk.
