@@ -244,27 +244,31 @@ static void check_storage(const char *name, const cJSON *ref, fc_weight_dtype st
     free(config_path);
 }
 
-// The embedding table converted row by row (low-precision storage of an fp32 file): each row
-// as a whole 16-bit conversion gives it, whatever the order of lookups, only the rows looked
-// up converted, and the file mapping still reads right after its pages were given back.
-static void check_lazy_table(fc_half_kind kind) {
-    enum { ROWS = 300, WIDTH = 100 }; // 117 KB: rows straddle pages and fault-around windows
+// The embedding table converted (fp32 file) or copied (16-bit file) row by row: each row as a
+// whole 16-bit conversion gives it, whatever the order of lookups, only the rows looked up
+// converted, and the file mapping still reads right after its pages were given back.
+static void check_lazy_table(fc_half_kind kind, int source_half) {
+    enum { ROWS = 300, WIDTH = 100 }; // rows straddle pages and fault-around windows
     char path[] = "/tmp/finecat-lazy-XXXXXX";
     int fd = mkstemp(path);
     CHECK(fd >= 0);
     if (fd < 0) return;
     float *values = fc_malloc(sizeof(float) * ROWS * WIDTH);
+    uint16_t *halves = fc_malloc(sizeof(uint16_t) * ROWS * WIDTH);
     uint32_t state = 5;
     for (int i = 0; i < ROWS * WIDTH; i++) {
         state = state * 1664525u + 1013904223u;
         values[i] = ((float)(state >> 8) / 16777216.0f - 0.5f) * 8.0f;
+        halves[i] = kind == FC_HALF_BF16 ? fc_f32_to_bf16(values[i]) : fc_f32_to_f16(values[i]);
     }
-    size_t bytes = sizeof(float) * ROWS * WIDTH;
-    CHECK(write(fd, values, bytes) == (ssize_t)bytes);
-    const float *mapped = mmap(NULL, bytes, PROT_READ, MAP_PRIVATE, fd, 0);
+    size_t bytes = source_half ? sizeof(uint16_t) * ROWS * WIDTH : sizeof(float) * ROWS * WIDTH;
+    const void *file_bytes = source_half ? (const void *)halves : (const void *)values;
+    CHECK(write(fd, file_bytes, bytes) == (ssize_t)bytes);
+    const void *mapped = mmap(NULL, bytes, PROT_READ, MAP_PRIVATE, fd, 0);
     CHECK(mapped != MAP_FAILED);
     fc_lazy_table table;
-    CHECK(mapped != MAP_FAILED && fc_lazy_table_init(&table, mapped, ROWS, WIDTH, kind, 1) == 0);
+    CHECK(mapped != MAP_FAILED &&
+          fc_lazy_table_init(&table, mapped, source_half, ROWS, WIDTH, kind, 1) == 0);
     if (mapped != MAP_FAILED) {
         const int order[] = {7, 0, 299, 7, 150, 151, 0};
         int mismatched = 0;
@@ -273,26 +277,28 @@ static void check_lazy_table(fc_half_kind kind) {
             int id = order[i];
             fc_lazy_table_read(&table, id, row);
             for (int k = 0; k < WIDTH; k++) {
-                float v = values[id * WIDTH + k];
-                float want = kind == FC_HALF_BF16 ? fc_bf16_to_f32(fc_f32_to_bf16(v))
-                                                  : fc_f16_to_f32(fc_f32_to_f16(v));
+                uint16_t h = halves[id * WIDTH + k];
+                float want = kind == FC_HALF_BF16 ? fc_bf16_to_f32(h) : fc_f16_to_f32(h);
                 mismatched += row[k] != want;
             }
         }
         CHECK(mismatched == 0);
         CHECK(fc_lazy_table_rows_ready(&table) == 5);
-        CHECK(memcmp(mapped, values, bytes) == 0); // released file pages read back from the file
+        CHECK(memcmp(mapped, file_bytes, bytes) == 0); // released pages read back from the file
         fc_lazy_table_free(&table);
         munmap((void *)mapped, bytes);
     }
     close(fd);
     unlink(path);
     free(values);
+    free(halves);
 }
 
 void suite_modernbert(void) {
-    check_lazy_table(FC_HALF_BF16);
-    check_lazy_table(FC_HALF_F16);
+    check_lazy_table(FC_HALF_BF16, 0);
+    check_lazy_table(FC_HALF_F16, 0);
+    check_lazy_table(FC_HALF_BF16, 1);
+    check_lazy_table(FC_HALF_F16, 1);
     char *path = fc_path_join(fc_test_fixtures_dir(), "modernbert/reference.json");
     cJSON *ref = NULL;
     fc_error err;

@@ -10,8 +10,8 @@
 // aligned to 64 KB: the window whose pages a row's conversion may have made resident.
 enum { FAULT_AROUND_BYTES = 64 * 1024 };
 
-int fc_lazy_table_init(fc_lazy_table *t, const float *source, int rows, int width,
-                       fc_half_kind kind, int release_source) {
+int fc_lazy_table_init(fc_lazy_table *t, const void *source, int source_is_half, int rows,
+                       int width, fc_half_kind kind, int release_source) {
     memset(t, 0, sizeof *t);
     size_t bytes = (size_t)rows * (size_t)width * sizeof(uint16_t);
     t->half = fc_pages_alloc(bytes);
@@ -23,6 +23,7 @@ int fc_lazy_table_init(fc_lazy_table *t, const float *source, int rows, int widt
         return -1;
     }
     t->source = source;
+    t->source_is_half = source_is_half;
     t->release_source = release_source;
     t->rows = rows;
     t->width = width;
@@ -33,10 +34,11 @@ int fc_lazy_table_init(fc_lazy_table *t, const float *source, int rows, int widt
 
 // Drops the resident file pages of the fault-around window(s) that hold row id of the source.
 static void release_row_source(const fc_lazy_table *t, int id) {
+    size_t element = t->source_is_half ? sizeof(uint16_t) : sizeof(float);
     uintptr_t table = (uintptr_t)t->source;
-    uintptr_t table_end = table + (size_t)t->rows * t->width * sizeof(float);
-    uintptr_t row = table + (size_t)id * t->width * sizeof(float);
-    uintptr_t row_end = row + (size_t)t->width * sizeof(float);
+    uintptr_t table_end = table + (size_t)t->rows * t->width * element;
+    uintptr_t row = table + (size_t)id * t->width * element;
+    uintptr_t row_end = row + (size_t)t->width * element;
     uintptr_t start = row & ~(uintptr_t)(FAULT_AROUND_BYTES - 1);
     uintptr_t end = (row_end + FAULT_AROUND_BYTES - 1) & ~(uintptr_t)(FAULT_AROUND_BYTES - 1);
     if (start < table) start = table; // the pages around the table hold other tensors' data
@@ -47,11 +49,16 @@ static void release_row_source(const fc_lazy_table *t, int id) {
 void fc_lazy_table_read(fc_lazy_table *t, int id, float *out) {
     uint16_t *half = t->half + (size_t)id * t->width;
     if (!t->ready[id]) {
-        const float *source = t->source + (size_t)id * t->width;
-        if (t->kind == FC_HALF_BF16)
-            fc_f32_array_to_bf16(source, half, (size_t)t->width);
-        else
-            for (int k = 0; k < t->width; k++) half[k] = fc_f32_to_f16(source[k]);
+        size_t first = (size_t)id * t->width;
+        if (t->source_is_half) {
+            memcpy(half, (const uint16_t *)t->source + first, (size_t)t->width * sizeof *half);
+        } else {
+            const float *source = (const float *)t->source + first;
+            if (t->kind == FC_HALF_BF16)
+                fc_f32_array_to_bf16(source, half, (size_t)t->width);
+            else
+                for (int k = 0; k < t->width; k++) half[k] = fc_f32_to_f16(source[k]);
+        }
         t->ready[id] = 1;
         if (t->release_source) release_row_source(t, id);
     }

@@ -35,10 +35,8 @@ const uint16_t *fc_tensor_as_half(const fc_safetensors *st, const fc_tensor *fou
         fc_f32_array_to_bf16(values, *owned, count);
     else
         for (size_t i = 0; i < count; i++) (*owned)[i] = fc_f32_to_f16(values[i]);
-    if (temp)
-        free(temp);
-    else
-        fc_release_pages(values, count * sizeof(float));
+    free(temp);
+    fc_release_pages(found->data, found->nbytes); // the file's pages the conversion read
     return *owned;
 }
 
@@ -53,10 +51,13 @@ int fc_lowp_table_bind(fc_lowp_table *t, const fc_safetensors *st, const char *n
     t->kind = found->dtype == FC_DTYPE_F16    ? FC_HALF_F16
               : found->dtype == FC_DTYPE_BF16 ? FC_HALF_BF16
                                               : convert_to;
-    if (found->dtype == FC_DTYPE_F32 && has_shape(found, 2, shape) &&
-        ((uintptr_t)found->data % sizeof(float)) == 0) {
+    int half = found->dtype == FC_DTYPE_F16 || found->dtype == FC_DTYPE_BF16;
+    size_t element = half ? sizeof(uint16_t) : sizeof(float);
+    if ((half || found->dtype == FC_DTYPE_F32) && has_shape(found, 2, shape) &&
+        ((uintptr_t)found->data % element) == 0) {
         t->lazy = calloc(1, sizeof *t->lazy);
-        if (!t->lazy || fc_lazy_table_init(t->lazy, found->data, rows, width, t->kind, 1) != 0) {
+        if (!t->lazy ||
+            fc_lazy_table_init(t->lazy, found->data, half, rows, width, t->kind, 1) != 0) {
             free(t->lazy);
             t->lazy = NULL;
             fc_fail_out_of_memory(err, "the embedding table", (size_t)rows * width * 2);

@@ -1,9 +1,8 @@
 // The token embedding table of a model whose weights are kept in low precision (`--dtype`
 // bf16, f16, int8; issue 15), shared by the architectures. Rows are widened to fp32 as a batch
-// looks them up. A table the file stores in 16 bits is read in place in the mapping (pages
-// only for the rows used, as the fp32 path reads its fp32 table); an fp32 one in the mapping is
-// converted a row at a time as tokens first need it (lazy_table.h); anything else (another
-// dtype, unaligned data) is converted whole at load.
+// looks them up. A table the file stores in fp32 or 16 bits is copied into 16 bits a row at a
+// time as tokens first need it (lazy_table.h), so memory grows with the rows used only;
+// anything else (another dtype, unaligned data) is converted whole at load.
 #ifndef FC_MODEL_LOWP_TABLE_H
 #define FC_MODEL_LOWP_TABLE_H
 

@@ -271,6 +271,8 @@ static int read_matrix(fc_bert_params *p, const fc_safetensors *st, const char *
         if (!name) return fc_fail(err, "%s: missing tensor \"%s\"", dir, t->spec.name);
         if (fc_safetensors_read_f32(st, name, t->spec.ndim, t->spec.shape, at, err) != 0)
             return -1;
+        const fc_tensor *found = fc_safetensors_find(st, name);
+        fc_release_pages(found->data, found->nbytes); // copied: the file's pages are not needed
     }
     return 0;
 }

@@ -43,46 +43,50 @@ typedef struct workspace {
     int lowp_failed;      // set by a low-precision layer that ran out of memory
 } workspace;
 
-// The six matrices of a layer in a low-precision storage, in this order.
-enum { LOWP_QUERY, LOWP_KEY, LOWP_VALUE, LOWP_ATTN_OUT, LOWP_INTER, LOWP_OUT, LOWP_PER_LAYER };
-
 struct fc_deberta {
     fc_deberta_config config;
     fc_deberta_weights weights;
     int num_labels;
-    fc_lowp_linear *lowp; // [num_layers · LOWP_PER_LAYER], or NULL for fp32
+    fc_lowp_linear *lowp; // [num_layers · FC_DEBERTA_LOWP_PER_LAYER], or NULL for fp32
     workspace ws;
 };
 
 static void free_lowp(fc_deberta *m) {
     if (!m->lowp) return;
-    for (int i = 0; i < m->config.num_layers * LOWP_PER_LAYER; i++) fc_lowp_linear_free(&m->lowp[i]);
+    for (int i = 0; i < m->config.num_layers * FC_DEBERTA_LOWP_PER_LAYER; i++) fc_lowp_linear_free(&m->lowp[i]);
     free(m->lowp);
     m->lowp = NULL;
 }
 
-// Prepares every layer's six matrices in the storage and gives the fp32 pages back (they are
-// read through the low-precision copies from then on, the shared position projections too).
-static int store_lowp(fc_deberta *m, fc_weight_dtype storage, fc_error *err) {
+// Reads every layer's six matrices from the file one at a time, prepares each in the storage
+// and gives its fp32 pages (or widened copy) back at once, so that the fp32 copy of the whole
+// model is never resident; they are read through the low-precision copies from then on (the
+// shared position projections too).
+static int store_lowp(fc_deberta *m, const fc_safetensors *st, const char *weights_name,
+                      fc_weight_dtype storage, fc_error *err) {
     const fc_deberta_config *c = &m->config;
     int H = c->hidden_size, I = c->intermediate_size;
     fc_lowp_format format = storage == FC_WEIGHTS_INT8   ? FC_LOWP_INT8
                             : storage == FC_WEIGHTS_BF16 ? FC_LOWP_BF16
                                                          : FC_LOWP_F16;
-    m->lowp = fc_calloc((size_t)c->num_layers * LOWP_PER_LAYER, sizeof *m->lowp);
+    m->lowp = fc_calloc((size_t)c->num_layers * FC_DEBERTA_LOWP_PER_LAYER, sizeof *m->lowp);
+    const int out_dims[FC_DEBERTA_LOWP_PER_LAYER] = {H, H, H, H, I, H};
+    const int in_dims[FC_DEBERTA_LOWP_PER_LAYER] = {H, H, H, H, H, I};
     for (int l = 0; l < c->num_layers; l++) {
-        fc_deberta_layer *L = &m->weights.layers[l];
-        const float **fp32[LOWP_PER_LAYER] = {&L->query_w,    &L->key_w,   &L->value_w,
-                                              &L->attn_out_w, &L->inter_w, &L->out_w};
-        const int out_dims[LOWP_PER_LAYER] = {H, H, H, H, I, H};
-        const int in_dims[LOWP_PER_LAYER] = {H, H, H, H, H, I};
-        for (int i = 0; i < LOWP_PER_LAYER; i++) {
-            if (fc_lowp_linear_prepare(&m->lowp[l * LOWP_PER_LAYER + i], format, *fp32[i],
-                                       out_dims[i], in_dims[i]) != 0)
+        for (int i = 0; i < FC_DEBERTA_LOWP_PER_LAYER; i++) {
+            float *copy;
+            const float *values = fc_deberta_layer_matrix(st, weights_name, l, i, out_dims[i],
+                                                          in_dims[i], &copy, err);
+            if (!values) return -1;
+            int rc = fc_lowp_linear_prepare(&m->lowp[l * FC_DEBERTA_LOWP_PER_LAYER + i], format,
+                                            values, out_dims[i], in_dims[i]);
+            if (copy)
+                free(copy);
+            else
+                fc_release_pages(values, (size_t)out_dims[i] * in_dims[i] * sizeof(float));
+            if (rc != 0)
                 return fc_fail(err, "out of memory preparing layer %d's weights for %s", l,
                                fc_weight_dtype_name(storage));
-            fc_release_pages(*fp32[i], (size_t)out_dims[i] * in_dims[i] * sizeof(float));
-            *fp32[i] = NULL; // a stray fp32 read fails loudly instead of reading zeros
         }
     }
     return 0;
@@ -95,12 +99,13 @@ int fc_deberta_load_stored(const cJSON *config, const char *config_path, const f
     if (num_labels < 1) return fc_fail(err, "%s: the model needs at least one label", config_path);
     fc_deberta *m = fc_calloc(1, sizeof *m);
     if (fc_deberta_config_parse(config, config_path, &m->config, err) != 0 ||
-        fc_deberta_weights_bind(&m->weights, &m->config, num_labels, st, weights_name, err) != 0) {
+        fc_deberta_weights_bind(&m->weights, &m->config, num_labels, st, weights_name, storage,
+                                err) != 0) {
         free(m);
         return -1;
     }
     m->num_labels = num_labels;
-    if (storage != FC_WEIGHTS_F32 && store_lowp(m, storage, err) != 0) {
+    if (storage != FC_WEIGHTS_F32 && store_lowp(m, st, weights_name, storage, err) != 0) {
         fc_deberta_free(m);
         return -1;
     }
@@ -116,7 +121,7 @@ int fc_deberta_load(const cJSON *config, const char *config_path, const fc_safet
 
 // The low-precision copy of a layer's matrix, or NULL when the model runs fp32.
 static const fc_lowp_linear *lowp_of(const fc_deberta *m, int layer, int which) {
-    return m->lowp ? &m->lowp[layer * LOWP_PER_LAYER + which] : NULL;
+    return m->lowp ? &m->lowp[layer * FC_DEBERTA_LOWP_PER_LAYER + which] : NULL;
 }
 
 // A dense layer over rows rows, in whichever storage its weights are kept, then the epilogue
@@ -274,7 +279,10 @@ static void embed(fc_deberta *m, const int32_t *ids, const int32_t *offsets, int
     for (int s = 0; s < n_seqs; s++) {
         for (int t = offsets[s]; t < offsets[s + 1]; t++) {
             float *row = e + (size_t)t * E;
-            memcpy(row, w->word_embeddings + (size_t)ids[t] * E, sizeof(float) * E);
+            if (w->word_embeddings)
+                memcpy(row, w->word_embeddings + (size_t)ids[t] * E, sizeof(float) * E);
+            else // low-precision storage: the 16-bit row, widened
+                fc_lowp_table_row(&w->word_table, ids[t], row);
             if (!w->position_embeddings) continue;
             // Positions restart at 0 in every sequence (HF's position_ids of a padded row).
             const float *pos = w->position_embeddings + (size_t)(t - offsets[s]) * E;
@@ -306,10 +314,10 @@ static void self_attention(fc_deberta *m, int layer, const float *R, const fc_de
     const fc_deberta_layer *L = &m->weights.layers[layer];
     workspace *ws = &m->ws;
     int H = c->hidden_size;
-    const fc_lowp_linear *query = lowp_of(m, layer, LOWP_QUERY), *key = lowp_of(m, layer, LOWP_KEY);
+    const fc_lowp_linear *query = lowp_of(m, layer, FC_DEBERTA_QUERY), *key = lowp_of(m, layer, FC_DEBERTA_KEY);
     dense(m, ws->q, ws->x, L->query_w, query, L->query_b, NULL, T, H, H);
     dense(m, ws->k, ws->x, L->key_w, key, L->key_b, NULL, T, H, H);
-    dense(m, ws->v, ws->x, L->value_w, lowp_of(m, layer, LOWP_VALUE), L->value_b, NULL, T, H, H);
+    dense(m, ws->v, ws->x, L->value_w, lowp_of(m, layer, FC_DEBERTA_VALUE), L->value_b, NULL, T, H, H);
     if (rel && rel->pos_key) {
         if (c->share_att_key)
             dense(m, ws->pos_key, R, L->key_w, key, L->key_b, NULL, rel->rows, H, H);
@@ -349,12 +357,12 @@ static void encoder_layer(fc_deberta *m, int layer, const float *R, const fc_deb
     int H = c->hidden_size, I = c->intermediate_size;
     self_attention(m, layer, R, rel, offsets, n_seqs, T);
     dense_residual_norm(m, ws->attn, ws->context, H, L->attn_out_w,
-                        lowp_of(m, layer, LOWP_ATTN_OUT), L->attn_out_b, ws->x, L->attn_norm_w,
+                        lowp_of(m, layer, FC_DEBERTA_ATTN_OUT), L->attn_out_b, ws->x, L->attn_norm_w,
                         L->attn_norm_b, T);
     fc_linear_epilogue gelu = {.gelu = 1};
-    dense(m, ws->inter, ws->attn, L->inter_w, lowp_of(m, layer, LOWP_INTER), L->inter_b, &gelu, T,
+    dense(m, ws->inter, ws->attn, L->inter_w, lowp_of(m, layer, FC_DEBERTA_INTER), L->inter_b, &gelu, T,
           H, I);
-    dense_residual_norm(m, ws->x, ws->inter, I, L->out_w, lowp_of(m, layer, LOWP_OUT), L->out_b,
+    dense_residual_norm(m, ws->x, ws->inter, I, L->out_w, lowp_of(m, layer, FC_DEBERTA_OUT), L->out_b,
                         ws->attn, L->out_norm_w, L->out_norm_b, T);
 }
 

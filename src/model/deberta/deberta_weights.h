@@ -3,8 +3,10 @@
 #ifndef FC_MODEL_DEBERTA_WEIGHTS_H
 #define FC_MODEL_DEBERTA_WEIGHTS_H
 
+#include "finecat.h"
 #include "io/safetensors.h"
 #include "model/deberta/deberta_config.h"
+#include "model/lowp_table.h"
 
 typedef struct fc_deberta_layer {
     const float *query_w, *query_b; // [H, H], [H] attention.self.query_proj
@@ -23,7 +25,8 @@ typedef struct fc_deberta_layer {
 } fc_deberta_layer;
 
 typedef struct fc_deberta_weights {
-    const float *word_embeddings;          // [V, E]
+    const float *word_embeddings;          // [V, E]; NULL with low-precision storage:
+    fc_lowp_table word_table;              // then the rows come from here (lowp_table.h)
     const float *position_embeddings;      // [max_position_embeddings, E] iff position_biased_input
     const float *embed_proj;               // [H, E] iff E != H (no bias)
     const float *emb_norm_w, *emb_norm_b;  // [H] embeddings.LayerNorm
@@ -39,9 +42,24 @@ typedef struct fc_deberta_weights {
 // Binds every tensor the config implies, checking shapes; F32 tensors are used in place, F16
 // and BF16 ones are widened to float32 once. A missing or misshapen tensor is an error naming
 // weights_name (the checkpoint) and the tensor. Legacy LayerNorm.gamma / .beta names are
-// accepted (fc_safetensors_find maps them).
+// accepted (fc_safetensors_find maps them). With a low-precision storage the word embeddings
+// stay in the file in 16 bits (word_table) and the six matrices of every layer that run in
+// low precision are left unbound (NULL) for fc_deberta_layer_matrix, which the model reads
+// one at a time, so that the fp32 copy of the whole model is never resident.
 int fc_deberta_weights_bind(fc_deberta_weights *w, const fc_deberta_config *c, int num_labels,
-                            const fc_safetensors *st, const char *weights_name, fc_error *err);
+                            const fc_safetensors *st, const char *weights_name,
+                            fc_weight_dtype storage, fc_error *err);
+
+// The six matrices of a layer that low-precision storage keeps: query, key, value, attention
+// output, intermediate, output.
+enum { FC_DEBERTA_QUERY, FC_DEBERTA_KEY, FC_DEBERTA_VALUE, FC_DEBERTA_ATTN_OUT,
+       FC_DEBERTA_INTER, FC_DEBERTA_OUT, FC_DEBERTA_LOWP_PER_LAYER };
+
+// Matrix `which` of layer `layer` as fp32 [out_dim, in_dim]: in place in the mapping (*copy
+// NULL) or widened into *copy (the caller frees it). NULL with err set (missing, misshapen).
+const float *fc_deberta_layer_matrix(const fc_safetensors *st, const char *weights_name,
+                                     int layer, int which, int out_dim, int in_dim, float **copy,
+                                     fc_error *err);
 void fc_deberta_weights_free(fc_deberta_weights *w);
 
 #endif

@@ -155,10 +155,8 @@ static int bind_lowp(fc_modernbert_weights *w, const fc_safetensors *st, const c
         const float *values = fc_safetensors_f32(st, s->name, s->ndim, s->shape, &temp, err);
         if (!values) return -1;
         rc = fc_lowp_linear_prepare(lp, FC_LOWP_INT8, values, out_dim, in_dim);
-        if (temp)
-            free(temp);
-        else
-            fc_release_pages(values, t->count * sizeof(float));
+        free(temp);
+        fc_release_pages(found->data, found->nbytes); // the file's pages it read
     } else {
         fc_half_kind kind = storage == FC_WEIGHTS_BF16 ? FC_HALF_BF16 : FC_HALF_F16;
         uint16_t *owned;
