@@ -66,6 +66,28 @@ disagree() { # disagree PATTERN MPMD-ARGS...: fails, and says PATTERN
 # those and of grad_norm (not checked: a norm of 10^4 per-parameter sums; its differences are
 # of the same origin, the order of the float sums, and it does not enter the curve but through
 # the clip).
+# Whether a live (not zombie) process of process group $1 is left, read from /proc (no procps
+# on a bare machine). A stat line is "pid (name) state ppid pgrp ..."; the name may hold spaces.
+group_alive() {
+    local f line
+    for f in /proc/[0-9]*/stat; do
+        line=$(cat "$f" 2>/dev/null) || continue
+        set -- ${line##*) }
+        [ "$3" = "$GROUP" ] && [ "$1" != Z ] && return 0
+    done
+    return 1
+}
+
+# Waits (up to 10 s) until no process of process group $1 is left: a killed job's ranks must
+# be gone before a resumed run touches their files.
+wait_group_gone() {
+    GROUP=$1
+    for i in $(seq 1 100); do
+        group_alive || return 0
+        sleep 0.1
+    done
+}
+
 same_curve() {
     awk -F, 'NR == FNR { a[FNR] = $0; n = FNR; next }
         FNR == 1 { next }
@@ -151,18 +173,22 @@ for case in "3 1" "8 3" "13 3" "17 1"; do
     check "resumed curve (step $k, $n ranks)" same_curve "$WORK/be1/train_log.csv" "$dir/train_log.csv"
 done
 
-# A real kill: SIGKILL the 2-rank job once checkpoint-20 exists, resume with 3 ranks.
+# A real kill: SIGKILL the 2-rank job once checkpoint-20 exists, resume with 3 ranks. The job
+# runs in its own process group (setsid), and the whole group is killed: SIGKILL to mpirun
+# alone left its ranks running for a moment, and rank 0 went on appending to train_log.csv
+# after the resumed run had rewritten it (a torn extra row, seen once on a loaded machine).
 K=(--init "$MB_INIT" --tokenizer "$MB_TOK" --data "$DATA" --steps 60 --lr 1e-3 --batch-size 4
    --save-every 5 --quiet)
 check "modernbert 60 steps, 1 rank" run 1 train "${K[@]}" --out "$WORK/k1"
-"${MPIRUN[@]}" -np 2 "$BIN" train "${K[@]}" --out "$WORK/killed" >/dev/null 2>&1 &
+setsid "${MPIRUN[@]}" -np 2 "$BIN" train "${K[@]}" --out "$WORK/killed" >/dev/null 2>&1 &
 job=$!
 for i in $(seq 1 300); do
     [ -f "$WORK/killed/checkpoint-20/trainer_state.json" ] && break
     sleep 0.05
 done
-kill -9 "$job" 2>/dev/null
+kill -9 -- -"$job" 2>/dev/null
 wait "$job" 2>/dev/null
+wait_group_gone "$job"
 check "killed before the end" test ! -e "$WORK/killed/model"
 check "killed run resumes with 3 ranks" run 3 train "${K[@]}" --out "$WORK/killed" --resume "$WORK/killed"
 check "killed and resumed curve" same_curve "$WORK/k1/train_log.csv" "$WORK/killed/train_log.csv"
@@ -212,15 +238,16 @@ check "curate resumed: 4 shards resumed" grep -q '"shards_resumed":[[:space:]]*4
 for i in $(seq 1 40); do cat "$WORK/in.jsonl"; done >"$WORK/big.jsonl" # 1800 rows
 run 1 curate score --input "$WORK/big.jsonl" --output "$WORK/big-1.jsonl" --model "$MODEL" \
     --shard-size 20 --batch-size 3 >/dev/null 2>&1
-"${MPIRUN[@]}" -np 2 "$BIN" curate score --input "$WORK/big.jsonl" --output "$WORK/big-k.jsonl" \
-    --model "$MODEL" --shard-size 20 --batch-size 3 >/dev/null 2>&1 &
+setsid "${MPIRUN[@]}" -np 2 "$BIN" curate score --input "$WORK/big.jsonl" \
+    --output "$WORK/big-k.jsonl" --model "$MODEL" --shard-size 20 --batch-size 3 >/dev/null 2>&1 &
 job=$!
 for i in $(seq 1 100); do
     [ "$(ls "$WORK/big-k.jsonl.shards" 2>/dev/null | grep -c '^shard-.*\.jsonl$')" -ge 6 ] && break
     sleep 0.1
 done
-kill -9 "$job" 2>/dev/null
+kill -9 -- -"$job" 2>/dev/null
 wait "$job" 2>/dev/null
+wait_group_gone "$job"
 check "curate killed run resumes (1 rank)" run 1 curate score --input "$WORK/big.jsonl" \
     --output "$WORK/big-k.jsonl" --model "$MODEL" --shard-size 20 --batch-size 3
 check "curate killed and resumed: same bytes" cmp "$WORK/big-1.jsonl" "$WORK/big-k.jsonl"
