@@ -114,6 +114,9 @@ typedef struct fc_model fc_model;
 
 // Loads config.json, model.safetensors (or the sharded index) and the tokenizer files. dir may
 // also be a hub id, "org/name[@revision]", that names no folder: see fc_model_path_resolve.
+// A model runs one forward at a time: it keeps its activation buffers (and, in low precision,
+// the embedding rows converted so far) between calls, so threads that share one fc_model take
+// turns (a lock of the caller's); separate models are independent.
 int fc_model_load(const char *dir, fc_model **out, fc_error *err);
 
 // How the large weight matrices are kept in memory (the math is fp32 except for INT8):
