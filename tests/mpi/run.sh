@@ -61,33 +61,30 @@ disagree() { # disagree PATTERN MPMD-ARGS...: fails, and says PATTERN
     ! timeout 60 "${MPIRUN[@]}" "$@" >"$WORK/disagree.log" 2>&1 && grep -q "$pattern" "$WORK/disagree.log"
 }
 
+# SIGKILLs every process whose command line holds $1 (mpirun and its ranks), again until none
+# is left (up to 10 s). Killing mpirun alone is not enough: OpenMPI starts each rank in a
+# process group of its own, and ranks that talk over shared memory outlive a killed mpirun:
+# rank 0 once appended a row to train_log.csv after the resumed run had rewritten it, and once
+# finished the whole run.
+# The sweep reads /proc without a subprocess per entry: the ranks must not get the time to finish.
+kill_job() {
+    local f left args
+    for i in $(seq 1 100); do
+        left=0
+        for f in /proc/[0-9]*/cmdline; do
+            mapfile -d '' args <"$f" 2>/dev/null || continue
+            case "${args[*]}" in *"$1"*) kill -9 "${f//[^0-9]/}" 2>/dev/null && left=1 ;; esac
+        done
+        [ "$left" = 0 ] && return 0
+        sleep 0.1
+    done
+}
+
 # same_curve A.csv B.csv: train_log.csv files with the same steps, rows and teacher rows, and
 # loss, ce and mse equal to 1e-6 relative. Prints the largest relative difference of each of
 # those and of grad_norm (not checked: a norm of 10^4 per-parameter sums; its differences are
 # of the same origin, the order of the float sums, and it does not enter the curve but through
 # the clip).
-# Whether a live (not zombie) process of process group $1 is left, read from /proc (no procps
-# on a bare machine). A stat line is "pid (name) state ppid pgrp ..."; the name may hold spaces.
-group_alive() {
-    local f line
-    for f in /proc/[0-9]*/stat; do
-        line=$(cat "$f" 2>/dev/null) || continue
-        set -- ${line##*) }
-        [ "$3" = "$GROUP" ] && [ "$1" != Z ] && return 0
-    done
-    return 1
-}
-
-# Waits (up to 10 s) until no process of process group $1 is left: a killed job's ranks must
-# be gone before a resumed run touches their files.
-wait_group_gone() {
-    GROUP=$1
-    for i in $(seq 1 100); do
-        group_alive || return 0
-        sleep 0.1
-    done
-}
-
 same_curve() {
     awk -F, 'NR == FNR { a[FNR] = $0; n = FNR; next }
         FNR == 1 { next }
@@ -173,22 +170,20 @@ for case in "3 1" "8 3" "13 3" "17 1"; do
     check "resumed curve (step $k, $n ranks)" same_curve "$WORK/be1/train_log.csv" "$dir/train_log.csv"
 done
 
-# A real kill: SIGKILL the 2-rank job once checkpoint-20 exists, resume with 3 ranks. The job
-# runs in its own process group (setsid), and the whole group is killed: SIGKILL to mpirun
-# alone left its ranks running for a moment, and rank 0 went on appending to train_log.csv
-# after the resumed run had rewritten it (a torn extra row, seen once on a loaded machine).
+# A real kill: SIGKILL the 2-rank job (mpirun and both ranks, kill_job) once checkpoint-20
+# exists, resume with 3 ranks.
 K=(--init "$MB_INIT" --tokenizer "$MB_TOK" --data "$DATA" --steps 60 --lr 1e-3 --batch-size 4
    --save-every 5 --quiet)
 check "modernbert 60 steps, 1 rank" run 1 train "${K[@]}" --out "$WORK/k1"
-setsid "${MPIRUN[@]}" -np 2 "$BIN" train "${K[@]}" --out "$WORK/killed" >/dev/null 2>&1 &
+"${MPIRUN[@]}" -np 2 "$BIN" train "${K[@]}" --out "$WORK/killed" >/dev/null 2>&1 &
 job=$!
 for i in $(seq 1 300); do
     [ -f "$WORK/killed/checkpoint-20/trainer_state.json" ] && break
     sleep 0.05
 done
-kill -9 -- -"$job" 2>/dev/null
+kill -9 "$job" 2>/dev/null
+kill_job "--out $WORK/killed"
 wait "$job" 2>/dev/null
-wait_group_gone "$job"
 check "killed before the end" test ! -e "$WORK/killed/model"
 check "killed run resumes with 3 ranks" run 3 train "${K[@]}" --out "$WORK/killed" --resume "$WORK/killed"
 check "killed and resumed curve" same_curve "$WORK/k1/train_log.csv" "$WORK/killed/train_log.csv"
@@ -238,16 +233,16 @@ check "curate resumed: 4 shards resumed" grep -q '"shards_resumed":[[:space:]]*4
 for i in $(seq 1 40); do cat "$WORK/in.jsonl"; done >"$WORK/big.jsonl" # 1800 rows
 run 1 curate score --input "$WORK/big.jsonl" --output "$WORK/big-1.jsonl" --model "$MODEL" \
     --shard-size 20 --batch-size 3 >/dev/null 2>&1
-setsid "${MPIRUN[@]}" -np 2 "$BIN" curate score --input "$WORK/big.jsonl" \
-    --output "$WORK/big-k.jsonl" --model "$MODEL" --shard-size 20 --batch-size 3 >/dev/null 2>&1 &
+"${MPIRUN[@]}" -np 2 "$BIN" curate score --input "$WORK/big.jsonl" --output "$WORK/big-k.jsonl" \
+    --model "$MODEL" --shard-size 20 --batch-size 3 >/dev/null 2>&1 &
 job=$!
 for i in $(seq 1 100); do
     [ "$(ls "$WORK/big-k.jsonl.shards" 2>/dev/null | grep -c '^shard-.*\.jsonl$')" -ge 6 ] && break
     sleep 0.1
 done
-kill -9 -- -"$job" 2>/dev/null
+kill -9 "$job" 2>/dev/null
+kill_job "--output $WORK/big-k.jsonl"
 wait "$job" 2>/dev/null
-wait_group_gone "$job"
 check "curate killed run resumes (1 rank)" run 1 curate score --input "$WORK/big.jsonl" \
     --output "$WORK/big-k.jsonl" --model "$MODEL" --shard-size 20 --batch-size 3
 check "curate killed and resumed: same bytes" cmp "$WORK/big-1.jsonl" "$WORK/big-k.jsonl"
