@@ -711,6 +711,13 @@ const fc_tensor *fc_safetensors_find(const fc_safetensors *st, const char *name)
     return t;
 }
 
+int fc_tensor_has_shape(const fc_tensor *t, int ndim, const int64_t *shape) {
+    if (t->ndim != ndim) return 0;
+    for (int d = 0; d < ndim; d++)
+        if (t->shape[d] != shape[d]) return 0;
+    return 1;
+}
+
 int fc_safetensors_read_f32(const fc_safetensors *st, const char *name, int ndim,
                             const int64_t *shape, float *dst, fc_error *err) {
     const fc_tensor *t = fc_safetensors_find(st, name);
@@ -719,9 +726,7 @@ int fc_safetensors_read_f32(const fc_safetensors *st, const char *name, int ndim
         return fc_fail(err, "%s: tensor \"%s\": invalid expected shape (ndim %d)", t->path, name,
                        ndim);
     }
-    int same = t->ndim == ndim;
-    for (int d = 0; same && d < ndim; d++) same = t->shape[d] == shape[d];
-    if (!same) {
+    if (!fc_tensor_has_shape(t, ndim, shape)) {
         char actual[256], expected[256];
         format_shape(actual, sizeof actual, t->ndim, t->shape);
         format_shape(expected, sizeof expected, ndim, shape);
@@ -749,11 +754,7 @@ const float *fc_safetensors_f32(const fc_safetensors *st, const char *name, int 
     *copy = NULL;
     const fc_tensor *t = fc_safetensors_find(st, name);
     const float *view = fc_safetensors_f32_view(st, name);
-    if (t && view && t->ndim == ndim) {
-        int same = 1;
-        for (int i = 0; same && i < ndim; i++) same = t->shape[i] == shape[i];
-        if (same) return view;
-    }
+    if (t && view && fc_tensor_has_shape(t, ndim, shape)) return view;
     // Anything else is widened; read_f32 also reports a missing tensor or a shape mismatch.
     size_t count = 1;
     for (int i = 0; i < ndim; i++) count *= shape[i] > 0 ? (size_t)shape[i] : 0;

@@ -50,6 +50,9 @@ const fc_tensor *fc_safetensors_at(const fc_safetensors *st, size_t i);
 // as transformers renames them on load. NULL when neither exists.
 const fc_tensor *fc_safetensors_find(const fc_safetensors *st, const char *name);
 
+// Whether t has exactly ndim dimensions equal to shape.
+int fc_tensor_has_shape(const fc_tensor *t, int ndim, const int64_t *shape);
+
 // Copies tensor `name` into dst as float32 (F32 copied, F16 and BF16 widened exactly). The
 // tensor must have exactly ndim dimensions equal to shape (ndim 0: a scalar; shape may then be
 // NULL). dst holds product(shape) floats. A missing tensor, another shape or another dtype is

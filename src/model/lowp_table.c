@@ -7,19 +7,12 @@
 #include "util/alloc.h"
 #include "util/pages.h"
 
-static int has_shape(const fc_tensor *found, int ndim, const int64_t *shape) {
-    if (found->ndim != ndim) return 0;
-    for (int i = 0; i < ndim; i++)
-        if (found->shape[i] != shape[i]) return 0;
-    return 1;
-}
-
 const uint16_t *fc_tensor_as_half(const fc_safetensors *st, const fc_tensor *found,
                                   const char *name, int ndim, const int64_t *shape, size_t count,
                                   fc_half_kind kind, uint16_t **owned, fc_error *err) {
     *owned = NULL;
     fc_dtype want = kind == FC_HALF_BF16 ? FC_DTYPE_BF16 : FC_DTYPE_F16;
-    if (found->dtype == want && has_shape(found, ndim, shape) && ((uintptr_t)found->data % 2) == 0)
+    if (found->dtype == want && fc_tensor_has_shape(found, ndim, shape) && ((uintptr_t)found->data % 2) == 0)
         return found->data;
     float *temp;
     const float *values = fc_safetensors_f32(st, name, ndim, shape, &temp, err);
@@ -53,7 +46,7 @@ int fc_lowp_table_bind(fc_lowp_table *t, const fc_safetensors *st, const char *n
                                               : convert_to;
     int half = found->dtype == FC_DTYPE_F16 || found->dtype == FC_DTYPE_BF16;
     size_t element = half ? sizeof(uint16_t) : sizeof(float);
-    if ((half || found->dtype == FC_DTYPE_F32) && has_shape(found, 2, shape) &&
+    if ((half || found->dtype == FC_DTYPE_F32) && fc_tensor_has_shape(found, 2, shape) &&
         ((uintptr_t)found->data % element) == 0) {
         t->lazy = calloc(1, sizeof *t->lazy);
         if (!t->lazy ||

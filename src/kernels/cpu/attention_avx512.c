@@ -15,6 +15,7 @@
 
 #include "kernels/cpu/attention_gathered.h"
 #include "kernels/cpu/exp16.h"
+#include "kernels/cpu/lanes16.h"
 
 // scores[g · n_pad + j] = scale · (query[g] · key j) for the group's queries and the keys of
 // the blocks of 16 from `first` (a multiple of 16) through the one holding `last`: 32 keys at a
@@ -63,22 +64,16 @@ __attribute__((target("avx512f"))) static void score_group(float *scores,
     }
 }
 
-// The lanes of a 16-wide step that hold elements below width.
-__attribute__((target("avx512f"))) static inline __mmask16 lanes_below(int j, int width) {
-    int left = width - j;
-    return left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1u);
-}
-
 // In place: s[j] = exp(s[j] − max) / Σ for j < width (the tail through masks, no scalar exp).
 __attribute__((target("avx512f"))) static void softmax(float *s, int width) {
     __m512 max16 = _mm512_set1_ps(-INFINITY);
     for (int j = 0; j < width; j += 16)
         max16 = _mm512_max_ps(max16, _mm512_mask_loadu_ps(_mm512_set1_ps(-INFINITY),
-                                                          lanes_below(j, width), s + j));
+                                                          fc_lanes_below(j, width), s + j));
     __m512 max = _mm512_set1_ps(_mm512_reduce_max_ps(max16));
     __m512 sum16 = _mm512_setzero_ps();
     for (int j = 0; j < width; j += 16) {
-        __mmask16 m = lanes_below(j, width);
+        __mmask16 m = fc_lanes_below(j, width);
         __m512 e = fc_exp16_nonpositive(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, s + j), max));
         e = _mm512_maskz_mov_ps(m, e);
         _mm512_mask_storeu_ps(s + j, m, e);
@@ -86,7 +81,7 @@ __attribute__((target("avx512f"))) static void softmax(float *s, int width) {
     }
     __m512 inv = _mm512_set1_ps(1.0f / _mm512_reduce_add_ps(sum16));
     for (int j = 0; j < width; j += 16) {
-        __mmask16 m = lanes_below(j, width);
+        __mmask16 m = fc_lanes_below(j, width);
         _mm512_mask_storeu_ps(s + j, m, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, s + j), inv));
     }
 }

@@ -6,6 +6,7 @@
 
 #include "kernels/cpu/exp16.h"
 #include "kernels/cpu/gelu_rows.h"
+#include "kernels/cpu/lanes16.h"
 
 // Φ(x) = 0.5·(1 + erf(x/√2)) on 16 lanes.
 __attribute__((target("avx512f"))) static inline __m512 normal_cdf16(__m512 x) {
@@ -29,15 +30,9 @@ __attribute__((target("avx512f"))) static inline __m512 normal_cdf16(__m512 x) {
     return _mm512_mul_ps(_mm512_set1_ps(0.5f), _mm512_add_ps(_mm512_set1_ps(1.0f), erf));
 }
 
-// The lanes of a 16-wide step that hold elements below width.
-__attribute__((target("avx512f"))) static inline __mmask16 lanes_below(int i, int width) {
-    int left = width - i;
-    return left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1u);
-}
-
 __attribute__((target("avx512f"))) void fc_gelu_row_avx512(float *x, int n) {
     for (int i = 0; i < n; i += 16) {
-        __mmask16 m = lanes_below(i, n);
+        __mmask16 m = fc_lanes_below(i, n);
         __m512 v = _mm512_maskz_loadu_ps(m, x + i);
         _mm512_mask_storeu_ps(x + i, m, _mm512_mul_ps(v, normal_cdf16(v)));
     }
@@ -46,7 +41,7 @@ __attribute__((target("avx512f"))) void fc_gelu_row_avx512(float *x, int n) {
 __attribute__((target("avx512f"))) void fc_geglu_row_avx512(float *out, const float *in, int I) {
     const float *gate = in + I;
     for (int i = 0; i < I; i += 16) {
-        __mmask16 m = lanes_below(i, I);
+        __mmask16 m = fc_lanes_below(i, I);
         __m512 v = _mm512_maskz_loadu_ps(m, in + i);
         __m512 gelu = _mm512_mul_ps(v, normal_cdf16(v));
         _mm512_mask_storeu_ps(out + i, m, _mm512_mul_ps(gelu, _mm512_maskz_loadu_ps(m, gate + i)));

@@ -418,7 +418,7 @@ static int forward_widened(float *out, const float *in, const fc_lowp_linear *w,
     size_t floats = (size_t)N * (size_t)w->in_dim;
     if (reserve((void **)&s->panel, &s->panel_bytes, floats * sizeof(float)) != 0) return -1;
     fc_half_kind kind = w->format == FC_LOWP_F16 ? FC_HALF_F16 : FC_HALF_BF16;
-    if (!e || (!e->gelu && !e->residual && !e->geglu)) {
+    if (!has_epilogue(NULL, e)) { // the bias goes in with the GEMM
         fc_linear_forward_half(out, in, w->half, kind, bias, T, w->in_dim, N, s->panel);
         return 0;
     }

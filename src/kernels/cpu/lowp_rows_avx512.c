@@ -3,11 +3,7 @@
 #include <immintrin.h>
 #include <math.h>
 
-// The lanes of a 16-wide step that hold elements below width.
-__attribute__((target("avx512f"))) static inline __mmask16 lanes_below(int n, int width) {
-    int left = width - n;
-    return left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1u);
-}
+#include "kernels/cpu/lanes16.h"
 
 __attribute__((target("avx512f"))) void
 fc_finish_row_int8_avx512(float *y, const int32_t *acc, const int32_t *channel_sum,
@@ -16,7 +12,7 @@ fc_finish_row_int8_avx512(float *y, const int32_t *acc, const int32_t *channel_s
     __m512 row16 = _mm512_set1_ps(row_scale);
     __m512i zero16 = _mm512_set1_epi32(zero);
     for (int n = 0; n < N; n += 16) {
-        __mmask16 m = lanes_below(n, N);
+        __mmask16 m = fc_lanes_below(n, N);
         __m512i sum = _mm512_maskz_loadu_epi32(m, channel_sum + n);
         __m512i centered = _mm512_sub_epi32(_mm512_maskz_loadu_epi32(m, acc + n),
                                             _mm512_mullo_epi32(zero16, sum));
@@ -35,7 +31,7 @@ __attribute__((target("avx512f"))) void fc_stage_row_int8_avx512(uint8_t *q, con
     // The row's [min, max], widened to hold 0 (masked-off lanes read as 0, which it holds).
     __m512 lo16 = _mm512_setzero_ps(), hi16 = lo16;
     for (int k = 0; k < K; k += 16) {
-        __m512 v = _mm512_maskz_loadu_ps(lanes_below(k, K), x + k);
+        __m512 v = _mm512_maskz_loadu_ps(fc_lanes_below(k, K), x + k);
         lo16 = _mm512_min_ps(lo16, v);
         hi16 = _mm512_max_ps(hi16, v);
     }
@@ -46,7 +42,7 @@ __attribute__((target("avx512f"))) void fc_stage_row_int8_avx512(uint8_t *q, con
     __m512 inv16 = _mm512_set1_ps(inv), zero16 = _mm512_set1_ps((float)zero);
     __m512i top16 = _mm512_set1_epi32(top), floor16 = _mm512_setzero_si512();
     for (int k = 0; k < K; k += 16) {
-        __mmask16 m = lanes_below(k, K);
+        __mmask16 m = fc_lanes_below(k, K);
         __m512i code = _mm512_cvtps_epi32(
             _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, x + k), inv16, zero16));
         code = _mm512_min_epi32(_mm512_max_epi32(code, floor16), top16);

@@ -62,8 +62,8 @@ static void free_lowp(fc_deberta *m) {
 // and gives its fp32 pages (or widened copy) back at once, so that the fp32 copy of the whole
 // model is never resident; they are read through the low-precision copies from then on (the
 // shared position projections too).
-static int store_lowp(fc_deberta *m, const fc_safetensors *st, const char *weights_name,
-                      fc_weight_dtype storage, fc_error *err) {
+static int store_lowp(fc_deberta *m, const fc_safetensors *st, fc_weight_dtype storage,
+                      fc_error *err) {
     const fc_deberta_config *c = &m->config;
     int H = c->hidden_size, I = c->intermediate_size;
     fc_lowp_format format = storage == FC_WEIGHTS_INT8   ? FC_LOWP_INT8
@@ -75,8 +75,8 @@ static int store_lowp(fc_deberta *m, const fc_safetensors *st, const char *weigh
     for (int l = 0; l < c->num_layers; l++) {
         for (int i = 0; i < FC_DEBERTA_LOWP_PER_LAYER; i++) {
             float *copy;
-            const float *values = fc_deberta_layer_matrix(st, weights_name, l, i, out_dims[i],
-                                                          in_dims[i], &copy, err);
+            const float *values =
+                fc_deberta_layer_matrix(st, l, i, out_dims[i], in_dims[i], &copy, err);
             if (!values) return -1;
             int rc = fc_lowp_linear_prepare(&m->lowp[l * FC_DEBERTA_LOWP_PER_LAYER + i], format,
                                             values, out_dims[i], in_dims[i]);
@@ -105,7 +105,7 @@ int fc_deberta_load_stored(const cJSON *config, const char *config_path, const f
         return -1;
     }
     m->num_labels = num_labels;
-    if (storage != FC_WEIGHTS_F32 && store_lowp(m, st, weights_name, storage, err) != 0) {
+    if (storage != FC_WEIGHTS_F32 && store_lowp(m, st, storage, err) != 0) {
         fc_deberta_free(m);
         return -1;
     }

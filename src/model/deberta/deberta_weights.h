@@ -57,9 +57,8 @@ enum { FC_DEBERTA_QUERY, FC_DEBERTA_KEY, FC_DEBERTA_VALUE, FC_DEBERTA_ATTN_OUT,
 
 // Matrix `which` of layer `layer` as fp32 [out_dim, in_dim]: in place in the mapping (*copy
 // NULL) or widened into *copy (the caller frees it). NULL with err set (missing, misshapen).
-const float *fc_deberta_layer_matrix(const fc_safetensors *st, const char *weights_name,
-                                     int layer, int which, int out_dim, int in_dim, float **copy,
-                                     fc_error *err);
+const float *fc_deberta_layer_matrix(const fc_safetensors *st, int layer, int which,
+                                     int out_dim, int in_dim, float **copy, fc_error *err);
 void fc_deberta_weights_free(fc_deberta_weights *w);
 
 #endif
