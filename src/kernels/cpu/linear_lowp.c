@@ -2,6 +2,7 @@
 
 #include <immintrin.h>
 #include <math.h>
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -181,8 +182,10 @@ static __m128i bf16x8(__m256 v) {
     return _mm256_castsi256_si128(_mm256_permute4x64_epi64(packed, 0x08));
 }
 
-static void stage_bf16(uint16_t *staged, const float *in, int T, int rows, int K) {
-#pragma omp parallel for schedule(static)
+// The row loops below run on the team's threads when the chunk's GEMM does (threaded), and on
+// the calling thread when each thread runs chunks of its own.
+static void stage_bf16(uint16_t *staged, const float *in, int T, int rows, int K, int threaded) {
+#pragma omp parallel for schedule(static) if (threaded)
     for (int t = 0; t < T; t++) {
         const float *x = in + (size_t)t * K;
         uint16_t *y = staged + (size_t)t * K;
@@ -244,8 +247,8 @@ static void stage_row_int8(uint8_t *q, const float *x, int K, int top, float *ro
 }
 
 static void stage_int8(uint8_t *staged, float *row_scale, int32_t *row_zero, const float *in,
-                       int T, int rows, int K, int top, int avx512) {
-#pragma omp parallel for schedule(static)
+                       int T, int rows, int K, int top, int avx512, int threaded) {
+#pragma omp parallel for schedule(static) if (threaded)
     for (int t = 0; t < T; t++) {
         if (avx512)
             fc_stage_row_int8_avx512(staged + (size_t)t * K, in + (size_t)t * K, K, top,
@@ -279,11 +282,7 @@ static void finish_row(float *y, const float *v, const float *bias, const fc_lin
     if (e && e->gelu) fc_gelu_row(y, N);
 }
 
-// Rows a layer runs at a time (FC_LOWP_CHUNK_ROWS): a chunk is staged, multiplied and finished
-// before the next, so the scratch holds one chunk rather than the batch (the fp32 product of
-// ModernBERT-large's Wi over a 1,750-token batch alone was 37 MB) and the product is still in
-// the caches when the epilogue reads it.
-static int chunk_capacity(int T) {
+int fc_lowp_chunk_rows(int T) {
     int rows = fc_matmul_bucket_rows(T > 0 ? T : 1);
     return rows < FC_LOWP_CHUNK_ROWS ? rows : FC_LOWP_CHUNK_ROWS;
 }
@@ -303,56 +302,76 @@ static int out_columns(int N, const fc_linear_epilogue *e) {
 static void finish_product_row(float *y, float *v, const float *bias,
                                const fc_linear_epilogue *e, int t, int N) {
     if (e && e->geglu) {
-        finish_row(v, v, bias, NULL, t, N);
+        if (bias) finish_row(v, v, bias, NULL, t, N);
         fc_geglu_row(y, v, N / 2);
         return;
     }
     finish_row(y, v, bias, e, t, N);
 }
 
-static int forward_bf16(float *out, const float *in, const fc_lowp_linear *w, const float *bias,
-                        const fc_linear_epilogue *e, int T, fc_lowp_scratch *s) {
-    int K = w->in_dim, N = w->out_dim, chunk = chunk_capacity(T), columns = out_columns(N, e);
-    if (reserve(&s->staged, &s->staged_bytes, (size_t)chunk * K * sizeof(uint16_t)) != 0 ||
-        reserve(&s->result, &s->result_bytes, (size_t)chunk * N * sizeof(float)) != 0)
-        return -1;
-    for (int first = 0; first < T; first += chunk) {
-        int n = T - first < chunk ? T - first : chunk, rows = fc_matmul_bucket_rows(n);
-        stage_bf16(s->staged, in + (size_t)first * K, n, rows, K);
-        float *dst = out + (size_t)first * columns;
-        if (!has_epilogue(bias, e)) {
-            // With nothing to add, whole buckets' rows go straight into out and only a last
-            // partial bucket through the scratch: a copy of every output (ModernBERT's Wqkv,
-            // 3,072 floats a token) took several percent of the bf16 forward.
-            int whole = n / FC_MATMUL_ROW_BUCKET * FC_MATMUL_ROW_BUCKET;
-            if (whole > 0 && fc_matmul_run(&w->engine, s->staged, dst, whole) != 0) return -1;
-            if (whole == n) continue;
-            const uint16_t *rest = (const uint16_t *)s->staged + (size_t)whole * K;
-            if (fc_matmul_run(&w->engine, rest, s->result, FC_MATMUL_ROW_BUCKET) != 0) return -1;
-            memcpy(dst + (size_t)whole * N, s->result, (size_t)(n - whole) * N * sizeof(float));
-            continue;
-        }
-        if (fc_matmul_run(&w->engine, s->staged, s->result, rows) != 0) return -1;
-        float *result = s->result;
-#pragma omp parallel for schedule(static)
-        for (int t = 0; t < n; t++)
-            finish_product_row(dst + (size_t)t * columns, result + (size_t)t * N, bias, e,
-                               first + t, N);
+// The GEMM of a chunk: on the team's threads, or on the calling thread alone.
+static int chunk_gemm(const fc_matmul_weights *w, const void *src, void *dst, int M,
+                      int threaded) {
+    return threaded ? fc_matmul_run(w, src, dst, M) : fc_matmul_run_serial(w, src, dst, M);
+}
+
+// One thread's buffers, grown for a chunk of w's rows.
+static int chunk_reserve(fc_lowp_chunk_scratch *c, const fc_lowp_linear *w, int rows) {
+    size_t K = (size_t)w->in_dim, N = (size_t)w->out_dim, r = (size_t)rows;
+    if (w->format == FC_LOWP_INT8)
+        return reserve(&c->staged, &c->staged_bytes, r * K) != 0 ||
+                       reserve(&c->result, &c->result_bytes, r * N * sizeof(int32_t)) != 0 ||
+                       reserve((void **)&c->row_scale, &c->row_scale_bytes,
+                               r * sizeof(float)) != 0 ||
+                       reserve((void **)&c->row_zero, &c->row_zero_bytes,
+                               r * sizeof(int32_t)) != 0
+                   ? -1
+                   : 0;
+    return reserve(&c->staged, &c->staged_bytes, r * K * sizeof(uint16_t)) != 0 ||
+                   reserve(&c->result, &c->result_bytes, r * N * sizeof(float)) != 0
+               ? -1
+               : 0;
+}
+
+// Rows [first, first + n) of a bf16 layer: staged, multiplied, finished. Residual row indices
+// count from the layer's first row, so first goes to the epilogue.
+static int chunk_bf16(float *out, const float *in, const fc_lowp_linear *w, const float *bias,
+                      const fc_linear_epilogue *e, int first, int n, fc_lowp_chunk_scratch *c,
+                      int threaded) {
+    int K = w->in_dim, N = w->out_dim, columns = out_columns(N, e);
+    int rows = fc_matmul_bucket_rows(n);
+    stage_bf16(c->staged, in + (size_t)first * K, n, rows, K, threaded);
+    float *dst = out + (size_t)first * columns;
+    if (!has_epilogue(bias, e)) {
+        // With nothing to add, whole buckets' rows go straight into out and only a last
+        // partial bucket through the scratch: a copy of every output (ModernBERT's Wqkv,
+        // 3,072 floats a token) took several percent of the bf16 forward.
+        int whole = n / FC_MATMUL_ROW_BUCKET * FC_MATMUL_ROW_BUCKET;
+        if (whole > 0 && chunk_gemm(&w->engine, c->staged, dst, whole, threaded) != 0) return -1;
+        if (whole == n) return 0;
+        const uint16_t *rest = (const uint16_t *)c->staged + (size_t)whole * K;
+        if (chunk_gemm(&w->engine, rest, c->result, FC_MATMUL_ROW_BUCKET, threaded) != 0)
+            return -1;
+        memcpy(dst + (size_t)whole * N, c->result, (size_t)(n - whole) * N * sizeof(float));
+        return 0;
     }
+    if (chunk_gemm(&w->engine, c->staged, c->result, rows, threaded) != 0) return -1;
+    float *result = c->result;
+#pragma omp parallel for schedule(static) if (threaded)
+    for (int t = 0; t < n; t++)
+        finish_product_row(dst + (size_t)t * columns, result + (size_t)t * N, bias, e, first + t,
+                           N);
     return 0;
 }
 
-// One output row of the int8 path: y = (acc − z·Σq)·s_t·s_n + b (+ residual) in one pass,
-// eight lanes at a time (GCC -O2 does not vectorize the scalar loop: y may alias the residual),
-// then GELU where asked. The residual may be y itself: each element is read before written.
-static void finish_row_int8(float *y, const int32_t *acc, const fc_lowp_linear *w,
-                            float row_scale, int32_t zero, const float *bias,
-                            const fc_linear_epilogue *e, int t, int N, int avx512) {
-    const float *r = e && e->residual ? e->residual + (size_t)t * N : NULL;
+// y = (acc − z·Σq)·s_t·s_n + b (+ residual) over N outputs in one pass, eight lanes at a time
+// (GCC -O2 does not vectorize the scalar loop: y may alias the residual) or sixteen. The
+// residual may be y itself, y may be acc: each element is read before it is written.
+static void dequantize_span(float *y, const int32_t *acc, const int32_t *channel_sum,
+                            const float *channel_scale, float row_scale, int32_t zero,
+                            const float *bias, const float *r, int N, int avx512) {
     if (avx512) {
-        fc_finish_row_int8_avx512(y, acc, w->channel_sum, w->channel_scale, row_scale, zero, bias,
-                                  r, N);
-        if (e && e->gelu) fc_gelu_row(y, N);
+        fc_finish_row_int8_avx512(y, acc, channel_sum, channel_scale, row_scale, zero, bias, r, N);
         return;
     }
     __m256 row8 = _mm256_set1_ps(row_scale);
@@ -361,54 +380,110 @@ static void finish_row_int8(float *y, const int32_t *acc, const fc_lowp_linear *
     for (; n + 8 <= N; n += 8) {
         __m256i centered = _mm256_sub_epi32(
             _mm256_loadu_si256((const __m256i *)(acc + n)),
-            _mm256_mullo_epi32(zero8, _mm256_loadu_si256((const __m256i *)(w->channel_sum + n))));
+            _mm256_mullo_epi32(zero8, _mm256_loadu_si256((const __m256i *)(channel_sum + n))));
         __m256 v = _mm256_mul_ps(_mm256_cvtepi32_ps(centered),
-                                 _mm256_mul_ps(row8, _mm256_loadu_ps(w->channel_scale + n)));
+                                 _mm256_mul_ps(row8, _mm256_loadu_ps(channel_scale + n)));
         if (bias) v = _mm256_add_ps(v, _mm256_loadu_ps(bias + n));
         if (r) v = _mm256_add_ps(v, _mm256_loadu_ps(r + n));
         _mm256_storeu_ps(y + n, v);
     }
     for (; n < N; n++) {
-        float v = (float)(acc[n] - zero * w->channel_sum[n]) * (row_scale * w->channel_scale[n]);
+        float v = (float)(acc[n] - zero * channel_sum[n]) * (row_scale * channel_scale[n]);
         if (bias) v += bias[n];
         if (r) v += r[n];
         y[n] = v;
     }
+}
+
+// One output row of the int8 path: dequantized with the bias and residual, then GELU where
+// asked.
+static void finish_row_int8(float *y, const int32_t *acc, const fc_lowp_linear *w,
+                            float row_scale, int32_t zero, const float *bias,
+                            const fc_linear_epilogue *e, int t, int N, int avx512) {
+    const float *r = e && e->residual ? e->residual + (size_t)t * N : NULL;
+    dequantize_span(y, acc, w->channel_sum, w->channel_scale, row_scale, zero, bias, r, N, avx512);
     if (e && e->gelu) fc_gelu_row(y, N);
 }
 
-static int forward_int8(float *out, const float *in, const fc_lowp_linear *w, const float *bias,
-                        const fc_linear_epilogue *e, int T, fc_lowp_scratch *s) {
-    int K = w->in_dim, N = w->out_dim, chunk = chunk_capacity(T), columns = out_columns(N, e);
-    if (reserve(&s->staged, &s->staged_bytes, (size_t)chunk * K) != 0 ||
-        reserve(&s->result, &s->result_bytes, (size_t)chunk * N * sizeof(int32_t)) != 0 ||
-        reserve((void **)&s->row_scale, &s->row_scale_bytes, (size_t)chunk * sizeof(float)) != 0 ||
-        reserve((void **)&s->row_zero, &s->row_zero_bytes, (size_t)chunk * sizeof(int32_t)) != 0)
-        return -1;
+// Columns of GeGLU's input and gate dequantized at a time, into a buffer on the stack.
+enum { GEGLU_SPAN = 256 };
+
+// One output row of an int8 GeGLU layer (I = N / 2 outputs): spans of the input half and of
+// the gate half dequantized side by side into an L1-sized buffer, then GeGLU from it, rather
+// than the whole row dequantized in place and read again (an extra write and read of every
+// product: ModernBERT-large's Wi has 5,376 a token).
+static void geglu_row_int8(float *y, const int32_t *acc, const fc_lowp_linear *w,
+                           float row_scale, int32_t zero, const float *bias, int I, int avx512) {
+    float v[2 * GEGLU_SPAN];
+    for (int n = 0; n < I; n += GEGLU_SPAN) {
+        int span = I - n < GEGLU_SPAN ? I - n : GEGLU_SPAN, g = I + n;
+        dequantize_span(v, acc + n, w->channel_sum + n, w->channel_scale + n, row_scale, zero,
+                        bias ? bias + n : NULL, NULL, span, avx512);
+        dequantize_span(v + span, acc + g, w->channel_sum + g, w->channel_scale + g, row_scale,
+                        zero, bias ? bias + g : NULL, NULL, span, avx512);
+        fc_geglu_row(y + n, v, span);
+    }
+}
+
+// Rows [first, first + n) of an int8 layer: quantized, multiplied, dequantized and finished.
+static int chunk_int8(float *out, const float *in, const fc_lowp_linear *w, const float *bias,
+                      const fc_linear_epilogue *e, int first, int n, fc_lowp_chunk_scratch *c,
+                      int threaded) {
+    int K = w->in_dim, N = w->out_dim, columns = out_columns(N, e);
+    int rows = fc_matmul_bucket_rows(n);
     int top = fc_int8_activation_bits() == 8 ? 255 : 127, avx512 = fc_cpu_avx512_usable();
-    for (int first = 0; first < T; first += chunk) {
-        int n = T - first < chunk ? T - first : chunk, rows = fc_matmul_bucket_rows(n);
-        stage_int8(s->staged, s->row_scale, s->row_zero, in + (size_t)first * K, n, rows, K, top,
-                   avx512);
-        if (fc_matmul_run(&w->engine, s->staged, s->result, rows) != 0) return -1;
-        int32_t *result = s->result;
-        float *dst = out + (size_t)first * columns;
-#pragma omp parallel for schedule(static)
-        for (int t = 0; t < n; t++) {
-            int32_t *acc = result + (size_t)t * N;
-            if (e && e->geglu) {
-                // Dequantized in place (each element read before it is written), then GeGLU.
-                float *v = (float *)(void *)acc;
-                finish_row_int8(v, acc, w, s->row_scale[t], s->row_zero[t], bias, NULL, t, N,
-                                avx512);
-                fc_geglu_row(dst + (size_t)t * columns, v, N / 2);
-            } else {
-                finish_row_int8(dst + (size_t)t * N, acc, w, s->row_scale[t], s->row_zero[t],
-                                bias, e, first + t, N, avx512);
-            }
+    stage_int8(c->staged, c->row_scale, c->row_zero, in + (size_t)first * K, n, rows, K, top,
+               avx512, threaded);
+    if (chunk_gemm(&w->engine, c->staged, c->result, rows, threaded) != 0) return -1;
+    int32_t *result = c->result;
+    const float *row_scale = c->row_scale;
+    const int32_t *row_zero = c->row_zero;
+    float *dst = out + (size_t)first * columns;
+#pragma omp parallel for schedule(static) if (threaded)
+    for (int t = 0; t < n; t++) {
+        const int32_t *acc = result + (size_t)t * N;
+        if (e && e->geglu) {
+            geglu_row_int8(dst + (size_t)t * columns, acc, w, row_scale[t], row_zero[t], bias,
+                           N / 2, avx512);
+        } else {
+            finish_row_int8(dst + (size_t)t * N, acc, w, row_scale[t], row_zero[t], bias, e,
+                            first + t, N, avx512);
         }
     }
     return 0;
+}
+
+static int run_chunk(float *out, const float *in, const fc_lowp_linear *w, const float *bias,
+                     const fc_linear_epilogue *e, int first, int n, fc_lowp_chunk_scratch *c,
+                     int threaded) {
+    if (chunk_reserve(c, w, fc_matmul_bucket_rows(n)) != 0) return -1;
+    if (w->format == FC_LOWP_INT8) return chunk_int8(out, in, w, bias, e, first, n, c, threaded);
+    return chunk_bf16(out, in, w, bias, e, first, n, c, threaded);
+}
+
+// A batch on the matrix engines, FC_LOWP_CHUNK_ROWS rows at a time: a chunk is staged,
+// multiplied and finished before the next, so the scratch holds one chunk rather than the
+// batch (the fp32 product of ModernBERT-large's Wi over a 1,750-token batch alone was 37 MB)
+// and the product is still in the caches when the epilogue reads it. With several chunks,
+// each thread runs whole chunks of its own (one parallel region for the layer, each chunk's
+// rows in one core's caches from staging to epilogue); threads that split every chunk's GEMM
+// met at three barriers a chunk, 10% of a bf16 forward in OpenMP's waits.
+static int forward_chunks(float *out, const float *in, const fc_lowp_linear *w,
+                          const float *bias, const fc_linear_epilogue *e, int T,
+                          fc_lowp_scratch *s) {
+    int step = fc_lowp_chunk_rows(T), chunks = (T + step - 1) / step;
+    int team = omp_get_max_threads() < s->threads ? omp_get_max_threads() : s->threads;
+    if (chunks == 1 || team < 2) return run_chunk(out, in, w, bias, e, 0, T, &s->chunk[0], 1);
+    int failed = 0;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(team)
+    for (int i = 0; i < chunks; i++) {
+        int first = i * step, n = T - first < step ? T - first : step;
+        if (run_chunk(out, in, w, bias, e, first, n, &s->chunk[omp_get_thread_num()], 0) != 0) {
+#pragma omp atomic write
+            failed = 1;
+        }
+    }
+    return failed ? -1 : 0;
 }
 
 static int forward_widened(float *out, const float *in, const fc_lowp_linear *w,
@@ -423,12 +498,24 @@ static int forward_widened(float *out, const float *in, const fc_lowp_linear *w,
         return 0;
     }
     // The residual may be out itself: the product goes aside, then is finished into out.
-    if (reserve(&s->result, &s->result_bytes, (size_t)T * N * sizeof(float)) != 0) return -1;
-    float *product = s->result;
+    if (reserve(&s->product, &s->product_bytes, (size_t)T * N * sizeof(float)) != 0) return -1;
+    float *product = s->product;
     fc_linear_forward_half(product, in, w->half, kind, bias, T, w->in_dim, N, s->panel);
 #pragma omp parallel for schedule(static)
     for (int t = 0; t < T; t++)
         finish_product_row(out + (size_t)t * columns, product + (size_t)t * N, NULL, e, t, N);
+    return 0;
+}
+
+// Grows the per-thread slots to the team size of the next parallel region.
+static int reserve_threads(fc_lowp_scratch *s) {
+    int threads = omp_get_max_threads();
+    if (threads <= s->threads) return 0;
+    fc_lowp_chunk_scratch *grown = realloc(s->chunk, (size_t)threads * sizeof *grown);
+    if (!grown) return -1;
+    memset(grown + s->threads, 0, (size_t)(threads - s->threads) * sizeof *grown);
+    s->chunk = grown;
+    s->threads = threads;
     return 0;
 }
 
@@ -437,37 +524,43 @@ int fc_lowp_linear_forward(float *out, const float *in, const fc_lowp_linear *w,
                            fc_lowp_scratch *s) {
     if (T <= 0) return 0;
     if (!w->engine.packed) return forward_widened(out, in, w, bias, epilogue, T, s);
-    if (w->format == FC_LOWP_INT8) return forward_int8(out, in, w, bias, epilogue, T, s);
-    return forward_bf16(out, in, w, bias, epilogue, T, s);
+    if (reserve_threads(s) != 0) return -1;
+    return forward_chunks(out, in, w, bias, epilogue, T, s);
+}
+
+int fc_lowp_linear_forward_rows(float *out, const float *in, const fc_lowp_linear *w,
+                                const float *bias, const fc_linear_epilogue *epilogue, int T,
+                                fc_lowp_scratch *s) {
+    int thread = omp_get_thread_num();
+    if (T <= 0) return 0;
+    if (!w->engine.packed || T > FC_LOWP_CHUNK_ROWS || thread >= s->threads) return -1;
+    return run_chunk(out, in, w, bias, epilogue, 0, T, &s->chunk[thread], 0);
 }
 
 int fc_lowp_scratch_reserve(fc_lowp_scratch *s, const fc_lowp_linear *w, int T) {
-    size_t rows = (size_t)chunk_capacity(T), K = (size_t)w->in_dim, N = (size_t)w->out_dim;
+    size_t K = (size_t)w->in_dim, N = (size_t)w->out_dim;
     if (!w->engine.packed) // the widened path: the panel, and the product where an epilogue is
         return reserve((void **)&s->panel, &s->panel_bytes, N * K * sizeof(float)) != 0 ||
-                       reserve(&s->result, &s->result_bytes, (size_t)T * N * sizeof(float)) != 0
+                       reserve(&s->product, &s->product_bytes, (size_t)T * N * sizeof(float)) != 0
                    ? -1
                    : 0;
-    if (w->format == FC_LOWP_INT8)
-        return reserve(&s->staged, &s->staged_bytes, rows * K) != 0 ||
-                       reserve(&s->result, &s->result_bytes, rows * N * sizeof(int32_t)) != 0 ||
-                       reserve((void **)&s->row_scale, &s->row_scale_bytes,
-                               rows * sizeof(float)) != 0 ||
-                       reserve((void **)&s->row_zero, &s->row_zero_bytes,
-                               rows * sizeof(int32_t)) != 0
-                   ? -1
-                   : 0;
-    return reserve(&s->staged, &s->staged_bytes, rows * K * sizeof(uint16_t)) != 0 ||
-                   reserve(&s->result, &s->result_bytes, rows * N * sizeof(float)) != 0
-               ? -1
-               : 0;
+    if (reserve_threads(s) != 0) return -1;
+    int rows = fc_lowp_chunk_rows(T);
+    for (int i = 0; i < s->threads; i++)
+        if (chunk_reserve(&s->chunk[i], w, rows) != 0) return -1;
+    return 0;
 }
 
 void fc_lowp_scratch_free(fc_lowp_scratch *s) {
-    free(s->staged);
-    free(s->result);
-    free(s->row_scale);
-    free(s->row_zero);
+    for (int i = 0; i < s->threads; i++) {
+        fc_lowp_chunk_scratch *c = &s->chunk[i];
+        free(c->staged);
+        free(c->result);
+        free(c->row_scale);
+        free(c->row_zero);
+    }
+    free(s->chunk);
+    free(s->product);
     free(s->panel);
     memset(s, 0, sizeof *s);
 }

@@ -66,24 +66,45 @@ typedef struct fc_linear_epilogue {
 // that run per-token blocks in chunks use the same size.
 enum { FC_LOWP_CHUNK_ROWS = 128 };
 
-// Buffers of the low-precision paths, grown on demand and reused across calls. The matrix-engine
-// paths run a batch FC_LOWP_CHUNK_ROWS rows at a time, so their buffers hold one chunk.
-typedef struct fc_lowp_scratch {
+// Rows of a chunk for a batch of T rows: FC_LOWP_CHUNK_ROWS, or T's bucket when smaller.
+int fc_lowp_chunk_rows(int T);
+
+// One thread's buffers for a chunk.
+typedef struct fc_lowp_chunk_scratch {
     void *staged;      // the GEMM's input: bf16 or u8 [chunk rows, in_dim]
     void *result;      // its output: f32 or s32 [chunk rows, out_dim]
     float *row_scale;  // int8: per-token scales
     int32_t *row_zero; // int8: per-token zero points
-    float *panel;      // widened weights
-    size_t staged_bytes, result_bytes, row_scale_bytes, row_zero_bytes, panel_bytes;
+    size_t staged_bytes, result_bytes, row_scale_bytes, row_zero_bytes;
+} fc_lowp_chunk_scratch;
+
+// Buffers of the low-precision paths, grown on demand and reused across calls. The matrix-engine
+// paths run a batch FC_LOWP_CHUNK_ROWS rows at a time, each thread its own chunks, so they hold
+// one chunk per thread; the widened path holds a panel and the batch's product.
+typedef struct fc_lowp_scratch {
+    fc_lowp_chunk_scratch *chunk; // one per thread (threads of them)
+    int threads;
+    void *product; // widened path: [T, out_dim] before its epilogue
+    float *panel;  // widened weights
+    size_t product_bytes, panel_bytes;
 } fc_lowp_scratch;
 
 // out[T, out_dim] = epilogue(in · Wᵀ + bias) (out_dim / 2 columns with GeGLU); epilogue may be
-// NULL. Returns 0, or -1 when out of memory.
+// NULL. Call it outside parallel regions: it runs its own. Returns 0, or -1 when out of memory.
 int fc_lowp_linear_forward(float *out, const float *in, const fc_lowp_linear *w,
                            const float *bias, const fc_linear_epilogue *epilogue, int T,
                            fc_lowp_scratch *scratch);
+// The same for one chunk (T <= FC_LOWP_CHUNK_ROWS) on the calling thread alone, inside an
+// OpenMP parallel region whose threads each run chunks of their own (the model's per-token
+// blocks): uses the calling thread's buffers, reserved beforehand by fc_lowp_scratch_reserve
+// with the region's team size. Weights on the matrix engines only. 0, or -1 (out of memory, or
+// not reserved for this thread).
+int fc_lowp_linear_forward_rows(float *out, const float *in, const fc_lowp_linear *w,
+                                const float *bias, const fc_linear_epilogue *epilogue, int T,
+                                fc_lowp_scratch *scratch);
 // Grows the scratch for a forward of w over T rows ahead of it, so that running out of memory
-// shows before the first layer runs (the forward still checks each call). 0, or -1.
+// shows before the first layer runs (the forward still checks each call), with a chunk's
+// buffers for each of omp_get_max_threads() threads. 0, or -1.
 int fc_lowp_scratch_reserve(fc_lowp_scratch *s, const fc_lowp_linear *w, int T);
 void fc_lowp_scratch_free(fc_lowp_scratch *s);
 

@@ -1,6 +1,7 @@
 #include "kernels/cpu/matmul.h"
 
 #include <oneapi/dnnl/dnnl.h>
+#include <omp.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -204,6 +205,7 @@ void fc_matmul_weights_free(fc_matmul_weights *w) {
 typedef struct cached_primitive {
     fc_matmul_kind kind;
     int M, K, N;
+    int serial; // made for one thread (fc_matmul_run_serial)
     dnnl_primitive_t primitive;
     size_t scratchpad_bytes;
 } cached_primitive;
@@ -221,18 +223,23 @@ static void cache_clear(void) {
     cache_used = 0;
 }
 
-static const cached_primitive *cache_find(const fc_matmul_weights *w, int M) {
+static const cached_primitive *cache_find(const fc_matmul_weights *w, int M, int serial) {
     for (size_t i = 0; i < cache_used; i++) {
         const cached_primitive *c = &cache[i];
-        if (c->kind == w->kind && c->M == M && c->K == w->in_dim && c->N == w->out_dim) return c;
+        if (c->kind == w->kind && c->M == M && c->K == w->in_dim && c->N == w->out_dim &&
+            c->serial == serial)
+            return c;
     }
     return NULL;
 }
 
-static int cache_get(const fc_matmul_weights *w, int M, cached_primitive *out) {
+// A serial primitive is made while this thread's OpenMP team size is 1: oneDNN splits a
+// primitive's work among the threads it sees when the primitive is made, and run inside a
+// parallel region it gets one thread, which would then do only the first thread's share.
+static int cache_get(const fc_matmul_weights *w, int M, int serial, cached_primitive *out) {
     pthread_mutex_lock(&cache_lock);
     int rc = -1;
-    const cached_primitive *hit = cache_find(w, M);
+    const cached_primitive *hit = cache_find(w, M, serial);
     if (hit) {
         *out = *hit;
         rc = 0;
@@ -245,11 +252,16 @@ static int cache_get(const fc_matmul_weights *w, int M, cached_primitive *out) {
             layout_pd ? make_desc(w->kind, M, w->in_dim, w->out_dim, packed_desc_of(layout_pd))
                       : NULL;
         dnnl_primitive_t primitive = NULL;
-        if (cache && pd && dnnl_primitive_create(&primitive, pd) == dnnl_success) {
+        int threads = omp_get_max_threads();
+        if (serial) omp_set_num_threads(1);
+        int made = cache && pd && dnnl_primitive_create(&primitive, pd) == dnnl_success;
+        if (serial) omp_set_num_threads(threads);
+        if (made) {
             if (cache_used == CACHE_CAPACITY) cache_clear();
             const dnnl_memory_desc_t *pad = dnnl_primitive_desc_query_md(
                 pd, dnnl_query_scratchpad_md, 0);
-            cache[cache_used] = (cached_primitive){w->kind, M, w->in_dim, w->out_dim, primitive,
+            cache[cache_used] = (cached_primitive){w->kind, M, w->in_dim, w->out_dim, serial,
+                                                   primitive,
                                                    pad ? dnnl_memory_desc_get_size(pad) : 0};
             *out = cache[cache_used++];
             rc = 0;
@@ -261,11 +273,11 @@ static int cache_get(const fc_matmul_weights *w, int M, cached_primitive *out) {
     return rc;
 }
 
-int fc_matmul_run(const fc_matmul_weights *w, const void *src, void *dst, int M) {
+static int run(const fc_matmul_weights *w, const void *src, void *dst, int M, int serial) {
     cached_primitive p;
     dnnl_engine_t e = get_engine();
     dnnl_stream_t s = get_stream();
-    if (!e || !s || cache_get(w, M, &p) != 0) return -1;
+    if (!e || !s || cache_get(w, M, serial, &p) != 0) return -1;
     dnnl_data_type_t st, wt, dt;
     kind_types(w->kind, &st, &wt, &dt);
     dnnl_memory_desc_t src_md, dst_md, pad_md;
@@ -299,4 +311,12 @@ int fc_matmul_run(const fc_matmul_weights *w, const void *src, void *dst, int M)
     if (m_dst) dnnl_memory_destroy(m_dst);
     if (m_pad) dnnl_memory_destroy(m_pad);
     return rc;
+}
+
+int fc_matmul_run(const fc_matmul_weights *w, const void *src, void *dst, int M) {
+    return run(w, src, dst, M, 0);
+}
+
+int fc_matmul_run_serial(const fc_matmul_weights *w, const void *src, void *dst, int M) {
+    return run(w, src, dst, M, 1);
 }

@@ -45,6 +45,9 @@ void fc_matmul_weights_free(fc_matmul_weights *w);
 // (BF16) or u8 (INT8), dst f32 (BF16) or s32 (INT8). Returns 0, or -1 when the primitive
 // cannot be made (out of memory).
 int fc_matmul_run(const fc_matmul_weights *w, const void *src, void *dst, int M);
+// The same on the calling thread alone, for a caller that runs its own threads (each one a
+// chunk of rows inside an OpenMP parallel region): its primitives are made for one thread.
+int fc_matmul_run_serial(const fc_matmul_weights *w, const void *src, void *dst, int M);
 
 // Rows of a bucket that holds T rows.
 int fc_matmul_bucket_rows(int T);

@@ -77,15 +77,15 @@ void fc_modernbert_acts_free(fc_modernbert_acts *a) {
 // only counts. Inference aliases every buffer whose value is dead by the time the next one is
 // written (the residual stream is updated in place and one "normed" buffer serves both norms
 // and the Wo outputs), so it needs 6·H + 3·I floats a token, as a plain forward would. With
-// weights on the matrix engines the per-token blocks run in chunks (chunked_blocks): normed and
-// mlp_act hold one chunk of rows, and mlp_in is not needed (GeGLU runs in Wi's epilogue), so
-// 5·H floats a token and (H + I) a chunk row.
+// weights on the matrix engines the per-token blocks run in chunks (chunked_blocks), each
+// thread its own: normed and mlp_act hold a chunk of rows per thread, and mlp_in is not needed
+// (GeGLU runs in Wi's epilogue), so 5·H floats a token and (H + I) a chunk row per thread.
 static size_t plan_arena(fc_modernbert_acts *a, const fc_modernbert_config *c, size_t T,
                          size_t B, float *base) {
     size_t H = (size_t)c->hidden_size, I = (size_t)c->intermediate_size;
     fc_arena_cursor cur = {base, 0};
     if (!a->per_layer) {
-        size_t chunk = T < FC_LOWP_CHUNK_ROWS ? T : FC_LOWP_CHUNK_ROWS;
+        size_t chunk = (size_t)fc_lowp_chunk_rows((int)T) * (size_t)a->block_threads;
         size_t rows = a->chunked_blocks ? chunk : T; // of normed and mlp_act
         float *x = fc_arena_carve(&cur, T * H), *normed = fc_arena_carve(&cur, rows * H);
         float *qkv = fc_arena_carve(&cur, T * 3 * H), *context = fc_arena_carve(&cur, T * H);
@@ -125,8 +125,10 @@ static size_t plan_arena(fc_modernbert_acts *a, const fc_modernbert_config *c, s
 static int acts_reserve(fc_modernbert_acts *a, const fc_modernbert_config *c, int T, int B,
                         int longest, int chunked_blocks, fc_error *err) {
     chunked_blocks = chunked_blocks && !a->per_layer; // training keeps every row for the backward
-    if (chunked_blocks != a->chunked_blocks) {
+    int threads = omp_get_max_threads();
+    if (chunked_blocks != a->chunked_blocks || threads != a->block_threads) {
         a->chunked_blocks = chunked_blocks;
+        a->block_threads = threads;
         a->token_capacity = a->seq_capacity = 0; // re-plan: the arena's layout changes
     }
     if (a->num_layers != c->num_layers) {
@@ -203,60 +205,92 @@ static void linear(float *out, const float *in, const float *weight, const fc_lo
     for (size_t i = 0; i < n; i++) out[i] = residual[i] + projected[i];
 }
 
-// Tokens a per-token block (norm, projection) runs at a time: a chunk with weights on the
-// matrix engines (plan_arena), the whole batch otherwise.
-static int block_rows(const fc_modernbert_acts *acts, int T) {
-    return acts->chunked_blocks && T > FC_LOWP_CHUNK_ROWS ? FC_LOWP_CHUNK_ROWS : T;
-}
-
 // a-d. Pre-norm (layer 0 has none: its input is already the embedding norm's output, P1), then
 // Q, K, V in one projection.
 static void qkv_projection(const fc_modernbert_config *c, const fc_modernbert_layer *L,
                            fc_modernbert_layer_acts *a, fc_modernbert_acts *acts, int T) {
-    int H = c->hidden_size, step = block_rows(acts, T);
-    for (int first = 0; first < T; first += step) {
-        int n = T - first < step ? T - first : step;
-        const float *in = a->input + (size_t)first * H;
-        if (L->attn_norm_w) {
-            fc_layernorm_forward(a->attn_normed, in, L->attn_norm_w, L->attn_norm_b, n, H,
-                                 c->norm_eps);
-            in = a->attn_normed;
-        }
-        linear(a->qkv + (size_t)first * 3 * H, in, L->wqkv, L->wqkv_lowp, L->wqkv_b, NULL, n, H,
-               3 * H, acts);
+    const float *in = a->input;
+    if (L->attn_norm_w) {
+        fc_layernorm_forward(a->attn_normed, in, L->attn_norm_w, L->attn_norm_b, T,
+                             c->hidden_size, c->norm_eps);
+        in = a->attn_normed;
     }
+    linear(a->qkv, in, L->wqkv, L->wqkv_lowp, L->wqkv_b, NULL, T, c->hidden_size,
+           3 * c->hidden_size, acts);
 }
 
 // h-i. Pre-norm GeGLU MLP: gelu(first half) ⊙ second half (P4), then Wo and the residual on
-// the un-normed stream, into out. With weights on the matrix engines a chunk of tokens at a
-// time, the GeGLU in Wi's epilogue.
+// the un-normed stream, into out.
 static void mlp(const fc_modernbert_config *c, const fc_modernbert_layer *L,
                 fc_modernbert_layer_acts *a, fc_modernbert_acts *acts, float *out, int T) {
     int H = c->hidden_size, I = c->intermediate_size;
-    if (!acts->chunked_blocks) {
-        fc_layernorm_forward(a->mlp_normed, a->residual, L->mlp_norm_w, L->mlp_norm_b, T, H,
-                             c->norm_eps);
-        linear(a->mlp_in, a->mlp_normed, L->mlp_wi, L->mlp_wi_lowp, L->mlp_wi_b, NULL, T, H,
-               2 * I, acts);
-        fc_geglu_forward(a->mlp_act, a->mlp_in, T, I);
-        linear(out, a->mlp_act, L->mlp_wo, L->mlp_wo_lowp, L->mlp_wo_b, a->residual, T, I, H, acts);
-        return;
+    fc_layernorm_forward(a->mlp_normed, a->residual, L->mlp_norm_w, L->mlp_norm_b, T, H,
+                         c->norm_eps);
+    linear(a->mlp_in, a->mlp_normed, L->mlp_wi, L->mlp_wi_lowp, L->mlp_wi_b, NULL, T, H, 2 * I,
+           acts);
+    fc_geglu_forward(a->mlp_act, a->mlp_in, T, I);
+    linear(out, a->mlp_act, L->mlp_wo, L->mlp_wo_lowp, L->mlp_wo_b, a->residual, T, I, H, acts);
+}
+
+// With every dense layer on the matrix engines the per-token blocks run a chunk of tokens at a
+// time, each thread whole chunks of its own in its own rows of normed and mlp_act, from the
+// norm to the last epilogue: one parallel region per block instead of several per layer and
+// chunk, and a chunk's rows stay in one core's caches.
+
+// a-d for rows [first, first + n), on the calling thread.
+static int qkv_rows(const fc_modernbert_config *c, const fc_modernbert_layer *L,
+                    fc_modernbert_layer_acts *a, fc_modernbert_acts *acts, float *normed,
+                    int first, int n) {
+    int H = c->hidden_size;
+    const float *in = a->input + (size_t)first * H;
+    if (L->attn_norm_w) {
+        fc_layernorm_forward(normed, in, L->attn_norm_w, L->attn_norm_b, n, H, c->norm_eps);
+        in = normed;
     }
-    int step = block_rows(acts, T);
-    for (int first = 0; first < T; first += step) {
-        int n = T - first < step ? T - first : step;
-        const float *residual = a->residual + (size_t)first * H;
-        fc_layernorm_forward(a->mlp_normed, residual, L->mlp_norm_w, L->mlp_norm_b, n, H,
-                             c->norm_eps);
-        fc_linear_epilogue geglu = {.geglu = 1}, add = {.residual = residual};
-        if (fc_lowp_linear_forward(a->mlp_act, a->mlp_normed, L->mlp_wi_lowp, L->mlp_wi_b, &geglu,
-                                   n, &acts->lowp) != 0 ||
-            fc_lowp_linear_forward(out + (size_t)first * H, a->mlp_act, L->mlp_wo_lowp,
-                                   L->mlp_wo_b, &add, n, &acts->lowp) != 0) {
-            acts->lowp_failed = 1;
-            return;
+    return fc_lowp_linear_forward_rows(a->qkv + (size_t)first * 3 * H, in, L->wqkv_lowp,
+                                       L->wqkv_b, NULL, n, &acts->lowp);
+}
+
+// f-i for rows [first, first + n), on the calling thread: the attention output and its
+// residual, then the MLP with GeGLU in Wi's epilogue and its residual, into out.
+static int output_and_mlp_rows(const fc_modernbert_config *c, const fc_modernbert_layer *L,
+                               fc_modernbert_layer_acts *a, fc_modernbert_acts *acts, float *out,
+                               float *normed, float *mlp_act, int first, int n) {
+    int H = c->hidden_size;
+    size_t at = (size_t)first * H;
+    float *residual = a->residual + at;
+    fc_linear_epilogue add_input = {.residual = a->input + at}, geglu = {.geglu = 1},
+                       add_residual = {.residual = residual};
+    if (fc_lowp_linear_forward_rows(residual, a->context + at, L->attn_wo_lowp, L->attn_wo_b,
+                                    &add_input, n, &acts->lowp) != 0)
+        return -1;
+    fc_layernorm_forward(normed, residual, L->mlp_norm_w, L->mlp_norm_b, n, H, c->norm_eps);
+    if (fc_lowp_linear_forward_rows(mlp_act, normed, L->mlp_wi_lowp, L->mlp_wi_b, &geglu, n,
+                                    &acts->lowp) != 0)
+        return -1;
+    return fc_lowp_linear_forward_rows(out + at, mlp_act, L->mlp_wo_lowp, L->mlp_wo_b,
+                                       &add_residual, n, &acts->lowp);
+}
+
+// Runs a block (0: a-d, 1: f-i) over the batch in chunks, across the threads.
+static void chunked_block(const fc_modernbert_config *c, const fc_modernbert_layer *L,
+                          fc_modernbert_layer_acts *a, fc_modernbert_acts *acts, float *out,
+                          int block, int T) {
+    int step = fc_lowp_chunk_rows(T), chunks = (T + step - 1) / step, failed = 0;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(acts->block_threads)
+    for (int i = 0; i < chunks; i++) {
+        int first = i * step, n = T - first < step ? T - first : step;
+        size_t thread = (size_t)omp_get_thread_num();
+        float *normed = a->attn_normed + thread * step * c->hidden_size;
+        float *mlp_act = a->mlp_act + thread * step * c->intermediate_size;
+        int rc = block == 0 ? qkv_rows(c, L, a, acts, normed, first, n)
+                            : output_and_mlp_rows(c, L, a, acts, out, normed, mlp_act, first, n);
+        if (rc != 0) {
+#pragma omp atomic write
+            failed = 1;
         }
     }
+    if (failed) acts->lowp_failed = 1;
 }
 
 // One encoder layer (§3.3 step 2): pre-norm attention and pre-norm GeGLU MLP, both residual.
@@ -266,7 +300,10 @@ static void encoder_layer(const fc_modernbert_config *c, const fc_modernbert_lay
                           float *out, const int32_t *offsets, int n_seqs, int T) {
     int H = c->hidden_size;
     // a-d. Q, K, V from the normed input; RoPE with the layer kind's base (P2, P3).
-    qkv_projection(c, L, a, acts, T);
+    if (acts->chunked_blocks)
+        chunked_block(c, L, a, acts, out, 0, T);
+    else
+        qkv_projection(c, L, a, acts, T);
     int global = c->is_global[layer];
     fc_rope_apply_qk(a->qkv, acts->positions, global ? acts->global_cos : acts->local_cos,
                      global ? acts->global_sin : acts->local_sin, T, c->num_heads, c->head_dim);
@@ -274,10 +311,13 @@ static void encoder_layer(const fc_modernbert_config *c, const fc_modernbert_lay
     fc_attention_forward_blocked(a->context, a->qkv, offsets, n_seqs, c->num_heads, c->head_dim,
                                  global ? -1 : c->local_window, acts->attn_scratch,
                                  acts->attn_scratch_per_thread);
-    // f-g. output projection, residual on the un-normed stream.
+    // f-g. output projection, residual on the un-normed stream; h-i. the MLP.
+    if (acts->chunked_blocks) {
+        chunked_block(c, L, a, acts, out, 1, T);
+        return;
+    }
     linear(a->residual, a->context, L->attn_wo, L->attn_wo_lowp, L->attn_wo_b, a->input, T, H, H,
            acts);
-    // h-i. the MLP.
     mlp(c, L, a, acts, out, T);
 }
 

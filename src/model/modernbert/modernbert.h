@@ -49,6 +49,7 @@ typedef struct fc_modernbert_acts {
     int token_capacity, seq_capacity, longest_capacity;
     int chunked_blocks; // inference with weights on the matrix engines: per-token blocks run in
                         // chunks of FC_LOWP_CHUNK_ROWS, GeGLU in Wi's epilogue (plan_arena)
+    int block_threads;  // threads that run those chunks, each with its own rows of scratch
     float *arena;       // every float buffer below, carved from one allocation
     float *embedded;    // [T, H] tok_embeddings rows, before the embedding norm
     fc_modernbert_layer_acts *layers; // [num_layers]
