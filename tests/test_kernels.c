@@ -241,7 +241,7 @@ static void check_engine(fc_lowp_format format, int T, int K, int N, int epilogu
 }
 
 static void test_linear_engines(void) {
-    // 300 and 600 rows cross the 256-row chunks a layer runs in.
+    // 300 and 600 rows cross the 128-row chunks a layer runs in.
     const int rows[] = {1, 31, 33, 64, 100, 300, 600};
     for (int i = 0; i < 7; i++) {
         check_engine(FC_LOWP_INT8, rows[i], 300, 530, i % 3, 0);
@@ -252,6 +252,17 @@ static void test_linear_engines(void) {
         check_engine(FC_LOWP_INT8, rows[i], 300, 530, 4, 0);
         check_engine(FC_LOWP_BF16, rows[i], 300, 530, 4, 0);
     }
+    // Chunks run on the calling thread alone or each thread its own (serial primitives inside
+    // one parallel region, uneven shares with 3): the same results whatever the team.
+    int threads = omp_get_max_threads();
+    for (int team = 1; team <= 3; team++) {
+        omp_set_num_threads(team);
+        for (int kind = 0; kind <= 4; kind += 2) {
+            check_engine(FC_LOWP_INT8, 1000, 300, 530, kind, 0);
+            check_engine(FC_LOWP_BF16, 1000, 300, 530, kind, 0);
+        }
+    }
+    omp_set_num_threads(threads);
     check_engine(FC_LOWP_INT8, 40, 64, 48, 2, 0);
     check_engine(FC_LOWP_BF16, 40, 64, 48, 1, 0);
     check_engine(FC_LOWP_INT8, 8, 256, 64, 0, 1);
