@@ -7,6 +7,7 @@
 
 #include "harness.h"
 #include "io/dtype.h"
+#include "kernels/cpu/attention_amx.h"
 #include "kernels/cpu/kernels.h"
 #include "kernels/cpu/linear_lowp.h"
 #include "util/alloc.h"
@@ -290,7 +291,7 @@ static void check_attention_blocked(int d) {
     int windows[3] = {-1, 4, 64};
     for (int w = 0; w < 3; w++) {
         fc_attention_forward(want, qkv, offsets, n_seqs, heads, d, windows[w], scratch, 130);
-        fc_attention_forward_blocked(got, qkv, offsets, n_seqs, heads, d, windows[w], scratch,
+        fc_attention_forward_blocked(got, qkv, offsets, n_seqs, heads, d, windows[w], 0, scratch,
                                      per_thread);
         double worst = 0.0;
         for (size_t i = 0; i < (size_t)T * H; i++) worst = fmax(worst, fabs(got[i] - want[i]));
@@ -302,10 +303,60 @@ static void check_attention_blocked(int d) {
     free(scratch);
 }
 
+// The bf16 products on AMX against the reference kernel on Q, K and V rounded to bf16: what is left is the probabilities' rounding to bf16 (relative
+// 2^-8 each at most, so at most 2^-8 · max |v| = 0.0078 here; measured 0.0048) and the order of
+// the fp32 sums. A tile in the wrong layout is off by whole values.
+static void check_attention_bf16(int d) {
+    int lengths[6] = {1, 7, 40, 130, 3, 33}, n_seqs = 6, heads = 3, H = heads * d;
+    int32_t offsets[7] = {0};
+    for (int s = 0; s < n_seqs; s++) offsets[s + 1] = offsets[s] + lengths[s];
+    int T = offsets[n_seqs];
+    uint32_t state = 5;
+    float *qkv = fc_malloc((size_t)T * 3 * H * sizeof(float));
+    float *rounded = fc_malloc((size_t)T * 3 * H * sizeof(float));
+    for (size_t i = 0; i < (size_t)T * 3 * H; i++) {
+        qkv[i] = 2.0f * uniform(&state);
+        rounded[i] = fc_bf16_to_f32(fc_f32_to_bf16(qkv[i]));
+    }
+    float *want = fc_malloc((size_t)T * H * sizeof(float));
+    float *got = fc_malloc((size_t)T * H * sizeof(float));
+    int threads = omp_get_max_threads();
+    size_t per_thread = fc_attention_blocked_scratch_floats(130, d);
+    float *scratch = fc_malloc((size_t)threads * per_thread * sizeof(float));
+    // Without AMX the products stay fp32: then the reference is the unrounded one, to 1e-6.
+    int amx = fc_attention_amx_usable(d);
+    double tolerance = amx ? 0.0078 : 1e-6;
+    int windows[3] = {-1, 4, 64};
+    for (int w = 0; w < 3; w++) {
+        fc_attention_forward(want, amx ? rounded : qkv, offsets, n_seqs, heads, d, windows[w],
+                             scratch, 130);
+        for (size_t i = 0; i < (size_t)T * H; i++) got[i] = NAN; // every row must be written
+        fc_attention_forward_blocked(got, qkv, offsets, n_seqs, heads, d, windows[w], 1, scratch,
+                                     per_thread);
+        double worst = 0.0;
+        for (size_t i = 0; i < (size_t)T * H; i++) {
+            double diff = fabs(got[i] - want[i]);
+            worst = diff > worst || diff != diff ? (diff != diff ? INFINITY : diff) : worst;
+        }
+        if (!(worst <= tolerance))
+            fprintf(stderr, "  bf16 attention d=%d window %d: worst %.3g\n", d, windows[w], worst);
+        CHECK(worst <= tolerance);
+    }
+    free(qkv);
+    free(rounded);
+    free(want);
+    free(got);
+    free(scratch);
+}
+
 static void test_attention_blocked(void) {
     check_attention_blocked(16);
     check_attention_blocked(32);
     check_attention_blocked(64);
+    check_attention_bf16(32);
+    check_attention_bf16(64);
+    printf("  bf16 attention products: %s\n",
+           fc_attention_amx_usable(64) ? "AMX tiles" : "fp32 (no AMX here)");
 }
 
 void suite_kernels(void) {

@@ -11,6 +11,7 @@
 #include <omp.h>
 #include <string.h>
 
+#include "kernels/cpu/attention_amx.h"
 #include "kernels/cpu/attention_gathered.h"
 #include "kernels/cpu/exp8.h"
 #include "kernels/cpu/isa.h"
@@ -18,9 +19,12 @@
 #include "kernels/cpu/kernels.h"
 
 size_t fc_attention_blocked_scratch_floats(int longest, int head_dim) {
-    // keys, values, the group's score rows, and the AVX-512 path's rows for repeated queries.
-    return (size_t)fc_attention_padded(longest) * (2 * (size_t)head_dim + FC_QUERY_GROUP) +
-           (size_t)FC_QUERY_GROUP * head_dim;
+    // keys, values, the group's score rows, and the AVX-512 path's rows for repeated queries;
+    // or the AMX path's bf16 tiles, whichever is larger.
+    size_t fp32 = (size_t)fc_attention_padded(longest) * (2 * (size_t)head_dim + FC_QUERY_GROUP) +
+                  (size_t)FC_QUERY_GROUP * head_dim;
+    size_t amx = (fc_attention_amx_scratch_bytes(longest, head_dim) + 3) / 4;
+    return fp32 > amx ? fp32 : amx;
 }
 
 int fc_attention_avx512_usable(int head_dim) {
@@ -204,16 +208,22 @@ static void attend_gathered(float *out, const float *qkv, int begin, int n, int 
 
 void fc_attention_forward_blocked(float *out, const float *qkv, const int32_t *offsets,
                                   int n_seqs, int num_heads, int head_dim, int window,
-                                  float *scratch, size_t scratch_per_thread) {
+                                  int bf16_products, float *scratch, size_t scratch_per_thread) {
     int items = n_seqs * num_heads, H = num_heads * head_dim;
     int avx512 = fc_attention_avx512_usable(head_dim);
+    int amx = bf16_products && fc_attention_amx_usable(head_dim);
 #pragma omp parallel
     {
         float *keys = scratch + (size_t)omp_get_thread_num() * scratch_per_thread;
-#pragma omp for schedule(dynamic, 1)
+        if (amx) fc_attention_amx_enter();
+#pragma omp for schedule(dynamic, 1) nowait
         for (int item = 0; item < items; item++) {
             int s = item / num_heads, h = item % num_heads;
             int begin = offsets[s], n = offsets[s + 1] - offsets[s];
+            if (amx) {
+                fc_attend_head_amx(out, qkv, begin, n, h, num_heads, head_dim, window, keys);
+                continue;
+            }
             float *values = keys + (size_t)fc_attention_padded(n) * head_dim;
             float *scores = values + (size_t)fc_attention_padded(n) * head_dim;
             size_t stride = (size_t)3 * H;
@@ -226,5 +236,6 @@ void fc_attention_forward_blocked(float *out, const float *qkv, const int32_t *o
                 attend_gathered(out, qkv, begin, n, h, num_heads, head_dim, window, keys, values,
                                 scores);
         }
+        if (amx) fc_attention_amx_leave();
     }
 }

@@ -6,5 +6,9 @@
 #define FC_KERNELS_CPU_ISA_H
 
 int fc_cpu_avx512_usable(void);
+// Whether AMX's tile instructions (bf16) can run: the CPU has them, oneDNN's dispatch allows
+// them (ONEDNN_MAX_CPU_ISA below AVX512_CORE_AMX turns them off) and Linux granted the tile
+// state to the process.
+int fc_cpu_amx_usable(void);
 
 #endif

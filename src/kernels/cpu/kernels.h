@@ -49,10 +49,12 @@ void fc_attention_forward(float *out, const float *qkv, const int32_t *offsets, 
 
 // The fast attention path (attention_blocked.c): same contract as fc_attention_forward, with
 // fc_attention_blocked_scratch_floats(longest sequence, head_dim) floats of scratch per thread.
+// With bf16_products, Q·Kᵀ and P·V run in bf16 on AMX where the CPU has it (attention_amx.c;
+// softmax in fp32), for models whose dense layers are low precision; in fp32 otherwise.
 size_t fc_attention_blocked_scratch_floats(int longest, int head_dim);
 void fc_attention_forward_blocked(float *out, const float *qkv, const int32_t *offsets,
                                   int n_seqs, int num_heads, int head_dim, int window,
-                                  float *scratch, size_t scratch_per_thread);
+                                  int bf16_products, float *scratch, size_t scratch_per_thread);
 
 // Full bidirectional attention (no window) with dropout p on the probabilities, the mask drawn
 // by fc_dropout_keep under seed (attention_dropout.c). p = 0 is fc_attention_forward with

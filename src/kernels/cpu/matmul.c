@@ -22,33 +22,68 @@ static dnnl_engine_t get_engine(void) {
     return engine_ok ? engine : NULL;
 }
 
-// A stream per calling thread: oneDNN streams are not meant to be shared between threads that
-// execute at the same time (the server's scheduler and a CLI run never do, the library's
-// callers might).
-static _Thread_local dnnl_stream_t thread_stream;
+// A stream and a scratchpad per calling thread: oneDNN streams are not meant to be shared
+// between threads that execute at the same time, and a scratchpad of our own (scratchpad mode
+// "user") lets two threads run primitives at once whatever oneDNN's build options. The
+// library's callers and OpenMP's worker threads (each running chunks of its own,
+// linear_lowp.c) all call in; a thread's pair is freed when it exits (OpenMP ends workers
+// when a team shrinks), through a key's destructor.
+typedef struct thread_state {
+    dnnl_stream_t stream;
+    void *scratchpad;
+    size_t scratchpad_bytes;
+} thread_state;
 
-static dnnl_stream_t get_stream(void) {
-    if (!thread_stream) {
-        dnnl_engine_t e = get_engine();
-        if (!e || dnnl_stream_create(&thread_stream, e, dnnl_stream_default_flags) != dnnl_success)
-            thread_stream = NULL;
-    }
-    return thread_stream;
+static pthread_key_t state_key;
+static int state_key_ok;
+static pthread_once_t state_once = PTHREAD_ONCE_INIT;
+
+static void free_thread_state(void *p) {
+    thread_state *t = p;
+    if (t->stream) dnnl_stream_destroy(t->stream);
+    free(t->scratchpad);
+    free(t);
 }
 
-// Scratchpad per calling thread, owned by us (scratchpad mode "user") so that two threads can
-// run primitives at once whatever oneDNN's build options.
-static _Thread_local void *thread_scratchpad;
-static _Thread_local size_t thread_scratchpad_bytes;
+static void make_state_key(void) {
+    state_key_ok = pthread_key_create(&state_key, free_thread_state) == 0;
+}
+
+static thread_state *get_thread_state(void) {
+    pthread_once(&state_once, make_state_key);
+    if (!state_key_ok) return NULL;
+    thread_state *t = pthread_getspecific(state_key);
+    if (!t) {
+        t = calloc(1, sizeof *t);
+        if (t && pthread_setspecific(state_key, t) != 0) {
+            free(t);
+            t = NULL;
+        }
+    }
+    return t;
+}
+
+static dnnl_stream_t get_stream(void) {
+    thread_state *t = get_thread_state();
+    if (!t) return NULL;
+    if (!t->stream) {
+        dnnl_engine_t e = get_engine();
+        if (!e || dnnl_stream_create(&t->stream, e, dnnl_stream_default_flags) != dnnl_success)
+            t->stream = NULL;
+    }
+    return t->stream;
+}
 
 static void *get_scratchpad(size_t bytes) {
-    if (bytes > thread_scratchpad_bytes) {
-        free(thread_scratchpad);
+    thread_state *t = get_thread_state();
+    if (!t) return NULL;
+    if (bytes > t->scratchpad_bytes) {
+        free(t->scratchpad);
         size_t rounded = (bytes + 63) / 64 * 64;
-        thread_scratchpad = aligned_alloc(64, rounded);
-        thread_scratchpad_bytes = thread_scratchpad ? rounded : 0;
+        t->scratchpad = aligned_alloc(64, rounded);
+        t->scratchpad_bytes = t->scratchpad ? rounded : 0;
     }
-    return thread_scratchpad;
+    return t->scratchpad;
 }
 
 static void kind_types(fc_matmul_kind kind, dnnl_data_type_t *src, dnnl_data_type_t *wei,
