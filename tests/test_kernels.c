@@ -8,7 +8,9 @@
 #include "harness.h"
 #include "io/dtype.h"
 #include "kernels/cpu/attention_amx.h"
+#include "kernels/cpu/isa.h"
 #include "kernels/cpu/kernels.h"
+#include "kernels/cpu/lowp_rows.h"
 #include "kernels/cpu/linear_lowp.h"
 #include "util/alloc.h"
 
@@ -349,6 +351,32 @@ static void check_attention_bf16(int d) {
     free(scratch);
 }
 
+// AVX512-BF16's staging row gives fc_f32_to_bf16's bits on normal floats: ties to even both
+// ways, carries into the exponent, signs, a masked tail (37 values).
+static void test_stage_bf16_row(void) {
+    if (!fc_cpu_avx512_bf16_usable()) {
+        printf("  bf16 staging row: no AVX512-BF16 here, the AVX2 rounding runs\n");
+        return;
+    }
+    uint32_t bits[37] = {0x3f808000u, 0x3f818000u, 0xbf808000u, 0x3f80ffffu, 0x3fffffffu,
+                         0x7f7fffffu, 0x00800000u, 0x80800001u, 0x3f800000u, 0x4b7fff80u};
+    uint32_t state = 3;
+    for (int i = 10; i < 37; i++) {
+        float x = uniform(&state) * 1000.0f;
+        memcpy(&bits[i], &x, sizeof x);
+    }
+    float x[37];
+    uint16_t got[37], want[37];
+    memcpy(x, bits, sizeof x);
+    fc_stage_row_bf16_avx512(got, x, 37);
+    int same = 1;
+    for (int i = 0; i < 37; i++) {
+        want[i] = fc_f32_to_bf16(x[i]);
+        same &= got[i] == want[i];
+    }
+    CHECK(same);
+}
+
 static void test_attention_blocked(void) {
     check_attention_blocked(16);
     check_attention_blocked(32);
@@ -360,6 +388,7 @@ static void test_attention_blocked(void) {
 }
 
 void suite_kernels(void) {
+    test_stage_bf16_row();
     test_attention_blocked();
     test_gelu();
     test_rope_table();

@@ -5,7 +5,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-static int avx512_usable, amx_usable;
+static int avx512_usable, avx512_bf16_usable, amx_usable;
 static pthread_once_t decided = PTHREAD_ONCE_INIT;
 
 // Decided once: neither the CPU nor ONEDNN_MAX_CPU_ISA (read by oneDNN once) changes while the
@@ -15,6 +15,9 @@ static void decide(void) {
     avx512_usable = __builtin_cpu_supports("avx512f") &&
                     (dnnl_get_effective_cpu_isa() & dnnl_cpu_isa_avx512_core) ==
                         dnnl_cpu_isa_avx512_core;
+    avx512_bf16_usable = avx512_usable && __builtin_cpu_supports("avx512bf16") &&
+                         (dnnl_get_effective_cpu_isa() & dnnl_cpu_isa_avx512_core_bf16) ==
+                             dnnl_cpu_isa_avx512_core_bf16;
     // AMX: oneDNN's ISA covers the CPU, the OS's tile state and ONEDNN_MAX_CPU_ISA; Linux
     // also wants each process to ask for the tile data state before its first tile
     // instruction (arch_prctl ARCH_REQ_XCOMP_PERM, feature 18), else the instruction faults.
@@ -28,6 +31,11 @@ static void decide(void) {
 int fc_cpu_avx512_usable(void) {
     pthread_once(&decided, decide);
     return avx512_usable;
+}
+
+int fc_cpu_avx512_bf16_usable(void) {
+    pthread_once(&decided, decide);
+    return avx512_bf16_usable;
 }
 
 int fc_cpu_amx_usable(void) {

@@ -6,6 +6,9 @@
 #define FC_KERNELS_CPU_ISA_H
 
 int fc_cpu_avx512_usable(void);
+// Whether AVX512-BF16's conversions can run (Cooper Lake, Zen 4, every CPU with AMX), with
+// oneDNN's dispatch at AVX512_CORE_BF16 or above.
+int fc_cpu_avx512_bf16_usable(void);
 // Whether AMX's tile instructions (bf16) can run: the CPU has them, oneDNN's dispatch allows
 // them (ONEDNN_MAX_CPU_ISA below AVX512_CORE_AMX turns them off) and Linux granted the tile
 // state to the process.

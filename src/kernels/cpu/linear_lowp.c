@@ -185,10 +185,15 @@ static __m128i bf16x8(__m256 v) {
 // The row loops below run on the team's threads when the chunk's GEMM does (threaded), and on
 // the calling thread when each thread runs chunks of its own.
 static void stage_bf16(uint16_t *staged, const float *in, int T, int rows, int K, int threaded) {
+    int avx512_bf16 = fc_cpu_avx512_bf16_usable();
 #pragma omp parallel for schedule(static) if (threaded)
     for (int t = 0; t < T; t++) {
         const float *x = in + (size_t)t * K;
         uint16_t *y = staged + (size_t)t * K;
+        if (avx512_bf16) {
+            fc_stage_row_bf16_avx512(y, x, K);
+            continue;
+        }
         int k = 0;
         for (; k + 8 <= K; k += 8)
             _mm_storeu_si128((__m128i *)(y + k), bf16x8(_mm256_loadu_ps(x + k)));

@@ -1,5 +1,5 @@
 // The per-row work around the low-precision GEMMs (linear_lowp.c) in its AVX-512 form: the
-// int8 dequantizing epilogue and the int8 staging of a row. Each gives bit for bit what the
+// int8 dequantizing epilogue, the int8 staging of a row and the bf16 one. Each gives bit for bit what the
 // AVX2 form in linear_lowp.c gives (same operations in the same order per element), sixteen
 // lanes at a time and with masked tails; run only where fc_cpu_avx512_usable (isa.h).
 //
@@ -20,5 +20,11 @@ void fc_finish_row_int8_avx512(float *y, const int32_t *acc, const int32_t *chan
 // zero point out.
 void fc_stage_row_int8_avx512(uint8_t *q, const float *x, int K, int top, float *row_scale,
                               int32_t *row_zero);
+
+// y[k] = x[k] rounded to bf16 (nearest even) over K values, sixteen at a time by AVX512-BF16's
+// conversion, where fc_cpu_avx512_bf16_usable. The same bits as the AVX2 rounding for every
+// finite input but subnormals, which the instruction reads as zero (activations never are;
+// the product would round to nothing anyway).
+void fc_stage_row_bf16_avx512(uint16_t *y, const float *x, int K);
 
 #endif

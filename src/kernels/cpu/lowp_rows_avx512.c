@@ -51,3 +51,12 @@ __attribute__((target("avx512f"))) void fc_stage_row_int8_avx512(uint8_t *q, con
     *row_scale = scale;
     *row_zero = zero;
 }
+
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16"))) void
+fc_stage_row_bf16_avx512(uint16_t *y, const float *x, int K) {
+    for (int k = 0; k < K; k += 16) {
+        __mmask16 m = fc_lanes_below(k, K);
+        __m256bh half = _mm512_cvtneps_pbh(_mm512_maskz_loadu_ps(m, x + k));
+        _mm256_mask_storeu_epi16(y + k, m, (__m256i)half);
+    }
+}
