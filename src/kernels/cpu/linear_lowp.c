@@ -478,7 +478,13 @@ static int forward_chunks(float *out, const float *in, const fc_lowp_linear *w,
                           fc_lowp_scratch *s) {
     int step = fc_lowp_chunk_rows(T), chunks = (T + step - 1) / step;
     int team = omp_get_max_threads() < s->threads ? omp_get_max_threads() : s->threads;
-    if (chunks == 1 || team < 2) return run_chunk(out, in, w, bias, e, 0, T, &s->chunk[0], 1);
+    if (chunks == 1 || team < 2) { // one after another, each on the whole team
+        for (int first = 0; first < T; first += step) {
+            int n = T - first < step ? T - first : step;
+            if (run_chunk(out, in, w, bias, e, first, n, &s->chunk[0], 1) != 0) return -1;
+        }
+        return 0;
+    }
     int failed = 0;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(team)
     for (int i = 0; i < chunks; i++) {

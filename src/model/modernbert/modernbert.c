@@ -272,10 +272,12 @@ static int output_and_mlp_rows(const fc_modernbert_config *c, const fc_modernber
                                        &add_residual, n, &acts->lowp);
 }
 
-// Runs a block (0: a-d, 1: f-i) over the batch in chunks, across the threads.
+typedef enum block_kind { BLOCK_QKV, BLOCK_OUTPUT_AND_MLP } block_kind;
+
+// Runs a block (a-d or f-i) over the batch in chunks, across the threads.
 static void chunked_block(const fc_modernbert_config *c, const fc_modernbert_layer *L,
                           fc_modernbert_layer_acts *a, fc_modernbert_acts *acts, float *out,
-                          int block, int T) {
+                          block_kind block, int T) {
     int step = fc_lowp_chunk_rows(T), chunks = (T + step - 1) / step, failed = 0;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(acts->block_threads)
     for (int i = 0; i < chunks; i++) {
@@ -283,8 +285,9 @@ static void chunked_block(const fc_modernbert_config *c, const fc_modernbert_lay
         size_t thread = (size_t)omp_get_thread_num();
         float *normed = a->attn_normed + thread * step * c->hidden_size;
         float *mlp_act = a->mlp_act + thread * step * c->intermediate_size;
-        int rc = block == 0 ? qkv_rows(c, L, a, acts, normed, first, n)
-                            : output_and_mlp_rows(c, L, a, acts, out, normed, mlp_act, first, n);
+        int rc = block == BLOCK_QKV
+                     ? qkv_rows(c, L, a, acts, normed, first, n)
+                     : output_and_mlp_rows(c, L, a, acts, out, normed, mlp_act, first, n);
         if (rc != 0) {
 #pragma omp atomic write
             failed = 1;
@@ -308,7 +311,7 @@ static void encoder_layer(const fc_modernbert_config *c, const fc_modernbert_lay
     int H = c->hidden_size;
     // a-d. Q, K, V from the normed input; RoPE with the layer kind's base (P2, P3).
     if (acts->chunked_blocks)
-        chunked_block(c, L, a, acts, out, 0, T);
+        chunked_block(c, L, a, acts, out, BLOCK_QKV, T);
     else
         qkv_projection(c, L, a, acts, T);
     int global = c->is_global[layer];
@@ -320,7 +323,7 @@ static void encoder_layer(const fc_modernbert_config *c, const fc_modernbert_lay
                                  acts->attn_scratch, acts->attn_scratch_per_thread);
     // f-g. output projection, residual on the un-normed stream; h-i. the MLP.
     if (acts->chunked_blocks) {
-        chunked_block(c, L, a, acts, out, 1, T);
+        chunked_block(c, L, a, acts, out, BLOCK_OUTPUT_AND_MLP, T);
         return;
     }
     linear(a->residual, a->context, L->attn_wo, L->attn_wo_lowp, L->attn_wo_b, a->input, T, H, H,
