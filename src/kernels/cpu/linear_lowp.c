@@ -576,6 +576,10 @@ void fc_lowp_scratch_free(fc_lowp_scratch *s) {
     memset(s, 0, sizeof *s);
 }
 
+int fc_lowp_attention_bf16(const fc_lowp_linear *w) {
+    return w && w->format != FC_LOWP_F16;
+}
+
 const char *fc_lowp_kernel_name(fc_lowp_format format, int in_dim, int out_dim) {
     if (format == FC_LOWP_INT8) return fc_matmul_kernel_name(FC_MATMUL_INT8, in_dim, out_dim);
     if (format == FC_LOWP_BF16 && fc_matmul_available(FC_MATMUL_BF16))

@@ -108,6 +108,11 @@ int fc_lowp_linear_forward_rows(float *out, const float *in, const fc_lowp_linea
 int fc_lowp_scratch_reserve(fc_lowp_scratch *s, const fc_lowp_linear *w, int T);
 void fc_lowp_scratch_free(fc_lowp_scratch *s);
 
+// Whether attention beside layers with these weights runs its products in bf16 (on AMX where
+// the CPU has it): bf16 and int8 weights; not f16 (computed in fp32, and so is its attention)
+// nor fp32 weights (w NULL).
+int fc_lowp_attention_bf16(const fc_lowp_linear *w);
+
 // Bits of the int8 path's activations on this CPU: 8 with VNNI or AMX, else 7.
 int fc_int8_activation_bits(void);
 

@@ -192,13 +192,6 @@ static uint64_t attention_seed(const fc_bert_acts *acts, const fc_bert_config *c
                               (acts->first_token * (uint64_t)c->num_heads) << 20);
 }
 
-// Attention's products in bf16 (on AMX where the CPU has it) when the layer's dense weights
-// are on the matrix engines in low precision; f16 weights are computed in fp32, and so is
-// attention with them.
-static int bf16_attention(const fc_bert_layer *L) {
-    return L->wqkv_lowp && L->wqkv_lowp->format != FC_LOWP_F16;
-}
-
 // One post-LayerNorm encoder layer (BertLayer): attention block, then feed-forward block.
 static void encoder_layer(const fc_bert_config *c, const fc_bert_layer *L, int layer,
                           fc_bert_layer_acts *a, fc_bert_acts *acts, float *out,
@@ -216,8 +209,8 @@ static void encoder_layer(const fc_bert_config *c, const fc_bert_layer *L, int l
                                      acts->attn_scratch, acts->attn_scratch_per_thread);
     else
         fc_attention_forward_blocked(a->context, a->qkv, offsets, n_seqs, c->num_heads,
-                                     c->head_dim, -1, bf16_attention(L), acts->attn_scratch,
-                                     acts->attn_scratch_per_thread);
+                                     c->head_dim, -1, fc_lowp_attention_bf16(L->wqkv_lowp),
+                                     acts->attn_scratch, acts->attn_scratch_per_thread);
     // BertSelfOutput: dense → dropout → LayerNorm(· + input). Without dropout (inference) the
     // residual joins the dense's epilogue.
     fc_linear_epilogue attn_residual = {.residual = a->input};

@@ -296,13 +296,6 @@ static void chunked_block(const fc_modernbert_config *c, const fc_modernbert_lay
     if (failed) acts->lowp_failed = 1;
 }
 
-// Attention's products in bf16 (on AMX where the CPU has it) when the layer's dense weights
-// are on the matrix engines in low precision; f16 weights are computed in fp32, and so is
-// attention with them.
-static int bf16_attention(const fc_modernbert_layer *L) {
-    return L->wqkv_lowp && L->wqkv_lowp->format != FC_LOWP_F16;
-}
-
 // One encoder layer (§3.3 step 2): pre-norm attention and pre-norm GeGLU MLP, both residual.
 // Reads a->input, writes the rest of a and the layer's output into out.
 static void encoder_layer(const fc_modernbert_config *c, const fc_modernbert_layer *L,
@@ -319,7 +312,8 @@ static void encoder_layer(const fc_modernbert_config *c, const fc_modernbert_lay
                      global ? acts->global_sin : acts->local_sin, T, c->num_heads, c->head_dim);
     // e. softmax(Q·Kᵀ/√d)·V per sequence; local layers see |q − k| <= local_attention / 2.
     fc_attention_forward_blocked(a->context, a->qkv, offsets, n_seqs, c->num_heads, c->head_dim,
-                                 global ? -1 : c->local_window, bf16_attention(L),
+                                 global ? -1 : c->local_window,
+                                 fc_lowp_attention_bf16(L->wqkv_lowp),
                                  acts->attn_scratch, acts->attn_scratch_per_thread);
     // f-g. output projection, residual on the un-normed stream; h-i. the MLP.
     if (acts->chunked_blocks) {
