@@ -99,9 +99,9 @@ static void score_group(float *scores, const float *const query[FC_QUERY_GROUP],
     }
 }
 
-// In place: s[j] = exp(s[j] − max) for j < width; returns 1 / Σ_j s[j]. The max and the
-// sum are taken eight lanes at a time: a scalar running max is one long dependency chain.
-static float softmax_unnormalized(float *s, int width) {
+// The max and the sum are taken eight lanes at a time: a scalar running max is one long
+// dependency chain.
+float fc_softmax_unnormalized(float *s, int width) {
     __m256 max8 = _mm256_set1_ps(-INFINITY);
     int j = 0;
     for (; j + 8 <= width; j += 8) max8 = _mm256_max_ps(max8, _mm256_loadu_ps(s + j));
@@ -183,7 +183,7 @@ static void attend_gathered(float *out, const float *qkv, int begin, int n, int 
                 if (q + window < hi) hi = q + window;
             }
             float *s = scores + (size_t)(q - q0) * n_pad + lo; // s[j − lo]: key j
-            float inv = softmax_unnormalized(s, hi - lo + 1);
+            float inv = fc_softmax_unnormalized(s, hi - lo + 1);
             float *o = out + (size_t)(begin + q) * H + h * head_dim;
             // The output row stays in registers across the window's values at the head sizes
             // of the target models (32: MiniLM; 64: BERT-base, ModernBERT, DeBERTa).
