@@ -243,6 +243,64 @@ static void check_engine(fc_lowp_format format, int T, int K, int N, int epilogu
     free(x), free(w), free(bias), free(out), free(residual), free(want), free(qx), free(qw);
 }
 
+// Layers that read one input through fc_lowp_linear_forward_shared (DeBERTa's query, key and
+// value: the input staged once per chunk) give the bits each gives on its own; formats that
+// cannot share staging (f16, widened; a mix) run one after another.
+static void check_shared(const fc_lowp_format formats[3], int T) {
+    enum { K = 200 };
+    const int N[3] = {96, 530, 64};
+    uint32_t state = 5u + (uint32_t)T;
+    float *x = fc_malloc((size_t)T * K * sizeof(float));
+    for (size_t i = 0; i < (size_t)T * K; i++) x[i] = uniform(&state) * 2.0f;
+    fc_lowp_linear layers[3];
+    float *bias[3], *alone[3], *together[3];
+    for (int i = 0; i < 3; i++) {
+        float *w = fc_malloc((size_t)N[i] * K * sizeof(float));
+        for (size_t j = 0; j < (size_t)N[i] * K; j++) w[j] = uniform(&state) * 0.1f;
+        CHECK(fc_lowp_linear_prepare(&layers[i], formats[i], w, N[i], K) == 0);
+        free(w);
+        bias[i] = NULL;
+        if (i != 1) { // the middle layer has no bias
+            bias[i] = fc_malloc((size_t)N[i] * sizeof(float));
+            for (int n = 0; n < N[i]; n++) bias[i][n] = uniform(&state);
+        }
+        alone[i] = fc_malloc((size_t)T * N[i] * sizeof(float));
+        together[i] = fc_calloc((size_t)T * N[i], sizeof(float));
+    }
+    fc_lowp_scratch scratch = {0};
+    for (int i = 0; i < 3; i++)
+        CHECK(fc_lowp_linear_forward(alone[i], x, &layers[i], bias[i], NULL, T, &scratch) == 0);
+    const fc_lowp_linear *const w[3] = {&layers[0], &layers[1], &layers[2]};
+    const float *const b[3] = {bias[0], bias[1], bias[2]};
+    CHECK(fc_lowp_linear_forward_shared(3, together, x, w, b, T, &scratch) == 0);
+    for (int i = 0; i < 3; i++) {
+        CHECK(memcmp(alone[i], together[i], (size_t)T * N[i] * sizeof(float)) == 0);
+        fc_lowp_linear_free(&layers[i]);
+        free(bias[i]), free(alone[i]), free(together[i]);
+    }
+    fc_lowp_scratch_free(&scratch);
+    free(x);
+}
+
+static void test_linear_shared(void) {
+    const fc_lowp_format int8[3] = {FC_LOWP_INT8, FC_LOWP_INT8, FC_LOWP_INT8},
+                         bf16[3] = {FC_LOWP_BF16, FC_LOWP_BF16, FC_LOWP_BF16},
+                         f16[3] = {FC_LOWP_F16, FC_LOWP_F16, FC_LOWP_F16},
+                         mixed[3] = {FC_LOWP_BF16, FC_LOWP_INT8, FC_LOWP_BF16};
+    int threads = omp_get_max_threads();
+    for (int team = 1; team <= 2; team++) { // the chunks one after another, or per thread
+        omp_set_num_threads(team);
+        const int rows[] = {1, 33, 600};
+        for (int r = 0; r < 3; r++) {
+            check_shared(int8, rows[r]);
+            check_shared(bf16, rows[r]);
+        }
+    }
+    omp_set_num_threads(threads);
+    check_shared(f16, 40);
+    check_shared(mixed, 300);
+}
+
 static void test_linear_engines(void) {
     // 300 and 600 rows cross the 128-row chunks a layer runs in.
     const int rows[] = {1, 31, 33, 64, 100, 300, 600};
@@ -395,4 +453,5 @@ void suite_kernels(void) {
     test_layernorm();
     test_linear_lowp();
     test_linear_engines();
+    test_linear_shared();
 }

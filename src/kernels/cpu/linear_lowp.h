@@ -94,9 +94,16 @@ typedef struct fc_lowp_scratch {
 int fc_lowp_linear_forward(float *out, const float *in, const fc_lowp_linear *w,
                            const float *bias, const fc_linear_epilogue *epilogue, int T,
                            fc_lowp_scratch *scratch);
-// The same for one chunk (T <= FC_LOWP_CHUNK_ROWS) on the calling thread alone, inside an
-// OpenMP parallel region whose threads each run chunks of their own (the model's per-token
-// blocks): uses the calling thread's buffers, reserved beforehand by fc_lowp_scratch_reserve
+// out[i][T, w[i]->out_dim] = in · W_iᵀ + bias[i] (bias[i] may be NULL) for count layers that
+// read the same input (DeBERTa's query, key and value): on the matrix engines the input is
+// staged once per chunk for all of them when they share a format and input width. Call it
+// outside parallel regions. 0, or -1 when out of memory.
+int fc_lowp_linear_forward_shared(int count, float *const *out, const float *in,
+                                  const fc_lowp_linear *const *w, const float *const *bias, int T,
+                                  fc_lowp_scratch *scratch);
+// The same as fc_lowp_linear_forward for one chunk (T <= FC_LOWP_CHUNK_ROWS) on the calling
+// thread alone, inside an OpenMP parallel region whose threads each run chunks of their own
+// (the model's per-token blocks): uses the calling thread's buffers, reserved beforehand by fc_lowp_scratch_reserve
 // with the region's team size. Weights on the matrix engines only. 0, or -1 (out of memory, or
 // not reserved for this thread).
 int fc_lowp_linear_forward_rows(float *out, const float *in, const fc_lowp_linear *w,

@@ -315,9 +315,17 @@ static void self_attention(fc_deberta *m, int layer, const float *R, const fc_de
     workspace *ws = &m->ws;
     int H = c->hidden_size;
     const fc_lowp_linear *query = lowp_of(m, layer, FC_DEBERTA_QUERY), *key = lowp_of(m, layer, FC_DEBERTA_KEY);
-    dense(m, ws->q, ws->x, L->query_w, query, L->query_b, NULL, T, H, H);
-    dense(m, ws->k, ws->x, L->key_w, key, L->key_b, NULL, T, H, H);
-    dense(m, ws->v, ws->x, L->value_w, lowp_of(m, layer, FC_DEBERTA_VALUE), L->value_b, NULL, T, H, H);
+    if (query) { // low precision: x staged once for the three
+        float *const out[3] = {ws->q, ws->k, ws->v};
+        const fc_lowp_linear *const lowp[3] = {query, key, lowp_of(m, layer, FC_DEBERTA_VALUE)};
+        const float *const bias[3] = {L->query_b, L->key_b, L->value_b};
+        if (fc_lowp_linear_forward_shared(3, out, ws->x, lowp, bias, T, &ws->lowp) != 0)
+            ws->lowp_failed = 1;
+    } else {
+        dense(m, ws->q, ws->x, L->query_w, NULL, L->query_b, NULL, T, H, H);
+        dense(m, ws->k, ws->x, L->key_w, NULL, L->key_b, NULL, T, H, H);
+        dense(m, ws->v, ws->x, L->value_w, NULL, L->value_b, NULL, T, H, H);
+    }
     if (rel && rel->pos_key) {
         if (c->share_att_key)
             dense(m, ws->pos_key, R, L->key_w, key, L->key_b, NULL, rel->rows, H, H);
