@@ -8,6 +8,7 @@
 #include "harness.h"
 #include "io/dtype.h"
 #include "kernels/cpu/attention_amx.h"
+#include "kernels/cpu/deberta_kernels.h"
 #include "kernels/cpu/isa.h"
 #include "kernels/cpu/kernels.h"
 #include "kernels/cpu/lowp_rows.h"
@@ -409,6 +410,66 @@ static void check_attention_bf16(int d) {
     free(scratch);
 }
 
+// DeBERTa's attention with its four products on AMX against the fp32 kernel on the same inputs
+// rounded to bf16: within 2^-7 (the probabilities' rounding), over sequences of 1-130 tokens
+// (log-bucketed distances past 32), with both position terms, C2P alone and none. Without AMX
+// the bf16 request runs the fp32 kernel: the same bits.
+static float round_bf16(float x) {
+    return fc_bf16_to_f32(fc_f32_to_bf16(x));
+}
+
+static void check_deberta_attention_bf16(int d) {
+    enum { SEQS = 6, HEADS = 3, LONGEST = 130, BUCKETS = 64, SPAN = 64, MAX_POSITION = 512 };
+    int lengths[SEQS] = {1, 7, 40, LONGEST, 3, 33}, H = HEADS * d;
+    int32_t offsets[SEQS + 1] = {0};
+    for (int s = 0; s < SEQS; s++) offsets[s + 1] = offsets[s] + lengths[s];
+    int T = offsets[SEQS];
+    int32_t index[2 * LONGEST - 1];
+    for (int r = -(LONGEST - 1); r <= LONGEST - 1; r++)
+        index[r + LONGEST - 1] = fc_deberta_rel_index(r, BUCKETS, MAX_POSITION, SPAN);
+    int first = index[0], rows = index[2 * LONGEST - 2] - first + 1;
+    uint32_t state = 9;
+    size_t acts = (size_t)T * H, table = (size_t)rows * H;
+    float *x = fc_malloc((3 * acts + 2 * table) * sizeof(float));
+    float *rounded = fc_malloc((3 * acts + 2 * table) * sizeof(float));
+    for (size_t i = 0; i < 3 * acts + 2 * table; i++) {
+        x[i] = 2.0f * uniform(&state);
+        rounded[i] = round_bf16(x[i]);
+    }
+    float *want = fc_malloc(acts * sizeof(float)), *got = fc_malloc(acts * sizeof(float));
+    int amx = fc_attention_amx_usable(d);
+    for (int terms = 0; terms < 3; terms++) { // both, C2P alone, plain attention
+        const float *in[2] = {amx ? rounded : x, x};
+        float *out[2] = {want, got};
+        double worst = 0.0;
+        for (int run = 0; run < 2; run++) {
+            const float *q = in[run], *k = q + acts, *v = k + acts, *tables = v + acts;
+            fc_deberta_rel rel = {tables, terms == 0 ? tables + table : NULL, first, rows, index,
+                                  LONGEST};
+            const fc_deberta_rel *r = terms == 2 ? NULL : &rel;
+            size_t per_thread = fc_deberta_attention_scratch_floats(LONGEST, r, d, run);
+            float *scratch = fc_malloc((size_t)omp_get_max_threads() * per_thread * sizeof(float));
+            for (size_t i = 0; i < acts; i++) out[run][i] = NAN; // every row must be written
+            fc_deberta_attention_forward(out[run], q, k, v, offsets, SEQS, HEADS, d, 8.0f, r, run,
+                                         scratch, per_thread);
+            free(scratch);
+        }
+        for (size_t i = 0; i < acts; i++) {
+            double diff = fabs(got[i] - want[i]);
+            worst = diff > worst || diff != diff ? (diff != diff ? INFINITY : diff) : worst;
+        }
+        double tolerance = amx ? 0.0078 : 0.0;
+        if (!(worst <= tolerance))
+            fprintf(stderr, "  DeBERTa bf16 attention d=%d terms %d: worst %.3g\n", d, terms,
+                    worst);
+        CHECK(worst <= tolerance);
+    }
+    free(x);
+    free(rounded);
+    free(want);
+    free(got);
+}
+
 // AVX512-BF16's staging row gives fc_f32_to_bf16's bits on normal floats: ties to even both
 // ways, carries into the exponent, signs, a masked tail (37 values).
 static void test_stage_bf16_row(void) {
@@ -441,6 +502,8 @@ static void test_attention_blocked(void) {
     check_attention_blocked(64);
     check_attention_bf16(32);
     check_attention_bf16(64);
+    check_deberta_attention_bf16(32);
+    check_deberta_attention_bf16(64);
     printf("  bf16 attention products: %s\n",
            fc_attention_amx_usable(64) ? "AMX tiles" : "fp32 (no AMX here)");
 }

@@ -110,36 +110,46 @@ __attribute__((target("avx512f,avx512bf16"))) static inline __m512i bf16x32(cons
     return (__m512i)_mm512_cvtne2ps_pbh(_mm512_loadu_ps(x + 16), _mm512_loadu_ps(x));
 }
 
-// The head's Q, K and V from qkv (rows `stride` floats apart) into the tile layouts, in bf16;
-// padding rows are zeros (finite: their products are computed and dropped).
+// n rows of d floats (rows `stride` floats apart) as bf16 rows of A tiles [n16, d]; padding
+// rows are zeros (finite: their products are computed and dropped).
 __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16"))) static void
-gather(const head_buffers *b, const float *qkv_head, size_t stride, int H, int n, int d) {
-    int n16 = round_up(n, TILE_ROWS), n32 = round_up(n, KEY_BLOCK), pairs = d / 2;
+pack_rows(uint16_t *rows, const float *x, size_t stride, int n, int d) {
     for (int t = 0; t < n; t++)
         for (int i = 0; i < d; i += 32)
-            _mm512_storeu_si512(b->q + (size_t)t * d + i,
-                                bf16x32(qkv_head + (size_t)t * stride + i));
-    memset(b->q + (size_t)n * d, 0, (size_t)(n16 - n) * d * 2);
-    // K: a key's bf16 pairs are its 32-bit words; word r of the block's 16 keys is row r of
-    // the block's tiles, so each 16 keys × 16 words is transposed in registers.
+            _mm512_storeu_si512(rows + (size_t)t * d + i, bf16x32(x + (size_t)t * stride + i));
+    memset(rows + (size_t)n * d, 0, (size_t)(round_up(n, TILE_ROWS) - n) * d * 2);
+}
+
+// n rows (keys) as B tiles of their transpose, [n32 / 16][d / 2][16] bf16 pairs: a key's bf16
+// pairs are its 32-bit words, and word r of a block's 16 keys is row r of the block's tiles,
+// so each 16 keys × 16 words is transposed in registers.
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16"))) static void
+pack_keys(uint32_t *keys, const float *x, size_t stride, int n, int d) {
+    int n32 = round_up(n, KEY_BLOCK), pairs = d / 2;
     for (int t0 = 0; t0 < n32; t0 += 16)
         for (int w = 0; w < pairs; w += 16) {
             __m512i r[16];
             for (int j = 0; j < 16; j++)
-                r[j] = t0 + j < n ? bf16x32(qkv_head + (size_t)(t0 + j) * stride + H + 2 * w)
+                r[j] = t0 + j < n ? bf16x32(x + (size_t)(t0 + j) * stride + 2 * w)
                                   : _mm512_setzero_si512();
             transpose16(r);
-            uint32_t *rows = b->keys + ((size_t)(t0 / 16) * pairs + w) * 16;
+            uint32_t *rows = keys + ((size_t)(t0 / 16) * pairs + w) * 16;
             for (int k = 0; k < 16; k++) _mm512_storeu_si512(rows + (size_t)k * 16, r[k]);
         }
-    // V: keys 2r and 2r + 1 of a block interleaved, sixteen dimensions a tile.
+}
+
+// n rows (values) as B tiles of P·V: keys 2r and 2r + 1 of a 32-key block interleaved,
+// sixteen dimensions a tile.
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16"))) static void
+pack_values(uint32_t *values, const float *x, size_t stride, int n, int d) {
+    int n32 = round_up(n, KEY_BLOCK);
     const __m512i interleave = _mm512_set_epi16(
         31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8,
         23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
     for (int t = 0; t < n32; t += 2) {
-        const float *even = t < n ? qkv_head + (size_t)t * stride + 2 * H : NULL;
-        const float *odd = t + 1 < n ? qkv_head + (size_t)(t + 1) * stride + 2 * H : NULL;
-        uint32_t *rows = b->values + (size_t)(t / KEY_BLOCK) * (d / 16) * 256 + (t % 32) / 2 * 16;
+        const float *even = t < n ? x + (size_t)t * stride : NULL;
+        const float *odd = t + 1 < n ? x + (size_t)(t + 1) * stride : NULL;
+        uint32_t *rows = values + (size_t)(t / KEY_BLOCK) * (d / 16) * 256 + (t % 32) / 2 * 16;
         for (int i = 0; i < d; i += 16) {
             __m512 e = even ? _mm512_loadu_ps(even + i) : _mm512_setzero_ps();
             __m512 o = odd ? _mm512_loadu_ps(odd + i) : _mm512_setzero_ps();
@@ -151,20 +161,29 @@ gather(const head_buffers *b, const float *qkv_head, size_t stride, int H, int n
     }
 }
 
+// The head's Q, K and V from qkv (rows `stride` floats apart) into the tile layouts.
+static void gather(const head_buffers *b, const float *qkv_head, size_t stride, int H, int n,
+                   int d) {
+    pack_rows(b->q, qkv_head, stride, n, d);
+    pack_keys(b->keys, qkv_head + H, stride, n, d);
+    pack_values(b->values, qkv_head + 2 * H, stride, n, d);
+}
+
 // The tile instructions are inline assembly to GCC, which does not know what memory they read
 // or write: the functions that use them are never inlined, so that every store before a call
 // is done and every load after it reads memory again.
 
-// Scores of the 16 queries from q0 against the keys of blocks [first, last] (16 keys each),
-// into b->scores (unscaled). (Two blocks at a time into two sums measured no faster.)
-__attribute__((target("amx-tile,amx-bf16"), noinline)) static void score_tiles(const head_buffers *b,
-                                                                     int q0, int first, int last,
-                                                                     int n32, int d) {
+// Scores of the 16 rows from q0 of A (pack_rows) against the keys of blocks [first, last] of
+// B (pack_keys, 16 keys a block), unscaled, into scores (rows `ld` floats apart, column 16·k
+// for block k). (Two blocks at a time into two sums measured no faster.)
+__attribute__((target("amx-tile,amx-bf16"), noinline)) static void
+score_tiles(float *scores, int ld, const uint16_t *a, const uint32_t *keys, int q0, int first,
+            int last, int d) {
     int pairs = d / 2;
-    _tile_loadd(4, b->q + (size_t)q0 * d, d * 2);
-    if (d == 64) _tile_loadd(5, b->q + (size_t)q0 * d + 32, d * 2);
+    _tile_loadd(4, a + (size_t)q0 * d, d * 2);
+    if (d == 64) _tile_loadd(5, a + (size_t)q0 * d + 32, d * 2);
     for (int k = first; k <= last; k++) {
-        const uint32_t *block = b->keys + (size_t)k * pairs * 16;
+        const uint32_t *block = keys + (size_t)k * pairs * 16;
         _tile_zero(0);
         _tile_loadd(6, block, 64);
         _tile_dpbf16ps(0, 4, 6);
@@ -172,7 +191,7 @@ __attribute__((target("amx-tile,amx-bf16"), noinline)) static void score_tiles(c
             _tile_loadd(7, block + 16 * 16, 64);
             _tile_dpbf16ps(0, 5, 7);
         }
-        _tile_stored(0, b->scores + (size_t)k * 16, n32 * 4);
+        _tile_stored(0, scores + (size_t)k * 16, ld * 4);
     }
 }
 
@@ -206,10 +225,10 @@ probabilities(uint16_t *p, float *s, int lo, int hi, int q_lo, int q_hi, float s
     }
 }
 
-// out rows of the 16 queries from q0 = P · V over the 32-key blocks [first, last].
-__attribute__((target("amx-tile,amx-bf16"), noinline)) static void value_tiles(const head_buffers *b,
-                                                                     int first, int last,
-                                                                     int n32, int d) {
+// o [16, d] = P [16, n32] (bf16 rows) · V (pack_values) over the 32-key blocks [first, last].
+__attribute__((target("amx-tile,amx-bf16"), noinline)) static void
+value_tiles(float *o, const uint16_t *p, const uint32_t *values, int first, int last, int n32,
+            int d) {
     _tile_zero(0);
     _tile_zero(1);
     if (d == 64) {
@@ -217,8 +236,8 @@ __attribute__((target("amx-tile,amx-bf16"), noinline)) static void value_tiles(c
         _tile_zero(3);
     }
     for (int k = first; k <= last; k++) {
-        const uint32_t *tiles = b->values + (size_t)k * (d / 16) * 256;
-        _tile_loadd(4, b->p + (size_t)k * KEY_BLOCK, n32 * 2);
+        const uint32_t *tiles = values + (size_t)k * (d / 16) * 256;
+        _tile_loadd(4, p + (size_t)k * KEY_BLOCK, n32 * 2);
         _tile_loadd(6, tiles, 64);
         _tile_dpbf16ps(0, 4, 6);
         _tile_loadd(7, tiles + 256, 64);
@@ -230,11 +249,11 @@ __attribute__((target("amx-tile,amx-bf16"), noinline)) static void value_tiles(c
             _tile_dpbf16ps(3, 4, 7);
         }
     }
-    _tile_stored(0, b->o, d * 4);
-    _tile_stored(1, b->o + 16, d * 4);
+    _tile_stored(0, o, d * 4);
+    _tile_stored(1, o + 16, d * 4);
     if (d == 64) {
-        _tile_stored(2, b->o + 32, d * 4);
-        _tile_stored(3, b->o + 48, d * 4);
+        _tile_stored(2, o + 32, d * 4);
+        _tile_stored(3, o + 48, d * 4);
     }
 }
 
@@ -272,7 +291,7 @@ void fc_attend_head_amx(float *out, const float *qkv, int begin, int n, int h, i
             if (q_last + window < hi) hi = q_last + window;
         }
         int first = lo / KEY_BLOCK, last = hi / KEY_BLOCK;
-        score_tiles(&b, q0, 2 * first, 2 * last + 1, n32, d);
+        score_tiles(b.scores, n32, b.q, b.keys, q0, 2 * first, 2 * last + 1, d);
         for (int g = 0; g < TILE_ROWS; g++) {
             uint16_t *p = b.p + (size_t)g * n32;
             int q = q0 + g;
@@ -288,9 +307,98 @@ void fc_attend_head_amx(float *out, const float *qkv, int begin, int n, int h, i
             probabilities(p, b.scores + (size_t)g * n32, first * KEY_BLOCK,
                           last * KEY_BLOCK + KEY_BLOCK - 1, q_lo, q_hi, scale);
         }
-        value_tiles(&b, first, last, n32, d);
+        value_tiles(b.o, b.p, b.values, first, last, n32, d);
         for (int q = q0; q <= q_last; q++)
             memcpy(out + (size_t)(begin + q) * H + (size_t)h * d, b.o + (size_t)(q - q0) * d,
+                   (size_t)d * sizeof(float));
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// DeBERTa's disentangled attention (deberta_attention.c) with its products on the same tiles.
+
+// The per-thread scratch of one DeBERTa (sequence, head) of n tokens and width position rows,
+// carved in this order.
+typedef struct deberta_buffers {
+    uint16_t *q, *k;                 // [n16, d] bf16 rows: A of Q·Kᵀ and C2P; A of P2C
+    uint32_t *keys, *values;         // K and V as B tiles
+    uint32_t *pos_keys, *pos_queries; // Kr and Qr as B tiles of their transposes
+    float *c2p, *p2c;                // [n16, w32] Q·Krᵀ and K·Qrᵀ
+    float *scores;                   // [16, n32]
+    uint16_t *p;                     // [16, n32] bf16
+    float *o;                        // [16, d]
+} deberta_buffers;
+
+static size_t carve_deberta(deberta_buffers *b, void *base, int n, int width, int d) {
+    size_t n16 = (size_t)round_up(n, TILE_ROWS), n32 = (size_t)round_up(n, KEY_BLOCK);
+    size_t w32 = (size_t)round_up(width > 0 ? width : 1, KEY_BLOCK), D = (size_t)d;
+    size_t sizes[11] = {n16 * D * 2, n16 * D * 2, n32 * D * 2, n32 * D * 2, w32 * D * 2,
+                        w32 * D * 2, n16 * w32 * 4, n16 * w32 * 4, 16 * n32 * 4, 16 * n32 * 2,
+                        16 * D * 4};
+    char *at = base;
+    size_t used = 0;
+    void *parts[11];
+    for (int i = 0; i < 11; i++) {
+        parts[i] = at ? at + used : NULL;
+        used += (sizes[i] + 63) / 64 * 64;
+    }
+    if (b)
+        *b = (deberta_buffers){parts[0], parts[1], parts[2], parts[3], parts[4], parts[5],
+                               parts[6], parts[7], parts[8], parts[9], parts[10]};
+    return used;
+}
+
+size_t fc_deberta_attention_amx_scratch_bytes(int longest, int width, int head_dim) {
+    return carve_deberta(NULL, NULL, longest, width, head_dim) + 64; // + 64: aligning the base
+}
+
+void fc_deberta_attend_head_amx(float *out, const float *q, const float *k, const float *v,
+                                size_t stride, int n, int head_dim, float scale,
+                                const fc_deberta_positions *pos, void *scratch) {
+    int d = head_dim, n32 = round_up(n, KEY_BLOCK);
+    int width = pos ? pos->width : 0, w32 = round_up(width > 0 ? width : 1, KEY_BLOCK);
+    deberta_buffers b;
+    carve_deberta(&b, (void *)(((uintptr_t)scratch + 63) / 64 * 64), n, width, d);
+    pack_rows(b.q, q, stride, n, d);
+    pack_keys(b.keys, k, stride, n, d);
+    pack_values(b.values, v, stride, n, d);
+    const float *c2p = NULL, *p2c = NULL;
+    if (pos && pos->keys) { // C2P = Q·Krᵀ [n, width]
+        pack_keys(b.pos_keys, pos->keys, pos->stride, width, d);
+        for (int q0 = 0; q0 < n; q0 += TILE_ROWS)
+            score_tiles(b.c2p + (size_t)q0 * w32, w32, b.q, b.pos_keys, q0, 0, w32 / 16 - 1, d);
+        c2p = b.c2p;
+    }
+    if (pos && pos->queries) { // P2C = K·Qrᵀ [n, width]
+        pack_rows(b.k, k, stride, n, d);
+        pack_keys(b.pos_queries, pos->queries, pos->stride, width, d);
+        for (int j0 = 0; j0 < n; j0 += TILE_ROWS)
+            score_tiles(b.p2c + (size_t)j0 * w32, w32, b.k, b.pos_queries, j0, 0, w32 / 16 - 1,
+                        d);
+        p2c = b.p2c;
+    }
+    for (int q0 = 0; q0 < n; q0 += TILE_ROWS) {
+        int q_last = q0 + TILE_ROWS - 1 < n ? q0 + TILE_ROWS - 1 : n - 1;
+        score_tiles(b.scores, n32, b.q, b.keys, q0, 0, n32 / 16 - 1, d);
+        for (int g = 0; g < TILE_ROWS; g++) {
+            uint16_t *p = b.p + (size_t)g * n32;
+            int i = q0 + g;
+            if (i > q_last) { // a padding query: no weight anywhere
+                memset(p, 0, (size_t)n32 * 2);
+                continue;
+            }
+            float *s = b.scores + (size_t)g * n32;
+            if (pos) // as deberta_attention.c: C2P and P2C read the same row idx(i, j)
+                for (int j = 0; j < n; j++) {
+                    int c = pos->index[i - j] - pos->first;
+                    if (c2p) s[j] += c2p[(size_t)i * w32 + c];
+                    if (p2c) s[j] += p2c[(size_t)j * w32 + c];
+                }
+            probabilities(p, s, 0, n32 - 1, 0, n - 1, 1.0f / scale);
+        }
+        value_tiles(b.o, b.p, b.values, 0, n32 / KEY_BLOCK - 1, n32, d);
+        for (int i = q0; i <= q_last; i++)
+            memcpy(out + (size_t)i * stride, b.o + (size_t)(i - q0) * d,
                    (size_t)d * sizeof(float));
     }
 }

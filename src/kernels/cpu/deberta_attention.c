@@ -6,6 +6,8 @@
 #include <stdlib.h>
 
 #include "kernels/cpu/deberta_kernels.h"
+
+#include "kernels/cpu/attention_amx.h"
 #include "kernels/cpu/gemm.h"
 #include "kernels/cpu/kernels.h"
 
@@ -31,10 +33,15 @@ int fc_deberta_rel_index(int r, int position_buckets, int max_position, int att_
     return index;
 }
 
-size_t fc_deberta_attention_scratch_floats(int n, const fc_deberta_rel *rel) {
+size_t fc_deberta_attention_scratch_floats(int n, const fc_deberta_rel *rel, int head_dim,
+                                           int bf16_products) {
     size_t floats = (size_t)n * n; // scores
     if (rel && rel->pos_key) floats += (size_t)n * rel->rows;   // C2P
     if (rel && rel->pos_query) floats += (size_t)n * rel->rows; // P2C
+    if (bf16_products && fc_attention_amx_usable(head_dim)) {
+        size_t amx = fc_deberta_attention_amx_scratch_bytes(n, rel ? rel->rows : 0, head_dim);
+        floats = (amx + 3) / 4 > floats ? (amx + 3) / 4 : floats;
+    }
     return floats;
 }
 
@@ -90,21 +97,49 @@ static void attend_one_head(float *out, const float *q, const float *k, const fl
     fc_sgemm(0, 0, n, head_dim, n, 1.0f, scores, n, v, H, 0.0f, out, H); // P·V [n, head_dim]
 }
 
+// One (sequence, head) on AMX: the rows of rel this sequence reaches, as attend_one_head.
+static void attend_one_head_amx(float *out, const float *q, const float *k, const float *v,
+                                int n, int H, int head_dim, int head_col, float scale,
+                                const fc_deberta_rel *rel, void *scratch) {
+    if (!rel) {
+        fc_deberta_attend_head_amx(out, q, k, v, (size_t)H, n, head_dim, scale, NULL, scratch);
+        return;
+    }
+    const int32_t *index = rel->index_by_distance + (rel->max_len - 1);
+    int lo = index[-(n - 1)];
+    size_t first = (size_t)(lo - rel->first_row) * H + (size_t)head_col;
+    fc_deberta_positions pos = {rel->pos_key ? rel->pos_key + first : NULL,
+                                rel->pos_query ? rel->pos_query + first : NULL,
+                                (size_t)H,
+                                lo,
+                                index[n - 1] - lo + 1,
+                                index};
+    fc_deberta_attend_head_amx(out, q, k, v, (size_t)H, n, head_dim, scale, &pos, scratch);
+}
+
 void fc_deberta_attention_forward(float *out, const float *q, const float *k, const float *v,
                                   const int32_t *offsets, int n_seqs, int num_heads,
                                   int head_dim, float scale, const fc_deberta_rel *rel,
-                                  float *scratch, size_t scratch_per_thread) {
+                                  int bf16_products, float *scratch, size_t scratch_per_thread) {
     int H = num_heads * head_dim;
     int tasks = n_seqs * num_heads;
+    int amx = bf16_products && fc_attention_amx_usable(head_dim);
 #pragma omp parallel
     {
         float *mine = scratch + (size_t)omp_get_thread_num() * scratch_per_thread;
+        if (amx) fc_attention_amx_enter();
 #pragma omp for schedule(dynamic, 1)
         for (int task = 0; task < tasks; task++) {
             int s = task / num_heads, h = task % num_heads;
             size_t at = (size_t)offsets[s] * H + (size_t)h * head_dim;
-            attend_one_head(out + at, q + at, k + at, v + at, offsets[s + 1] - offsets[s], H,
-                            head_dim, h * head_dim, scale, rel, mine);
+            int n = offsets[s + 1] - offsets[s];
+            if (amx)
+                attend_one_head_amx(out + at, q + at, k + at, v + at, n, H, head_dim,
+                                    h * head_dim, scale, rel, mine);
+            else
+                attend_one_head(out + at, q + at, k + at, v + at, n, H, head_dim, h * head_dim,
+                                scale, rel, mine);
         }
+        if (amx) fc_attention_amx_leave();
     }
 }

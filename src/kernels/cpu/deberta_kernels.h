@@ -28,20 +28,24 @@ typedef struct fc_deberta_rel {
     int max_len;
 } fc_deberta_rel;
 
-// Floats of scratch one thread needs for a sequence of n tokens with rel (or NULL).
-size_t fc_deberta_attention_scratch_floats(int n, const fc_deberta_rel *rel);
+// Floats of scratch one thread needs for a sequence of n tokens with rel (or NULL), with the
+// products in bf16 or not.
+size_t fc_deberta_attention_scratch_floats(int n, const fc_deberta_rel *rel, int head_dim,
+                                           int bf16_products);
 
 // Disentangled self-attention on packed sequences. q, k, v are [T, H] (heads in order, H =
 // num_heads·head_dim); sequence s owns rows offsets[s] .. offsets[s+1]. For each sequence and
 // head, query i and key j of that sequence:
 //   score = (Q_i·K_j + Q_i·Kr[idx(i,j)] + K_j·Qr[idx(i,j)]) / scale, idx(i,j) = row of i − j,
 // the c2p / p2c terms present when rel supplies pos_key / pos_query (rel NULL: plain
-// attention), softmax over the sequence's own keys, times V. out is [T, H]. scratch holds
+// attention), softmax over the sequence's own keys, times V. out is [T, H]. With
+// bf16_products the four products run in bf16 on AMX where the CPU has it (attention_amx.c;
+// models whose dense layers are low precision), in fp32 GEMMs otherwise. scratch holds
 // scratch_per_thread floats for each OpenMP thread, at least
-// fc_deberta_attention_scratch_floats(longest sequence, rel).
+// fc_deberta_attention_scratch_floats(longest sequence, rel, head_dim, bf16_products).
 void fc_deberta_attention_forward(float *out, const float *q, const float *k, const float *v,
                                   const int32_t *offsets, int n_seqs, int num_heads,
                                   int head_dim, float scale, const fc_deberta_rel *rel,
-                                  float *scratch, size_t scratch_per_thread);
+                                  int bf16_products, float *scratch, size_t scratch_per_thread);
 
 #endif

@@ -119,6 +119,11 @@ int fc_deberta_load(const cJSON *config, const char *config_path, const fc_safet
                                   FC_WEIGHTS_F32, out, err);
 }
 
+// Whether attention runs its products in bf16 (fc_lowp_attention_bf16: bf16 and int8 weights).
+static int bf16_attention(const fc_deberta *m) {
+    return m->lowp && fc_lowp_attention_bf16(&m->lowp[0]);
+}
+
 // The low-precision copy of a layer's matrix, or NULL when the model runs fp32.
 static const fc_lowp_linear *lowp_of(const fc_deberta *m, int layer, int which) {
     return m->lowp ? &m->lowp[layer * FC_DEBERTA_LOWP_PER_LAYER + which] : NULL;
@@ -254,7 +259,8 @@ static int workspace_reserve(fc_deberta *m, int T, int B, int longest, fc_error 
     fc_deberta_rel rel = {0};
     if (c->relative_attention) rel = relative_rows(m, longest);
     size_t per_thread =
-        fc_deberta_attention_scratch_floats(longest, c->relative_attention ? &rel : NULL);
+        fc_deberta_attention_scratch_floats(longest, c->relative_attention ? &rel : NULL,
+                                            c->head_dim, bf16_attention(m));
     int threads = omp_get_max_threads();
     if (per_thread > ws->scratch_per_thread || threads > ws->scratch_threads) {
         size_t want_per_thread = per_thread > ws->scratch_per_thread ? per_thread : ws->scratch_per_thread;
@@ -341,7 +347,7 @@ static void self_attention(fc_deberta *m, int layer, const float *R, const fc_de
     }
     fc_deberta_attention_forward(ws->context, ws->q, ws->k, ws->v, offsets, n_seqs,
                                  c->num_heads, c->head_dim, c->attention_scale, rel,
-                                 ws->attn_scratch, ws->scratch_per_thread);
+                                 bf16_attention(m), ws->attn_scratch, ws->scratch_per_thread);
 }
 
 // out = LayerNorm(in·Wᵀ + b + residual): the post-LN sublayer ending of §4.6 steps 2 and 4.
