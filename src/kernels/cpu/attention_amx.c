@@ -55,17 +55,24 @@ typedef struct head_buffers {
     float *o;         // [16, d]
 } head_buffers;
 
+// Lays count parts of the given byte sizes out from base, each on a 64-byte boundary (parts
+// NULL when base is); returns the bytes they span.
+static size_t carve_parts(void *base, const size_t *sizes, int count, void **parts) {
+    char *at = base;
+    size_t used = 0;
+    for (int i = 0; i < count; i++) {
+        parts[i] = at ? at + used : NULL;
+        used += (sizes[i] + 63) / 64 * 64;
+    }
+    return used;
+}
+
 static size_t carve(head_buffers *b, void *base, int n, int d) {
     size_t n16 = (size_t)round_up(n, TILE_ROWS), n32 = (size_t)round_up(n, KEY_BLOCK);
     size_t sizes[6] = {n16 * d * 2, n32 * d * 2, n32 * d * 2, 16 * n32 * 4, 16 * n32 * 2,
                        16 * (size_t)d * 4};
-    char *at = base;
-    size_t used = 0;
     void *parts[6];
-    for (int i = 0; i < 6; i++) {
-        parts[i] = at ? at + used : NULL;
-        used += (sizes[i] + 63) / 64 * 64;
-    }
+    size_t used = carve_parts(base, sizes, 6, parts);
     if (b) *b = (head_buffers){parts[0], parts[1], parts[2], parts[3], parts[4], parts[5]};
     return used;
 }
@@ -335,13 +342,8 @@ static size_t carve_deberta(deberta_buffers *b, void *base, int n, int width, in
     size_t sizes[11] = {n16 * D * 2, n16 * D * 2, n32 * D * 2, n32 * D * 2, w32 * D * 2,
                         w32 * D * 2, n16 * w32 * 4, n16 * w32 * 4, 16 * n32 * 4, 16 * n32 * 2,
                         16 * D * 4};
-    char *at = base;
-    size_t used = 0;
     void *parts[11];
-    for (int i = 0; i < 11; i++) {
-        parts[i] = at ? at + used : NULL;
-        used += (sizes[i] + 63) / 64 * 64;
-    }
+    size_t used = carve_parts(base, sizes, 11, parts);
     if (b)
         *b = (deberta_buffers){parts[0], parts[1], parts[2], parts[3], parts[4], parts[5],
                                parts[6], parts[7], parts[8], parts[9], parts[10]};
