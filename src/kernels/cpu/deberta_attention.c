@@ -45,47 +45,50 @@ size_t fc_deberta_attention_scratch_floats(int n, const fc_deberta_rel *rel, int
     return floats;
 }
 
-// One sequence of n tokens, one head. q, k, v, out point at the sequence's first row and the
-// head's first column (row stride H); head_col is that column, for the position tables. The
-// four products (Q·Kᵀ, C2P = Q·Krᵀ, P2C = K·Qrᵀ, P·V) are GEMMs on the calling thread (oneDNN
+// The position rows one (sequence of n tokens, head) reaches: idx is monotone in i − j, so
+// the extreme distances ±(n − 1) bound them (§4.4); C2P and P2C are computed for those rows
+// only. head_col: the head's first column in the [rows, H] tables.
+static fc_deberta_positions positions_of(const fc_deberta_rel *rel, int n, int H, int head_col) {
+    const int32_t *index = rel->index_by_distance + (rel->max_len - 1);
+    int lo = index[-(n - 1)];
+    size_t first = (size_t)(lo - rel->first_row) * H + (size_t)head_col;
+    return (fc_deberta_positions){rel->pos_key ? rel->pos_key + first : NULL,
+                                  rel->pos_query ? rel->pos_query + first : NULL,
+                                  (size_t)H,
+                                  lo,
+                                  index[n - 1] - lo + 1,
+                                  index};
+}
+
+// One sequence of n tokens, one head, in fp32. q, k, v, out point at the sequence's first row
+// and the head's first column (row stride H); pos NULL without relative attention. The four
+// products (Q·Kᵀ, C2P = Q·Krᵀ, P2C = K·Qrᵀ, P·V) are GEMMs on the calling thread (oneDNN
 // runs a GEMM called inside a parallel region on one thread): written as one dot product per
 // score, with a horizontal sum each, they were 53% of a DeBERTa-v3-base bf16 forward.
 static void attend_one_head(float *out, const float *q, const float *k, const float *v, int n,
-                            int H, int head_dim, int head_col, float scale,
-                            const fc_deberta_rel *rel, float *scratch) {
-    float *scores = scratch;
+                            int H, int head_dim, float scale, const fc_deberta_positions *pos,
+                            float *scratch) {
+    float *scores = scratch, *next = scores + (size_t)n * n;
     float *c2p = NULL, *p2c = NULL;
-    const int32_t *index = NULL;
-    int lo = 0, width = 0;
+    int width = pos ? pos->width : 0;
     fc_sgemm(0, 1, n, n, head_dim, 1.0f, q, H, k, H, 0.0f, scores, n); // Q·Kᵀ [n, n]
-    if (rel) {
-        // The rows this sequence can reach: idx is monotone in i − j, so the extreme distances
-        // ±(n − 1) bound it (§4.4); C2P and P2C are computed for those rows only.
-        index = rel->index_by_distance + (rel->max_len - 1);
-        lo = index[-(n - 1)];
-        width = index[n - 1] - lo + 1;
-        float *next = scores + (size_t)n * n;
-        size_t first = (size_t)(lo - rel->first_row) * H + (size_t)head_col;
-        if (rel->pos_key) {
-            c2p = next; // C2P = Q·Krᵀ [n, width]
-            fc_sgemm(0, 1, n, width, head_dim, 1.0f, q, H, rel->pos_key + first, H, 0.0f, c2p,
-                     width);
-            next += (size_t)n * width;
-        }
-        if (rel->pos_query) {
-            p2c = next; // P2C = K·Qrᵀ [n, width]
-            fc_sgemm(0, 1, n, width, head_dim, 1.0f, k, H, rel->pos_query + first, H, 0.0f, p2c,
-                     width);
-        }
+    if (pos && pos->keys) {
+        c2p = next; // C2P = Q·Krᵀ [n, width]
+        fc_sgemm(0, 1, n, width, head_dim, 1.0f, q, H, pos->keys, H, 0.0f, c2p, width);
+        next += (size_t)n * width;
+    }
+    if (pos && pos->queries) {
+        p2c = next; // P2C = K·Qrᵀ [n, width]
+        fc_sgemm(0, 1, n, width, head_dim, 1.0f, k, H, pos->queries, H, 0.0f, p2c, width);
     }
     for (int i = 0; i < n; i++) {
         float *row = scores + (size_t)i * n;
         for (int j = 0; j < n; j++) {
             float s = row[j];
-            if (rel) {
+            if (pos) {
                 // c2p and p2c read the same row idx(i, j): bucket is odd, so p2c's
                 // −bucket(j − i) equals bucket(i − j) (§4.5 step 4).
-                int c = index[i - j] - lo;
+                int c = pos->index[i - j] - pos->first;
                 if (c2p) s += c2p[(size_t)i * width + c];
                 if (p2c) s += p2c[(size_t)j * width + c];
             }
@@ -95,26 +98,6 @@ static void attend_one_head(float *out, const float *q, const float *k, const fl
         for (int j = 0; j < n; j++) row[j] *= inv;
     }
     fc_sgemm(0, 0, n, head_dim, n, 1.0f, scores, n, v, H, 0.0f, out, H); // P·V [n, head_dim]
-}
-
-// One (sequence, head) on AMX: the rows of rel this sequence reaches, as attend_one_head.
-static void attend_one_head_amx(float *out, const float *q, const float *k, const float *v,
-                                int n, int H, int head_dim, int head_col, float scale,
-                                const fc_deberta_rel *rel, void *scratch) {
-    if (!rel) {
-        fc_deberta_attend_head_amx(out, q, k, v, (size_t)H, n, head_dim, scale, NULL, scratch);
-        return;
-    }
-    const int32_t *index = rel->index_by_distance + (rel->max_len - 1);
-    int lo = index[-(n - 1)];
-    size_t first = (size_t)(lo - rel->first_row) * H + (size_t)head_col;
-    fc_deberta_positions pos = {rel->pos_key ? rel->pos_key + first : NULL,
-                                rel->pos_query ? rel->pos_query + first : NULL,
-                                (size_t)H,
-                                lo,
-                                index[n - 1] - lo + 1,
-                                index};
-    fc_deberta_attend_head_amx(out, q, k, v, (size_t)H, n, head_dim, scale, &pos, scratch);
 }
 
 void fc_deberta_attention_forward(float *out, const float *q, const float *k, const float *v,
@@ -133,12 +116,18 @@ void fc_deberta_attention_forward(float *out, const float *q, const float *k, co
             int s = task / num_heads, h = task % num_heads;
             size_t at = (size_t)offsets[s] * H + (size_t)h * head_dim;
             int n = offsets[s + 1] - offsets[s];
+            fc_deberta_positions positions;
+            const fc_deberta_positions *pos = NULL;
+            if (rel) {
+                positions = positions_of(rel, n, H, h * head_dim);
+                pos = &positions;
+            }
             if (amx)
-                attend_one_head_amx(out + at, q + at, k + at, v + at, n, H, head_dim,
-                                    h * head_dim, scale, rel, mine);
+                fc_deberta_attend_head_amx(out + at, q + at, k + at, v + at, (size_t)H, n,
+                                           head_dim, scale, pos, mine);
             else
-                attend_one_head(out + at, q + at, k + at, v + at, n, H, head_dim, h * head_dim,
-                                scale, rel, mine);
+                attend_one_head(out + at, q + at, k + at, v + at, n, H, head_dim, scale, pos,
+                                mine);
         }
         if (amx) fc_attention_amx_leave();
     }
