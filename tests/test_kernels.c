@@ -9,6 +9,7 @@
 #include "io/dtype.h"
 #include "kernels/cpu/attention_amx.h"
 #include "kernels/cpu/deberta_kernels.h"
+#include "kernels/cpu/hadamard.h"
 #include "kernels/cpu/isa.h"
 #include "kernels/cpu/kernels.h"
 #include "kernels/cpu/lowp_rows.h"
@@ -178,24 +179,42 @@ static void check_engine(fc_lowp_format format, int T, int K, int N, int epilogu
     for (size_t i = 0; i < (size_t)N * K; i++) w[i] = uniform(&state) * 0.1f;
     for (int i = 0; i < N; i++) bias[i] = uniform(&state);
     for (size_t i = 0; i < (size_t)T * N; i++) residual[i] = uniform(&state);
+    // int8 layers quantize their inputs and weight rows rotated by Hadamard blocks where K
+    // allows (hadamard.h); the sums below are taken over the rotated values, 1/block out.
+    int block = format == FC_LOWP_INT8 ? fc_hadamard_block(K) : 0;
     // Every code at its extreme: where pairs of u8·s8 products are summed into saturating
     // 16-bit lanes (AVX2), 8-bit activations would overflow and break the equality below.
+    // With a rotation the rows are given as H·pattern / block, which it turns back into the
+    // pattern exactly (H·H = block·I, sums of small dyadic values).
     if (extreme) {
         for (size_t i = 0; i < (size_t)T * K; i++) x[i] = (i / K) % 2 ? -1.0f : 1.0f;
         for (size_t i = 0; i < (size_t)N * K; i++) w[i] = (i / K) % 3 ? 0.05f : -0.05f;
+        for (int r = 0; block && r < T + N; r++) {
+            float *row = r < T ? x + (size_t)r * K : w + (size_t)(r - T) * K;
+            fc_hadamard_rotate(row, row, K, block);
+            for (int k = 0; k < K; k++) row[k] /= (float)block;
+        }
     }
     int32_t *qx = fc_malloc((size_t)K * sizeof(int32_t)), *qw = fc_malloc((size_t)K * sizeof(int32_t));
+    float *rx = fc_malloc((size_t)K * sizeof(float)), *rw = fc_malloc((size_t)K * sizeof(float));
     int top = fc_int8_activation_bits() == 8 ? 255 : 127;
     int engine = fc_matmul_available(FC_MATMUL_BF16);
     for (int t = 0; t < T; t++) {
-        double sx = format == FC_LOWP_INT8 ? quantize_activations(x + (size_t)t * K, K, top, qx) : 0.0;
+        double sx = 0.0;
+        if (format == FC_LOWP_INT8) {
+            memcpy(rx, x + (size_t)t * K, (size_t)K * sizeof(float));
+            if (block) fc_hadamard_rotate(rx, rx, K, block);
+            sx = quantize_activations(rx, K, top, qx);
+        }
         for (int n = 0; n < N; n++) {
             double acc = 0.0;
             if (format == FC_LOWP_INT8) {
-                double sw = quantize_weights(w + (size_t)n * K, K, qw);
+                memcpy(rw, w + (size_t)n * K, (size_t)K * sizeof(float));
+                if (block) fc_hadamard_rotate(rw, rw, K, block);
+                double sw = quantize_weights(rw, K, qw);
                 long long sum = 0;
                 for (int k = 0; k < K; k++) sum += (long long)qx[k] * qw[k];
-                acc = (double)sum * sx * sw;
+                acc = (double)sum * sx * sw / (block ? block : 1);
             } else {
                 // Activations are rounded on the matrix engine, kept fp32 when widened.
                 for (int k = 0; k < K; k++) {
@@ -242,13 +261,43 @@ static void check_engine(fc_lowp_format format, int T, int K, int N, int epilogu
     fc_lowp_linear_free(&layer);
     fc_lowp_scratch_free(&scratch);
     free(x), free(w), free(bias), free(out), free(residual), free(want), free(qx), free(qw);
+    free(rx), free(rw);
+}
+
+// The rotation against the Sylvester matrix built here (H_2n = [[H, H], [H, −H]]) on integer
+// inputs, where every sum is exact; rotating twice gives block · x; the block orders chosen.
+static void test_hadamard(void) {
+    CHECK(fc_hadamard_block(1024) == 128);
+    CHECK(fc_hadamard_block(2624) == 64); // ModernBERT-large's MLP output: 41 · 64
+    CHECK(fc_hadamard_block(48) == 16);
+    CHECK(fc_hadamard_block(300) == 0);
+    CHECK(fc_hadamard_block(8) == 0);
+    for (int block = 16; block <= 128; block *= 2) {
+        int K = 3 * block, bad = 0;
+        float *x = fc_malloc((size_t)K * sizeof(float)), *y = fc_malloc((size_t)K * sizeof(float));
+        uint32_t state = 3u + (uint32_t)block;
+        for (int k = 0; k < K; k++) x[k] = floorf(uniform(&state) * 100.0f);
+        fc_hadamard_rotate(y, x, K, block);
+        for (int k = 0; k < K; k++) {
+            int start = k / block * block, i = k - start;
+            double want = 0.0;
+            for (int j = 0; j < block; j++) // H[i][j] = (−1)^popcount(i & j)
+                want += (__builtin_popcount(i & j) % 2 ? -1.0 : 1.0) * x[start + j];
+            bad += y[k] != want;
+        }
+        fc_hadamard_rotate(y, y, K, block);
+        for (int k = 0; k < K; k++) bad += y[k] != x[k] * (float)block;
+        if (bad) fprintf(stderr, "  Hadamard block %d: %d values wrong\n", block, bad);
+        CHECK(bad == 0);
+        free(x), free(y);
+    }
 }
 
 // Layers that read one input through fc_lowp_linear_forward_shared (DeBERTa's query, key and
 // value: the input staged once per chunk) give the bits each gives on its own; formats that
 // cannot share staging (f16, widened; a mix) run one after another.
 static void check_shared(const fc_lowp_format formats[3], int T) {
-    enum { K = 200 };
+    enum { K = 256 }; // int8 rotates it (blocks of 128) once for all three
     const int N[3] = {96, 530, 64};
     uint32_t state = 5u + (uint32_t)T;
     float *x = fc_malloc((size_t)T * K * sizeof(float));
@@ -328,6 +377,13 @@ static void test_linear_engines(void) {
     check_engine(FC_LOWP_INT8, 40, 64, 48, 2, 0);
     check_engine(FC_LOWP_BF16, 40, 64, 48, 1, 0);
     check_engine(FC_LOWP_INT8, 8, 256, 64, 0, 1);
+    check_engine(FC_LOWP_INT8, 8, 300, 64, 0, 1); // no rotation: the plain extremes
+    // Every rotation order (K = 384, 320, 96, 48: blocks 128, 64, 32, 16), across chunks.
+    const int widths[] = {384, 320, 96, 48};
+    for (int i = 0; i < 4; i++) {
+        check_engine(FC_LOWP_INT8, 300, widths[i], 96, i % 3, 0);
+        check_engine(FC_LOWP_INT8, 33, widths[i], 64, 4, 0);
+    }
     printf("  matmul kernels: bf16 %s, int8 %s (%d-bit activations)\n",
            fc_lowp_kernel_name(FC_LOWP_BF16, 300, 530), fc_lowp_kernel_name(FC_LOWP_INT8, 300, 530),
            fc_int8_activation_bits());
@@ -515,6 +571,7 @@ void suite_kernels(void) {
     test_rope_table();
     test_layernorm();
     test_linear_lowp();
+    test_hadamard();
     test_linear_engines();
     test_linear_shared();
 }

@@ -93,6 +93,8 @@ def input_hook(module, inputs):
         return (bf16(x),)
     if p.get("smooth") is not None:
         x = x / p["smooth"]
+    if p.get("rotate") is not None:
+        x = x @ p["rotate"]
     if p.get("outliers") is not None:
         keep = x[..., p["outliers"]].clone()
         x = x.clone()
@@ -126,8 +128,16 @@ for h in hooks:
 reference = run(pairs)
 
 
+def hadamard(k, block):
+    """Block-diagonal orthonormal Hadamard matrix [k, k] of blocks of `block` (a power of 2)."""
+    h = torch.ones(1, 1)
+    while h.shape[0] < block:
+        h = torch.cat([torch.cat([h, h], 1), torch.cat([h, -h], 1)], 0)
+    return torch.block_diag(*[h / block ** 0.5] * (k // block))
+
+
 def trial(label, int8_weights=True, int8_activations=True, full=(), in_bf16=(), alpha=None,
-          outliers=0):
+          outliers=0, rotate_block=0):
     plan.clear()
     for n, m in linears.items():
         w = weights[n]
@@ -143,6 +153,10 @@ def trial(label, int8_weights=True, int8_activations=True, full=(), in_bf16=(), 
             s = stats[n].clamp_min(1e-5) ** alpha / w.abs().amax(0).clamp_min(1e-5) ** (1 - alpha)
             p["smooth"] = s
             w = w * s
+        if rotate_block:
+            r = hadamard(w.shape[1], rotate_block)
+            p["rotate"] = r
+            w = w @ r
         q = quantize_weights(w) if int8_weights else w
         if outliers:
             o = torch.topk(stats[n], outliers).indices
@@ -162,6 +176,8 @@ margins = top[:, 0] - top[:, 1]
 print(f"{args.model}: {len(pairs)} pairs; fp32 margin between the top two logits < 0.05 on "
       f"{int((margins < 0.05).sum())} pairs, < 0.1 on {int((margins < 0.1).sum())}")
 trial("int8 weights and activations (finecat)")
+for block in (16, 32, 64, 128):
+    trial(f"Hadamard rotation of the inputs, blocks of {block}", rotate_block=block)
 trial("int8 weights only", int8_activations=False)
 trial("int8 activations only", int8_weights=False)
 for part in ("attention.self", "attention.output", "intermediate", "output.dense"):

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "io/dtype.h"
+#include "kernels/cpu/hadamard.h"
 #include "kernels/cpu/isa.h"
 #include "kernels/cpu/kernels.h"
 #include "kernels/cpu/lowp_rows.h"
@@ -89,24 +90,36 @@ static int32_t quantize_row(int8_t *q, const float *x, int K, float inv) {
     return sum;
 }
 
-// Per output channel: the largest |W[n, :]| maps to 127.
+// Per output channel: the largest |W[n, :]| (of the rotated row, where the layer rotates)
+// maps to 127. The rotation's blocks are unnormalized (H·Hᵀ = b·I), so the products come out
+// b times too large: 1/b, a power of two, goes into the channel's scale exactly.
 static int prepare_int8(fc_lowp_linear *w, const float *weight, int out_dim, int in_dim) {
     size_t count = (size_t)out_dim * in_dim;
+    int block = fc_hadamard_block(in_dim), threads = omp_get_max_threads();
     int8_t *q = malloc(count);
+    float *rotated = block ? malloc((size_t)threads * in_dim * sizeof(float)) : NULL;
     w->channel_scale = malloc((size_t)out_dim * sizeof(float));
     w->channel_sum = malloc((size_t)out_dim * sizeof(int32_t));
-    if (!q || !w->channel_scale || !w->channel_sum) {
+    if (!q || (block && !rotated) || !w->channel_scale || !w->channel_sum) {
         free(q);
+        free(rotated);
         return -1;
     }
-#pragma omp parallel for schedule(static)
+    w->rotate_block = block;
+#pragma omp parallel for schedule(static) num_threads(threads)
     for (int n = 0; n < out_dim; n++) {
         const float *row = weight + (size_t)n * in_dim;
+        if (block) {
+            float *mine = rotated + (size_t)omp_get_thread_num() * in_dim;
+            fc_hadamard_rotate(mine, row, in_dim, block);
+            row = mine;
+        }
         float max = max_abs(row, in_dim);
         float scale = max > 0.0f ? max / 127.0f : 1.0f;
-        w->channel_scale[n] = scale;
+        w->channel_scale[n] = block ? scale / (float)block : scale;
         w->channel_sum[n] = quantize_row(q + (size_t)n * in_dim, row, in_dim, 1.0f / scale);
     }
+    free(rotated);
     int rc = fc_matmul_weights_pack(&w->engine, FC_MATMUL_INT8, q, out_dim, in_dim);
     free(q);
     return rc;
@@ -251,16 +264,27 @@ static void stage_row_int8(uint8_t *q, const float *x, int K, int top, float *ro
     *row_zero = zero;
 }
 
+// Rows rotated first (block > 0) go through rotated, one row each, staged while in L1.
 static void stage_int8(uint8_t *staged, float *row_scale, int32_t *row_zero, const float *in,
-                       int T, int rows, int K, int top, int avx512, int threaded) {
+                       float *rotated, int block, int T, int rows, int K, int top, int avx512,
+                       int threaded) {
 #pragma omp parallel for schedule(static) if (threaded)
     for (int t = 0; t < T; t++) {
+        const float *x = in + (size_t)t * K;
+        if (block && avx512) {
+            fc_stage_row_int8_rotated_avx512(staged + (size_t)t * K, rotated + (size_t)t * K, x,
+                                             K, block, top, &row_scale[t], &row_zero[t]);
+            continue;
+        }
+        if (block) {
+            fc_hadamard_rotate(rotated + (size_t)t * K, x, K, block);
+            x = rotated + (size_t)t * K;
+        }
         if (avx512)
-            fc_stage_row_int8_avx512(staged + (size_t)t * K, in + (size_t)t * K, K, top,
-                                     &row_scale[t], &row_zero[t]);
+            fc_stage_row_int8_avx512(staged + (size_t)t * K, x, K, top, &row_scale[t],
+                                     &row_zero[t]);
         else
-            stage_row_int8(staged + (size_t)t * K, in + (size_t)t * K, K, top, &row_scale[t],
-                           &row_zero[t]);
+            stage_row_int8(staged + (size_t)t * K, x, K, top, &row_scale[t], &row_zero[t]);
     }
     memset(staged + (size_t)T * K, 0, (size_t)(rows - T) * K);
 }
@@ -329,7 +353,9 @@ static int chunk_reserve(fc_lowp_chunk_scratch *c, const fc_lowp_linear *w, int 
                        reserve((void **)&c->row_scale, &c->row_scale_bytes,
                                r * sizeof(float)) != 0 ||
                        reserve((void **)&c->row_zero, &c->row_zero_bytes,
-                               r * sizeof(int32_t)) != 0
+                               r * sizeof(int32_t)) != 0 ||
+                       (w->rotate_block && reserve((void **)&c->rotated, &c->rotated_bytes,
+                                                   r * K * sizeof(float)) != 0)
                    ? -1
                    : 0;
     return reserve(&c->staged, &c->staged_bytes, r * K * sizeof(uint16_t)) != 0 ||
@@ -438,8 +464,8 @@ static int chunk_int8(float *out, const float *in, const fc_lowp_linear *w, cons
     int rows = fc_matmul_bucket_rows(n);
     int top = fc_int8_activation_bits() == 8 ? 255 : 127, avx512 = fc_cpu_avx512_usable();
     if (!staged)
-        stage_int8(c->staged, c->row_scale, c->row_zero, in + (size_t)first * K, n, rows, K, top,
-                   avx512, threaded);
+        stage_int8(c->staged, c->row_scale, c->row_zero, in + (size_t)first * K, c->rotated,
+                   w->rotate_block, n, rows, K, top, avx512, threaded);
     if (chunk_gemm(&w->engine, c->staged, c->result, rows, threaded) != 0) return -1;
     int32_t *result = c->result;
     const float *row_scale = c->row_scale;
@@ -604,6 +630,7 @@ void fc_lowp_scratch_free(fc_lowp_scratch *s) {
     for (int i = 0; i < s->threads; i++) {
         fc_lowp_chunk_scratch *c = &s->chunk[i];
         free(c->staged);
+        free(c->rotated);
         free(c->result);
         free(c->row_scale);
         free(c->row_zero);

@@ -16,7 +16,9 @@
 //   the weights' per-channel sums: y = (acc − z_t · Σ_k q[n,k]) · s_t · s_n + b[n]. 8-bit
 //   activations where oneDNN's kernel adds u8·s8 straight into 32 bits (VNNI, AMX), 7-bit
 //   where it sums pairs into saturating 16-bit lanes (AVX2, AVX-512 without VNNI):
-//   2 · 127 · 127 < 32767 never saturates (perf-notes.md).
+//   2 · 127 · 127 < 32767 never saturates (perf-notes.md). Where the input width allows,
+//   inputs and weight rows are first rotated by Hadamard blocks (hadamard.h): exact in the
+//   product, and it halves the int8 error where a few channels carry most of the range.
 #ifndef FC_KERNELS_CPU_LINEAR_LOWP_H
 #define FC_KERNELS_CPU_LINEAR_LOWP_H
 
@@ -43,6 +45,8 @@ typedef struct fc_lowp_linear {
     uint16_t *half_owned;     // set when the 16-bit copy was made at load
     float *channel_scale;     // int8: W[n, k] ≈ q[n, k] · channel_scale[n]
     int32_t *channel_sum;     // int8: Σ_k q[n, k], for the activations' zero points
+    int rotate_block;         // int8: inputs and rows rotated by Hadamard blocks of this order
+                              // before quantizing (hadamard.h), 0 for none
 } fc_lowp_linear;
 
 // Prepares w from fp32 W [out_dim, in_dim]. Returns 0, or -1 when out of memory.
@@ -73,9 +77,10 @@ int fc_lowp_chunk_rows(int T);
 typedef struct fc_lowp_chunk_scratch {
     void *staged;      // the GEMM's input: bf16 or u8 [chunk rows, in_dim]
     void *result;      // its output: f32 or s32 [chunk rows, out_dim]
+    float *rotated;    // int8 with rotate_block: the chunk's rows rotated, fp32
     float *row_scale;  // int8: per-token scales
     int32_t *row_zero; // int8: per-token zero points
-    size_t staged_bytes, result_bytes, row_scale_bytes, row_zero_bytes;
+    size_t staged_bytes, result_bytes, rotated_bytes, row_scale_bytes, row_zero_bytes;
 } fc_lowp_chunk_scratch;
 
 // Buffers of the low-precision paths, grown on demand and reused across calls. The matrix-engine

@@ -21,6 +21,13 @@ void fc_finish_row_int8_avx512(float *y, const int32_t *acc, const int32_t *chan
 void fc_stage_row_int8_avx512(uint8_t *q, const float *x, int K, int top, float *row_scale,
                               int32_t *row_zero);
 
+// fc_stage_row_int8_avx512 of x·H (hadamard.h: Sylvester blocks of order block, 16 to 128, K
+// a multiple of it), each block rotated in registers, its range taken on the way and the
+// rotated row kept in rotated[K] for the codes: the same bits as fc_hadamard_rotate and then
+// fc_stage_row_int8_avx512, in one pass over x instead of three.
+void fc_stage_row_int8_rotated_avx512(uint8_t *q, float *rotated, const float *x, int K,
+                                      int block, int top, float *row_scale, int32_t *row_zero);
+
 // y[k] = x[k] rounded to bf16 (nearest even) over K values, sixteen at a time by AVX512-BF16's
 // conversion, where fc_cpu_avx512_bf16_usable. The same bits as the AVX2 rounding for every
 // finite input but subnormals, which the instruction reads as zero (activations never are;

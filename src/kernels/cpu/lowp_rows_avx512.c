@@ -24,18 +24,11 @@ fc_finish_row_int8_avx512(float *y, const int32_t *acc, const int32_t *channel_s
     }
 }
 
-__attribute__((target("avx512f"))) void fc_stage_row_int8_avx512(uint8_t *q, const float *x,
-                                                                 int K, int top,
-                                                                 float *row_scale,
-                                                                 int32_t *row_zero) {
-    // The row's [min, max], widened to hold 0 (masked-off lanes read as 0, which it holds).
-    __m512 lo16 = _mm512_setzero_ps(), hi16 = lo16;
-    for (int k = 0; k < K; k += 16) {
-        __m512 v = _mm512_maskz_loadu_ps(fc_lanes_below(k, K), x + k);
-        lo16 = _mm512_min_ps(lo16, v);
-        hi16 = _mm512_max_ps(hi16, v);
-    }
-    float lo = _mm512_reduce_min_ps(lo16), hi = _mm512_reduce_max_ps(hi16);
+// Codes for x[K] once its range [lo, max] (widened to hold 0) is known.
+__attribute__((target("avx512f"))) static void quantize_row(uint8_t *q, const float *x, int K,
+                                                            int top, float lo, float hi,
+                                                            float *row_scale,
+                                                            int32_t *row_zero) {
     float scale = hi > lo ? (hi - lo) / (float)top : 1.0f;
     float inv = 1.0f / scale;
     int zero = (int)lrintf(-lo * inv);
@@ -50,6 +43,72 @@ __attribute__((target("avx512f"))) void fc_stage_row_int8_avx512(uint8_t *q, con
     }
     *row_scale = scale;
     *row_zero = zero;
+}
+
+__attribute__((target("avx512f"))) void fc_stage_row_int8_avx512(uint8_t *q, const float *x,
+                                                                 int K, int top,
+                                                                 float *row_scale,
+                                                                 int32_t *row_zero) {
+    // The row's [min, max], widened to hold 0 (masked-off lanes read as 0, which it holds).
+    __m512 lo16 = _mm512_setzero_ps(), hi16 = lo16;
+    for (int k = 0; k < K; k += 16) {
+        __m512 v = _mm512_maskz_loadu_ps(fc_lanes_below(k, K), x + k);
+        lo16 = _mm512_min_ps(lo16, v);
+        hi16 = _mm512_max_ps(hi16, v);
+    }
+    quantize_row(q, x, K, top, _mm512_reduce_min_ps(lo16), _mm512_reduce_max_ps(hi16),
+                 row_scale, row_zero);
+}
+
+// One butterfly stage inside each 16-lane vector: lane i gets sign[i] · v[i] + v[partner],
+// that is a + b for the lower lane of a pair and a − b for the upper, as hadamard.c computes.
+__attribute__((target("avx512f"), always_inline)) static inline __m512
+butterflies_in_lanes(__m512 v) {
+    const __m512 odd = _mm512_setr_ps(1, -1, 1, -1, 1, -1, 1, -1, 1, -1, 1, -1, 1, -1, 1, -1);
+    const __m512 pairs = _mm512_setr_ps(1, 1, -1, -1, 1, 1, -1, -1, 1, 1, -1, -1, 1, 1, -1, -1);
+    const __m512 quads = _mm512_setr_ps(1, 1, 1, 1, -1, -1, -1, -1, 1, 1, 1, 1, -1, -1, -1, -1);
+    const __m512 halves = _mm512_setr_ps(1, 1, 1, 1, 1, 1, 1, 1, -1, -1, -1, -1, -1, -1, -1, -1);
+    v = _mm512_fmadd_ps(v, odd, _mm512_permute_ps(v, 0xB1));
+    v = _mm512_fmadd_ps(v, pairs, _mm512_permute_ps(v, 0x4E));
+    v = _mm512_fmadd_ps(v, quads, _mm512_shuffle_f32x4(v, v, 0xB1));
+    return _mm512_fmadd_ps(v, halves, _mm512_shuffle_f32x4(v, v, 0x4E));
+}
+
+// Rotates the row's blocks of vectors · 16 values in registers (vectors a constant at each
+// call, so the loops unroll and v stays in registers), widening [lo, hi] to each block.
+__attribute__((target("avx512f"), always_inline)) static inline void
+rotate_blocks(float *rotated, const float *x, int K, int vectors, __m512 *lo, __m512 *hi) {
+    for (int start = 0; start < K; start += vectors * 16) {
+        __m512 v[8];
+        for (int i = 0; i < vectors; i++)
+            v[i] = butterflies_in_lanes(_mm512_loadu_ps(x + start + 16 * i));
+        for (int stride = 1; stride < vectors; stride *= 2)
+            for (int i = 0; i < vectors; i += 2 * stride)
+                for (int j = i; j < i + stride; j++) {
+                    __m512 a = v[j], b = v[j + stride];
+                    v[j] = _mm512_add_ps(a, b);
+                    v[j + stride] = _mm512_sub_ps(a, b);
+                }
+        for (int i = 0; i < vectors; i++) {
+            *lo = _mm512_min_ps(*lo, v[i]);
+            *hi = _mm512_max_ps(*hi, v[i]);
+            _mm512_storeu_ps(rotated + start + 16 * i, v[i]);
+        }
+    }
+}
+
+__attribute__((target("avx512f"))) void
+fc_stage_row_int8_rotated_avx512(uint8_t *q, float *rotated, const float *x, int K, int block,
+                                 int top, float *row_scale, int32_t *row_zero) {
+    __m512 lo16 = _mm512_setzero_ps(), hi16 = lo16;
+    switch (block) {
+    case 16: rotate_blocks(rotated, x, K, 1, &lo16, &hi16); break;
+    case 32: rotate_blocks(rotated, x, K, 2, &lo16, &hi16); break;
+    case 64: rotate_blocks(rotated, x, K, 4, &lo16, &hi16); break;
+    default: rotate_blocks(rotated, x, K, 8, &lo16, &hi16); break;
+    }
+    quantize_row(q, rotated, K, top, _mm512_reduce_min_ps(lo16), _mm512_reduce_max_ps(hi16),
+                 row_scale, row_zero);
 }
 
 __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16"))) void
