@@ -24,7 +24,7 @@ fc_finish_row_int8_avx512(float *y, const int32_t *acc, const int32_t *channel_s
     }
 }
 
-// Codes for x[K] once its range [lo, max] (widened to hold 0) is known.
+// Codes for x[K] once its range [lo, hi] (widened to hold 0) is known.
 __attribute__((target("avx512f"))) static void quantize_row(uint8_t *q, const float *x, int K,
                                                             int top, float lo, float hi,
                                                             float *row_scale,
