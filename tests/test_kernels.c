@@ -195,10 +195,17 @@ static void check_engine(fc_lowp_format format, int T, int K, int N, int epilogu
             for (int k = 0; k < K; k++) row[k] /= (float)block;
         }
     }
-    int32_t *qx = fc_malloc((size_t)K * sizeof(int32_t)), *qw = fc_malloc((size_t)K * sizeof(int32_t));
-    float *rx = fc_malloc((size_t)K * sizeof(float)), *rw = fc_malloc((size_t)K * sizeof(float));
+    int32_t *qx = fc_malloc((size_t)K * sizeof(int32_t));
+    int32_t *qw = fc_malloc((size_t)N * K * sizeof(int32_t));
+    double *sw = fc_malloc((size_t)N * sizeof(double));
+    float *rx = fc_malloc((size_t)K * sizeof(float));
     int top = fc_int8_activation_bits() == 8 ? 255 : 127;
     int engine = fc_matmul_available(FC_MATMUL_BF16);
+    for (int n = 0; format == FC_LOWP_INT8 && n < N; n++) { // each weight row once
+        memcpy(rx, w + (size_t)n * K, (size_t)K * sizeof(float));
+        if (block) fc_hadamard_rotate(rx, rx, K, block);
+        sw[n] = quantize_weights(rx, K, qw + (size_t)n * K) / (block ? block : 1);
+    }
     for (int t = 0; t < T; t++) {
         double sx = 0.0;
         if (format == FC_LOWP_INT8) {
@@ -209,12 +216,10 @@ static void check_engine(fc_lowp_format format, int T, int K, int N, int epilogu
         for (int n = 0; n < N; n++) {
             double acc = 0.0;
             if (format == FC_LOWP_INT8) {
-                memcpy(rw, w + (size_t)n * K, (size_t)K * sizeof(float));
-                if (block) fc_hadamard_rotate(rw, rw, K, block);
-                double sw = quantize_weights(rw, K, qw);
+                const int32_t *row = qw + (size_t)n * K;
                 long long sum = 0;
-                for (int k = 0; k < K; k++) sum += (long long)qx[k] * qw[k];
-                acc = (double)sum * sx * sw / (block ? block : 1);
+                for (int k = 0; k < K; k++) sum += (long long)qx[k] * row[k];
+                acc = (double)sum * sx * sw[n];
             } else {
                 // Activations are rounded on the matrix engine, kept fp32 when widened.
                 for (int k = 0; k < K; k++) {
@@ -261,7 +266,7 @@ static void check_engine(fc_lowp_format format, int T, int K, int N, int epilogu
     fc_lowp_linear_free(&layer);
     fc_lowp_scratch_free(&scratch);
     free(x), free(w), free(bias), free(out), free(residual), free(want), free(qx), free(qw);
-    free(rx), free(rw);
+    free(rx), free(sw);
 }
 
 // The rotation against the Sylvester matrix built here (H_2n = [[H, H], [H, −H]]) on integer
