@@ -13,6 +13,7 @@
 #include "kernels/cpu/isa.h"
 #include "kernels/cpu/kernels.h"
 #include "kernels/cpu/lowp_rows.h"
+#include "kernels/cpu/bf16_rate.h"
 #include "kernels/cpu/linear_lowp.h"
 #include "util/alloc.h"
 
@@ -200,7 +201,7 @@ static void check_engine(fc_lowp_format format, int T, int K, int N, int epilogu
     double *sw = fc_malloc((size_t)N * sizeof(double));
     float *rx = fc_malloc((size_t)K * sizeof(float));
     int top = fc_int8_activation_bits() == 8 ? 255 : 127;
-    int engine = fc_matmul_available(FC_MATMUL_BF16);
+    int engine = fc_lowp_bf16_on_matmul();
     for (int n = 0; format == FC_LOWP_INT8 && n < N; n++) { // each weight row once
         memcpy(rx, w + (size_t)n * K, (size_t)K * sizeof(float));
         if (block) fc_hadamard_rotate(rx, rx, K, block);
@@ -394,6 +395,29 @@ static void test_linear_engines(void) {
            fc_int8_activation_bits());
 }
 
+// The bf16 layers' choice between oneDNN's bf16 matmul and the widened fp32 GEMM: a layer is
+// prepared the way fc_lowp_bf16_on_matmul says, the kernel name agrees, and where AVX512-BF16
+// runs, its measured rate against fp32 FMAs is a plausible one (Zen 4 about 2, a Xeon that
+// issues vdpbf16ps every other cycle 0.5; a loop the compiler folded away reads far outside).
+static void test_bf16_choice(void) {
+    float weight[64 * 32];
+    for (int i = 0; i < 64 * 32; i++) weight[i] = (float)((i * 7) % 13) / 13.0f - 0.5f;
+    fc_lowp_linear w;
+    CHECK(fc_lowp_linear_prepare(&w, FC_LOWP_BF16, weight, 64, 32) == 0);
+    int on_matmul = fc_lowp_bf16_on_matmul();
+    CHECK((w.engine.packed != NULL) == on_matmul);
+    CHECK((strncmp(fc_lowp_kernel_name(FC_LOWP_BF16, 32, 64), "fp32 sgemm (widened", 19) == 0) ==
+          !on_matmul);
+    CHECK(fc_lowp_attention_bf16(&w) == on_matmul);
+    fc_lowp_linear_free(&w);
+    if (fc_cpu_avx512_bf16_usable()) {
+        double rate = fc_bf16_dot_rate_vs_fp32();
+        CHECK(rate > 0.2 && rate < 5.0);
+        printf("  AVX512-BF16 dot products at %.2fx the fp32 FMA rate; bf16 layers %s\n", rate,
+               on_matmul ? "on oneDNN's bf16 matmul" : "widened to fp32");
+    }
+}
+
 // The blocked attention against the reference kernel, on packed sequences of mixed lengths,
 // global and with a window smaller than the sequences.
 // Head sizes 16 (the general path), 32 and 64 (the register-held paths of the target models).
@@ -578,5 +602,6 @@ void suite_kernels(void) {
     test_linear_lowp();
     test_hadamard();
     test_linear_engines();
+    test_bf16_choice();
     test_linear_shared();
 }

@@ -462,6 +462,33 @@ static void test_bench_progress(void) {
     cli_free(&r);
 }
 
+// bench names the bf16 layers' kernel, and FINECAT_BF16_MATMUL=0 widens them to fp32 on any
+// CPU, saying why; =1 takes oneDNN's bf16 matmul where oneDNN has one (AVX-512 and above).
+static void test_bench_bf16_choice(void) {
+    char args[1024];
+    snprintf(args, sizeof args,
+             "bench --config %s --random-weights --pairs 8 --repeats 1 --no-gemm-probe "
+             "--threads 1 --quiet --dtype bf16", tiny_config());
+    setenv("FINECAT_BF16_MATMUL", "0", 1);
+    cli_result r = run_cli(args);
+    CHECK(r.status == 0 &&
+          contains(r.out, "dense kernel     fp32 sgemm (widened: FINECAT_BF16_MATMUL=0)"));
+    cli_free(&r);
+    setenv("FINECAT_BF16_MATMUL", "1", 1);
+    r = run_cli(args);
+    int avx512 = __builtin_cpu_supports("avx512f");
+    CHECK(r.status == 0 && contains(r.out, "dense kernel     ") &&
+          contains(r.out, "(widened") == !avx512);
+    cli_free(&r);
+    unsetenv("FINECAT_BF16_MATMUL");
+    r = run_cli(args);
+    CHECK(r.status == 0 && contains(r.out, "dense kernel     "));
+    const char *line = strstr(r.out, "dense kernel     ");
+    printf("  bench     bf16 here: %.*s\n", line ? (int)strcspn(line + 17, "\n") : 4,
+           line ? line + 17 : "none");
+    cli_free(&r);
+}
+
 static int dir_exists(const char *path) {
     struct stat st;
     return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
@@ -829,6 +856,7 @@ void suite_long_work(void) {
     test_train_plot_ticks();
     test_help_everywhere();
     test_bench_progress();
+    test_bench_bf16_choice();
     test_bench_sigterm();
     test_compare_help();
     test_train_rules();

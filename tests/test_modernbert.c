@@ -319,7 +319,7 @@ void suite_modernbert(void) {
     // A bf16 checkpoint kept as bf16 is the fp32 math on the same values where the weights are
     // widened (CPUs without AVX-512); on the matrix engines the activations are rounded to
     // bf16 too, so it is as close as a converted one.
-    if (fc_matmul_available(FC_MATMUL_BF16))
+    if (fc_lowp_bf16_on_matmul())
         check_storage("tiny-bf16", cJSON_GetObjectItem(models, "tiny-bf16"), FC_WEIGHTS_BF16, 0.3, 0.96);
     else
         check_storage("tiny-bf16", cJSON_GetObjectItem(models, "tiny-bf16"), FC_WEIGHTS_BF16, LOGIT_TOL, 1.0);

@@ -3,10 +3,13 @@
 #include <immintrin.h>
 #include <math.h>
 #include <omp.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "io/dtype.h"
+#include "kernels/cpu/bf16_rate.h"
 #include "kernels/cpu/hadamard.h"
 #include "kernels/cpu/isa.h"
 #include "kernels/cpu/kernels.h"
@@ -156,10 +159,48 @@ int fc_lowp_linear_prepare(fc_lowp_linear *w, fc_lowp_format format, const float
     return rc;
 }
 
+// bf16 on oneDNN's bf16 matmul, or widened to the fp32 GEMM: whichever does more multiply-adds
+// a second. AMX does several times fp32's. AVX512-BF16's dot product does twice an FMA's work
+// an instruction but some CPUs issue it at a quarter of the rate (bf16_rate.h), and without
+// AVX512-BF16 oneDNN emulates bf16 (gemm:jit: ModernBERT-large ran at a quarter of fp32's
+// speed). FINECAT_BF16_MATMUL=1 or 0 overrides the choice (the tests run both paths).
+static int bf16_choice = -1; // -1 until decided; then 1 matmul, 0 widened
+static char bf16_widened_name[96];
+static pthread_once_t bf16_decided = PTHREAD_ONCE_INIT;
+
+static void decide_bf16(void) {
+    const char *forced = getenv("FINECAT_BF16_MATMUL");
+    int available = fc_matmul_available(FC_MATMUL_BF16);
+    const char *why = "no bf16 kernel in oneDNN here";
+    if (forced && (strcmp(forced, "0") == 0 || strcmp(forced, "1") == 0)) {
+        bf16_choice = available && forced[0] == '1';
+        if (forced[0] == '0') why = "FINECAT_BF16_MATMUL=0";
+    } else if (!available) {
+        bf16_choice = 0;
+    } else if (fc_cpu_amx_usable()) {
+        bf16_choice = 1;
+    } else if (!fc_cpu_avx512_bf16_usable()) {
+        bf16_choice = 0;
+        why = "no AVX512-BF16: oneDNN would emulate bf16";
+    } else {
+        double rate = fc_bf16_dot_rate_vs_fp32();
+        bf16_choice = rate >= 1.25;
+        snprintf(bf16_widened_name, sizeof bf16_widened_name,
+                 "fp32 sgemm (widened: AVX512-BF16 dot products at %.2fx fp32 FMA here)", rate);
+        return;
+    }
+    snprintf(bf16_widened_name, sizeof bf16_widened_name, "fp32 sgemm (widened: %s)", why);
+}
+
+int fc_lowp_bf16_on_matmul(void) {
+    pthread_once(&bf16_decided, decide_bf16);
+    return bf16_choice;
+}
+
 int fc_lowp_linear_prepare_half(fc_lowp_linear *w, fc_lowp_format format, const uint16_t *weight,
                                 int out_dim, int in_dim) {
     start_layer(w, format, out_dim, in_dim);
-    if (format == FC_LOWP_BF16 && fc_matmul_available(FC_MATMUL_BF16))
+    if (format == FC_LOWP_BF16 && fc_lowp_bf16_on_matmul())
         return fc_matmul_weights_pack(&w->engine, FC_MATMUL_BF16, weight, out_dim, in_dim);
     w->half = weight;
     return 0;
@@ -642,12 +683,14 @@ void fc_lowp_scratch_free(fc_lowp_scratch *s) {
 }
 
 int fc_lowp_attention_bf16(const fc_lowp_linear *w) {
-    return w && w->format != FC_LOWP_F16;
+    return w && (w->format == FC_LOWP_INT8 || (w->format == FC_LOWP_BF16 && w->engine.packed));
 }
 
 const char *fc_lowp_kernel_name(fc_lowp_format format, int in_dim, int out_dim) {
     if (format == FC_LOWP_INT8) return fc_matmul_kernel_name(FC_MATMUL_INT8, in_dim, out_dim);
-    if (format == FC_LOWP_BF16 && fc_matmul_available(FC_MATMUL_BF16))
-        return fc_matmul_kernel_name(FC_MATMUL_BF16, in_dim, out_dim);
+    if (format == FC_LOWP_BF16) {
+        if (fc_lowp_bf16_on_matmul()) return fc_matmul_kernel_name(FC_MATMUL_BF16, in_dim, out_dim);
+        return bf16_widened_name;
+    }
     return "fp32 sgemm (widened)";
 }

@@ -1,10 +1,12 @@
 // Dense layers with low-precision weights (`--dtype`), on the CPU's matrix engines (issue 15).
 //
-// - bf16: weights packed once for oneDNN's bf16 matmul (AMX on Sapphire Rapids and later,
-//   AVX512-BF16 on Zen 4 / Cooper Lake, emulated on plain AVX-512). Activations are rounded to
-//   bf16 right before each GEMM, products accumulate in fp32, and everything between the GEMMs
-//   (bias, GELU, residual, LayerNorm, softmax, the classifier) stays fp32. CPUs without AVX-512
-//   have no bf16 kernel in oneDNN: there the weights are widened to fp32 per call, as f16.
+// - bf16: weights packed once for oneDNN's bf16 matmul where it outruns fp32 (AMX on Sapphire
+//   Rapids and later; AVX512-BF16 where its dot products issue fast enough, as on Zen 4).
+//   Activations are rounded to bf16 right before each GEMM, products accumulate in fp32, and
+//   everything between the GEMMs (bias, GELU, residual, LayerNorm, softmax, the classifier)
+//   stays fp32. Elsewhere (no AVX-512, AVX-512 without BF16, whose bf16 oneDNN emulates, and
+//   CPUs that issue AVX512-BF16 slowly) the weights stay bf16 and are widened to fp32 per
+//   call, as f16: half the memory, fp32's speed and fp32 math on the stored values.
 // - f16: oneDNN 2.6 has no f16 matmul on the CPU, so f16 is stored as f16 and computed in fp32
 //   (widened per call): exact for f16 checkpoints, half the memory, not faster.
 // - int8: static symmetric per-output-channel weight scales; dynamic asymmetric per-token
@@ -120,16 +122,20 @@ int fc_lowp_linear_forward_rows(float *out, const float *in, const fc_lowp_linea
 int fc_lowp_scratch_reserve(fc_lowp_scratch *s, const fc_lowp_linear *w, int T);
 void fc_lowp_scratch_free(fc_lowp_scratch *s);
 
+// Whether bf16 layers run on oneDNN's bf16 matmul (1) or widen to the fp32 GEMM (0) on this
+// CPU; decided once per process (see linear_lowp.c).
+int fc_lowp_bf16_on_matmul(void);
+
 // Whether attention beside layers with these weights runs its products in bf16 (on AMX where
-// the CPU has it): bf16 and int8 weights; not f16 (computed in fp32, and so is its attention)
-// nor fp32 weights (w NULL).
+// the CPU has it): int8 weights and bf16 ones on the matmul; not f16 nor widened bf16
+// (computed in fp32, and so is their attention) nor fp32 weights (w NULL).
 int fc_lowp_attention_bf16(const fc_lowp_linear *w);
 
 // Bits of the int8 path's activations on this CPU: 8 with VNNI or AMX, else 7.
 int fc_int8_activation_bits(void);
 
 // The kernel a format runs on at a shape, for `finecat bench`: oneDNN's name for it
-// ("brg:avx512_core_amx_bf16"), or "fp32 sgemm (widened)".
+// ("brg:avx512_core_amx_bf16"), or "fp32 sgemm (widened...)" with the reason for bf16.
 const char *fc_lowp_kernel_name(fc_lowp_format format, int in_dim, int out_dim);
 
 #endif
