@@ -87,11 +87,12 @@ typedef struct fc_lowp_chunk_scratch {
 
 // Buffers of the low-precision paths, grown on demand and reused across calls. The matrix-engine
 // paths run a batch FC_LOWP_CHUNK_ROWS rows at a time, each thread its own chunks, so they hold
-// one chunk per thread; the widened path holds a panel and the batch's product.
+// one chunk per thread; the widened path holds a panel (and the product, where GeGLU or a
+// residual that is out itself keeps out from holding it).
 typedef struct fc_lowp_scratch {
     fc_lowp_chunk_scratch *chunk; // one per thread (threads of them)
     int threads;
-    void *product; // widened path: [T, out_dim] before its epilogue
+    void *product; // widened path, where out cannot hold it: [T, out_dim] before its epilogue
     float *panel;  // widened weights
     size_t product_bytes, panel_bytes;
 } fc_lowp_scratch;
