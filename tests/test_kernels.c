@@ -397,8 +397,8 @@ static void test_linear_engines(void) {
 
 // The bf16 layers' choice between oneDNN's bf16 matmul and the widened fp32 GEMM: a layer is
 // prepared the way fc_lowp_bf16_on_matmul says, the kernel name agrees, and where AVX512-BF16
-// runs, its measured rate against fp32 FMAs is a plausible one (Zen 4 about 2, a Xeon that
-// issues vdpbf16ps every other cycle 0.5; a loop the compiler folded away reads far outside).
+// runs, its measured rate against fp32 FMAs is a plausible one (0.5 on a Xeon that issues
+// vdpbf16ps every other cycle, about 2 expected on Zen 4; a loop that did not run reads 0).
 static void test_bf16_choice(void) {
     float weight[64 * 32];
     for (int i = 0; i < 64 * 32; i++) weight[i] = (float)((i * 7) % 13) / 13.0f - 0.5f;
