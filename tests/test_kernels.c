@@ -8,12 +8,12 @@
 #include "harness.h"
 #include "io/dtype.h"
 #include "kernels/cpu/attention_amx.h"
+#include "kernels/cpu/bf16_rate.h"
 #include "kernels/cpu/deberta_kernels.h"
 #include "kernels/cpu/hadamard.h"
 #include "kernels/cpu/isa.h"
 #include "kernels/cpu/kernels.h"
 #include "kernels/cpu/lowp_rows.h"
-#include "kernels/cpu/bf16_rate.h"
 #include "kernels/cpu/linear_lowp.h"
 #include "util/alloc.h"
 

@@ -1,6 +1,6 @@
 #include "kernels/cpu/bf16_rate.h"
 
-#include <time.h>
+#include "util/progress.h"
 
 // Why measure rather than look the CPU up: AVX512-BF16's dot product (vdpbf16ps) does twice
 // the multiply-adds of an fp32 FMA per instruction, but CPUs issue it at different rates. On
@@ -13,12 +13,6 @@ enum {
     ITERATIONS = 4096, // of 16 instructions each: ~65,000, 25-130 µs
     TRIES = 5,         // the fastest try counts: interruptions only ever slow a try down
 };
-
-static double seconds(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 // Why assembly: the rate is the point, and a compiler keeps C accumulators in memory at -O0
 // and -O1 or under sanitizers, where each multiply-add waits on the last one's store: the
@@ -86,9 +80,9 @@ __attribute__((target("avx512f,avx512bf16"))) static void dot_loop(long iteratio
 static double fastest(void (*loop)(long)) {
     double best = 0.0;
     for (int t = 0; t < TRIES; t++) {
-        double start = seconds();
+        double start = fc_progress_now();
         loop(ITERATIONS);
-        double took = seconds() - start;
+        double took = fc_progress_now() - start;
         if (t == 0 || took < best) best = took;
     }
     return best;

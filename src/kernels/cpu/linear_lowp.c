@@ -164,7 +164,7 @@ int fc_lowp_linear_prepare(fc_lowp_linear *w, fc_lowp_format format, const float
 // an instruction but some CPUs issue it at a quarter of the rate (bf16_rate.h), and without
 // AVX512-BF16 oneDNN emulates bf16 (gemm:jit: ModernBERT-large ran at a quarter of fp32's
 // speed). FINECAT_BF16_MATMUL=1 or 0 overrides the choice (the tests run both paths).
-static int bf16_choice = -1; // -1 until decided; then 1 matmul, 0 widened
+static int bf16_choice; // 1: matmul, 0: widened (set by decide_bf16, once)
 static char bf16_widened_name[96];
 static pthread_once_t bf16_decided = PTHREAD_ONCE_INIT;
 
@@ -172,6 +172,7 @@ static void decide_bf16(void) {
     const char *forced = getenv("FINECAT_BF16_MATMUL");
     int available = fc_matmul_available(FC_MATMUL_BF16);
     const char *why = "no bf16 kernel in oneDNN here";
+    char measured[64];
     if (forced && (strcmp(forced, "0") == 0 || strcmp(forced, "1") == 0)) {
         bf16_choice = available && forced[0] == '1';
         if (forced[0] == '0') why = "FINECAT_BF16_MATMUL=0";
@@ -185,9 +186,9 @@ static void decide_bf16(void) {
     } else {
         double rate = fc_bf16_dot_rate_vs_fp32();
         bf16_choice = rate >= 1.25;
-        snprintf(bf16_widened_name, sizeof bf16_widened_name,
-                 "fp32 sgemm (widened: AVX512-BF16 dot products at %.2fx fp32 FMA here)", rate);
-        return;
+        snprintf(measured, sizeof measured, "AVX512-BF16 dot products at %.2fx fp32 FMA here",
+                 rate);
+        why = measured;
     }
     snprintf(bf16_widened_name, sizeof bf16_widened_name, "fp32 sgemm (widened: %s)", why);
 }
