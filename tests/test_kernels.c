@@ -73,6 +73,85 @@ static void test_layernorm(void) {
     CHECK_CLOSE(y[3], 1.5 * rstd + 1.0, 1e-6);
 }
 
+// The 32-partial order of layernorm_rows.h in scalar float arithmetic: partial j holds the
+// elements i ≡ j (mod 32); then j + j+16, the halves, and fc_sum8's halves, pairs and last two.
+static float sum32_in_order(const float partial[32]) {
+    float r[16], q[8], s[4];
+    for (int j = 0; j < 16; j++) r[j] = partial[j] + partial[j + 16];
+    for (int j = 0; j < 8; j++) q[j] = r[j] + r[j + 8];
+    for (int j = 0; j < 4; j++) s[j] = q[j] + q[j + 4];
+    return (s[0] + s[2]) + (s[1] + s[3]);
+}
+
+static void layernorm_row_in_order(float *y, const float *x, const float *w, const float *b,
+                                   int C, float eps) {
+    float partial[32] = {0};
+    for (int i = 0; i < C; i++) partial[i % 32] += x[i];
+    float mean = sum32_in_order(partial) / (float)C;
+    memset(partial, 0, sizeof partial);
+    for (int i = 0; i < C; i++) partial[i % 32] = fmaf(x[i] - mean, x[i] - mean, partial[i % 32]);
+    float rstd = 1.0f / sqrtf(sum32_in_order(partial) / (float)C + eps);
+    for (int i = 0; i < C; i++) {
+        float d = (x[i] - mean) * rstd;
+        y[i] = b ? fmaf(d, w[i], b[i]) : d * w[i];
+    }
+}
+
+// Every width's tail, on whichever form this CPU runs (the AVX2 one under suite isa's
+// ONEDNN_MAX_CPU_ISA=AVX2): the bits of the scalar model of the summation order (so both
+// forms give the same bits), within float rounding of LayerNorm in double, rows offset far
+// from zero so that the variance pass must center them, and in place.
+static void test_layernorm_rows(void) {
+    static const int widths[] = {1, 7, 8, 9, 16, 17, 31, 32, 33, 47, 64, 100, 384, 1000, 1024};
+    uint32_t state = 11;
+    for (size_t k = 0; k < sizeof widths / sizeof widths[0]; k++) {
+        int C = widths[k], T = 3, same = 1;
+        float *x = fc_malloc((size_t)T * C * sizeof(float));
+        float *y = fc_malloc((size_t)T * C * sizeof(float));
+        float *w = fc_malloc((size_t)C * sizeof(float)), *b = fc_malloc((size_t)C * sizeof(float));
+        float *want = fc_malloc((size_t)C * sizeof(float));
+        for (int i = 0; i < T * C; i++) // row t around 40·t
+            x[i] = 40.0f * (float)(i / C) + 2.0f * uniform(&state) - 1.0f;
+        for (int i = 0; i < C; i++) {
+            w[i] = 0.5f + uniform(&state);
+            b[i] = uniform(&state) - 0.5f;
+        }
+        double worst = 0.0;
+        for (int with_bias = 0; with_bias < 2; with_bias++) {
+            const float *bias = with_bias ? b : NULL;
+            fc_layernorm_forward(y, x, w, bias, T, C, 1e-5f);
+            for (int t = 0; t < T; t++) {
+                const float *xt = x + (size_t)t * C, *yt = y + (size_t)t * C;
+                layernorm_row_in_order(want, xt, w, bias, C, 1e-5f);
+                if (memcmp(want, yt, (size_t)C * sizeof(float)) != 0) same = 0;
+                double mean = 0.0, var = 0.0;
+                for (int i = 0; i < C; i++) mean += xt[i];
+                mean /= C;
+                for (int i = 0; i < C; i++) var += (xt[i] - mean) * (xt[i] - mean);
+                double rstd = 1.0 / sqrt(var / C + 1e-5);
+                for (int i = 0; i < C; i++) {
+                    double ref = (xt[i] - mean) * rstd * w[i] + (bias ? bias[i] : 0.0);
+                    double err = fabs(yt[i] - ref) / (1.0 + fabs(ref));
+                    if (err > worst) worst = err;
+                }
+            }
+        }
+        CHECK(same);
+        CHECK(worst < 2e-5);
+        memcpy(y, x, (size_t)T * C * sizeof(float)); // in place: out == in
+        fc_layernorm_forward(y, y, w, b, T, C, 1e-5f);
+        layernorm_row_in_order(want, x + (size_t)(T - 1) * C, w, b, C, 1e-5f);
+        CHECK(memcmp(want, y + (size_t)(T - 1) * C, (size_t)C * sizeof(float)) == 0);
+        if (!same || worst >= 2e-5)
+            printf("  layernorm width %d: same bits %d, error %.3g\n", C, same, worst);
+        free(x);
+        free(y);
+        free(w);
+        free(b);
+        free(want);
+    }
+}
+
 // Low-precision linear layers against fp32 on the same (rounded) weights.
 static void test_linear_lowp(void) {
     int T = 37, K = 300, N = 530; // odd sizes on purpose
@@ -599,6 +678,7 @@ void suite_kernels(void) {
     test_gelu();
     test_rope_table();
     test_layernorm();
+    test_layernorm_rows();
     test_linear_lowp();
     test_hadamard();
     test_linear_engines();

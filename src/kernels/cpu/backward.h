@@ -16,6 +16,10 @@
 void fc_linear_backward(float *din, float *dweight, float *dbias, const float *dout,
                         const float *in, const float *weight, int T, int in_dim, int out_dim);
 
+// One row's mean and 1 / sqrt(var + eps), exactly as fc_layernorm_forward computes them, so
+// that the backward's x̂ equals the forward's bit for bit.
+void fc_layernorm_stats(const float *x, int C, float eps, float *mean, float *rstd);
+
 // LayerNorm (fc_layernorm_forward) backward. Accumulates din += ∂L/∂in (so that a residual
 // branch's gradient can be summed in place), dweight += Σ dout·x̂ and, when dbias is not NULL,
 // dbias += Σ dout. The mean and 1/std of each row are recomputed from in with the forward

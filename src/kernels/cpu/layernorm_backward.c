@@ -5,21 +5,6 @@
 
 #include "kernels/cpu/backward.h"
 
-// The statistics exactly as fc_layernorm_forward computes them (two passes in double, the
-// biased variance), so that x̂ here equals the forward's bit for bit.
-static void row_stats(const float *x, int C, float eps, float *mean_out, float *rstd_out) {
-    double sum = 0.0;
-    for (int i = 0; i < C; i++) sum += x[i];
-    float mean = (float)(sum / C);
-    double var = 0.0;
-    for (int i = 0; i < C; i++) {
-        double d = x[i] - mean;
-        var += d * d;
-    }
-    *mean_out = mean;
-    *rstd_out = 1.0f / sqrtf((float)(var / C) + eps);
-}
-
 void fc_layernorm_backward(float *din, float *dweight, float *dbias, const float *dout,
                            const float *in, const float *weight, int T, int C, float eps) {
     // Input gradients: rows are independent.
@@ -29,7 +14,7 @@ void fc_layernorm_backward(float *din, float *dweight, float *dbias, const float
         const float *dy = dout + (size_t)t * C;
         float *dx = din + (size_t)t * C;
         float mean, rstd;
-        row_stats(x, C, eps, &mean, &rstd);
+        fc_layernorm_stats(x, C, eps, &mean, &rstd);
         double g_mean = 0.0, gx_mean = 0.0;
         for (int i = 0; i < C; i++) {
             double g = (double)dy[i] * weight[i];
@@ -49,7 +34,7 @@ void fc_layernorm_backward(float *din, float *dweight, float *dbias, const float
         const float *x = in + (size_t)t * C;
         const float *dy = dout + (size_t)t * C;
         float mean, rstd;
-        row_stats(x, C, eps, &mean, &rstd);
+        fc_layernorm_stats(x, C, eps, &mean, &rstd);
         for (int i = 0; i < C; i++) {
             dweight[i] += dy[i] * ((x[i] - mean) * rstd);
             if (dbias) dbias[i] += dy[i];
