@@ -19,8 +19,8 @@ extern "C" {
 cudaError_t fc_cuda_embedding(float *out, const float *table, const int32_t *ids, int T, int H,
                               cudaStream_t stream);
 
-// LayerNorm over rows of C, as fc_layernorm_forward (mean and biased variance summed in
-// double); bias may be NULL. out may equal in.
+// LayerNorm over rows of C, as fc_layernorm_forward (its sums in double here); bias may be
+// NULL. out may equal in.
 cudaError_t fc_cuda_layernorm(float *out, const float *in, const float *weight, const float *bias,
                               int T, int C, float eps, cudaStream_t stream);
 

@@ -1,6 +1,7 @@
-// LayerNorm, one block per row. It follows fc_layernorm_forward step by step: the mean and the
-// biased variance are summed in double (the variance of float32 differences from the float32
-// mean), then y = (x − mean) · rstd · weight (+ bias) in float32.
+// LayerNorm, one block per row, in fc_layernorm_forward's steps: the mean, then the biased
+// variance of float32 differences from the float32 mean, then y = (x − mean) · rstd · weight
+// (+ bias) in float32. The sums here are in double; the CPU's are float partials
+// (layernorm_rows.h), within 1e-5 of these (suite cuda).
 #include "kernels/cuda/cuda_kernels.h"
 
 static const int THREADS = 256;
