@@ -10,6 +10,7 @@
 #include "bench/random_checkpoint.h"
 #include "finecat.h"
 #include "harness.h"
+#include "io/safetensors.h"
 #include "util/alloc.h"
 #include "util/file.h"
 
@@ -62,6 +63,58 @@ static void test_random_checkpoint(void) {
     remove_dir(b);
 }
 
+// BERT and RoBERTa through the trainer's init: the tensors transformers saved for the same
+// tiny config (names and shapes), the same bytes for the same seed, loadable, float32 only.
+static void test_random_bert_checkpoint(const char *fixture) {
+    char config[512], saved[512];
+    snprintf(config, sizeof config, "%s/bert/%s/config.json", fc_test_fixtures_dir(), fixture);
+    snprintf(saved, sizeof saved, "%s/bert/%s", fc_test_fixtures_dir(), fixture);
+    char a[] = "/tmp/finecat-rand-XXXXXX", b[] = "/tmp/finecat-rand-XXXXXX";
+    if (!mkdtemp(a) || !mkdtemp(b)) {
+        CHECK(0);
+        return;
+    }
+    fc_error err;
+    CHECK(fc_write_random_checkpoint(config, a, 7, FC_DTYPE_F32, &err) == 0);
+    CHECK(fc_write_random_checkpoint(config, b, 7, FC_DTYPE_F32, &err) == 0);
+    size_t size_a = 0, size_b = 0;
+    char *wa = read_all(a, "model.safetensors", &size_a), *wb = read_all(b, "model.safetensors", &size_b);
+    CHECK(wa && wb && size_a == size_b && memcmp(wa, wb, size_a) == 0);
+    free(wa);
+    free(wb);
+    fc_safetensors *mine = NULL, *theirs = NULL;
+    CHECK(fc_safetensors_open_dir(a, &mine, &err) == 0);
+    CHECK(fc_safetensors_open_dir(saved, &theirs, &err) == 0);
+    if (mine && theirs) {
+        size_t matched = 0;
+        for (size_t i = 0; i < fc_safetensors_count(theirs); i++) {
+            const fc_tensor *want = fc_safetensors_at(theirs, i);
+            const fc_tensor *got = fc_safetensors_find(mine, want->name);
+            if (got && got->dtype == FC_DTYPE_F32 && fc_tensor_has_shape(got, want->ndim, want->shape))
+                matched++;
+            else
+                printf("  random %s: %s missing or shaped differently\n", fixture, want->name);
+        }
+        CHECK(matched == fc_safetensors_count(theirs));
+        CHECK(fc_safetensors_count(mine) == fc_safetensors_count(theirs));
+    }
+    fc_safetensors_close(mine);
+    fc_safetensors_close(theirs);
+    fc_model *model = NULL;
+    CHECK(fc_model_load(a, &model, &err) == 0);
+    if (model) {
+        fc_pair pair = {"A man is playing a guitar.", "A person makes music."};
+        float logits[3];
+        CHECK(fc_nli_logits(model, &pair, 1, NULL, logits, &err) == 0);
+        CHECK(logits[0] == logits[0] && logits[1] != logits[2]);
+    }
+    fc_model_free(model);
+    CHECK(fc_write_random_checkpoint(config, a, 7, FC_DTYPE_BF16, &err) == -1);
+    CHECK(strstr(err.message, "float32") != NULL && strstr(err.message, config) != NULL);
+    remove_dir(a);
+    remove_dir(b);
+}
+
 static void test_flops(void) {
     fc_modernbert_config c = {0};
     c.hidden_size = 4;
@@ -85,4 +138,6 @@ static void test_flops(void) {
 void suite_bench(void) {
     test_flops();
     test_random_checkpoint();
+    test_random_bert_checkpoint("bert-tiny");
+    test_random_bert_checkpoint("roberta-tiny");
 }

@@ -15,6 +15,8 @@
 #include "io/safetensors.h"
 #include "model/label_map.h"
 #include "model/modernbert/modernbert_tensors.h"
+#include "train/checkpoint.h"
+#include "train/init.h"
 #include "util/alloc.h"
 #include "util/error.h"
 #include "util/file.h"
@@ -124,6 +126,23 @@ static int write_config(const char *config_path, const char *out_dir, fc_error *
     return rc;
 }
 
+// BERT and RoBERTa: a fresh model as the trainer draws one from a config.json (transformers'
+// _init_weights: train/init.c), saved as a training checkpoint is, with the tokenizer files
+// beside the config. float32 only: the checkpoint writer keeps the trainer's master weights.
+static int write_random_bert(const char *config_path, const char *out_dir, uint64_t seed,
+                             fc_dtype dtype, fc_error *err) {
+    if (dtype != FC_DTYPE_F32)
+        return fc_fail(err, "%s: random BERT and RoBERTa checkpoints are written in float32 only "
+                            "(give --file-dtype f32)", config_path);
+    fc_train_model m;
+    if (fc_train_model_init(&m, config_path, seed, err) != 0) return -1;
+    char *dir_copy = fc_strdup(config_path);
+    int rc = fc_checkpoint_save(out_dir, &m, dirname(dir_copy), NULL, err);
+    free(dir_copy);
+    fc_train_model_free(&m);
+    return rc;
+}
+
 int fc_write_random_checkpoint(const char *config_path, const char *out_dir, uint64_t seed,
                                fc_dtype dtype, fc_error *err) {
     if (dtype != FC_DTYPE_F32 && dtype != FC_DTYPE_F16 && dtype != FC_DTYPE_BF16)
@@ -137,9 +156,13 @@ int fc_write_random_checkpoint(const char *config_path, const char *out_dir, uin
     fc_modernbert_config mc;
     const char *model_type = "";
     if (fc_json_require_string(config, "model_type", config_path, &model_type, err) != 0) goto done;
+    if (strcmp(model_type, "bert") == 0 || strcmp(model_type, "roberta") == 0) {
+        rc = write_random_bert(config_path, out_dir, seed, dtype, err);
+        goto done;
+    }
     if (strcmp(model_type, "modernbert") != 0) {
-        fc_fail(err, "%s: random weights are implemented for modernbert, not \"%s\"", config_path,
-                model_type);
+        fc_fail(err, "%s: random weights are implemented for modernbert, bert and roberta, not "
+                     "\"%s\"", config_path, model_type);
         goto done;
     }
     if (mkdir(out_dir, 0755) != 0 && errno != EEXIST) {

@@ -1,5 +1,6 @@
-// A checkpoint folder with random weights for any ModernBERT config, so that the real base and
-// large shapes can be benchmarked (and parity-checked) without their published weights.
+// A checkpoint folder with random weights for any ModernBERT, BERT or RoBERTa config, so that
+// real shapes (ModernBERT base and large, BERT-base, RoBERTa-large...) can be benchmarked (and
+// parity-checked) without their published weights.
 #ifndef FC_BENCH_RANDOM_CHECKPOINT_H
 #define FC_BENCH_RANDOM_CHECKPOINT_H
 
@@ -11,7 +12,8 @@
 // Reads config_path, writes out_dir/{config.json, model.safetensors} with seeded random
 // weights stored as dtype (F32, F16 or BF16), and copies the tokenizer files found beside the
 // config. A config without id2label gets the three NLI labels. Weights are drawn as
-// transformers initializes a fresh ModernBERT (random_checkpoint.c).
+// transformers initializes a fresh model (random_checkpoint.c; BERT and RoBERTa through the
+// trainer's init, float32 only).
 int fc_write_random_checkpoint(const char *config_path, const char *out_dir, uint64_t seed,
                                fc_dtype dtype, fc_error *err);
 
