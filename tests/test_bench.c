@@ -63,12 +63,14 @@ static void test_random_checkpoint(void) {
     remove_dir(b);
 }
 
-// BERT and RoBERTa through the trainer's init: the tensors transformers saved for the same
-// tiny config (names and shapes), the same bytes for the same seed, loadable, float32 only.
-static void test_random_bert_checkpoint(const char *fixture) {
+// BERT and RoBERTa (through the trainer's init) and DeBERTa: the tensors transformers saved
+// for the same tiny config (names and shapes), the same bytes for the same seed, loadable;
+// BERT-family checkpoints in float32 only.
+static void test_random_checkpoint_like(const char *family, const char *fixture) {
     char config[512], saved[512];
-    snprintf(config, sizeof config, "%s/bert/%s/config.json", fc_test_fixtures_dir(), fixture);
-    snprintf(saved, sizeof saved, "%s/bert/%s", fc_test_fixtures_dir(), fixture);
+    snprintf(config, sizeof config, "%s/%s/%s/config.json", fc_test_fixtures_dir(), family,
+             fixture);
+    snprintf(saved, sizeof saved, "%s/%s/%s", fc_test_fixtures_dir(), family, fixture);
     char a[] = "/tmp/finecat-rand-XXXXXX", b[] = "/tmp/finecat-rand-XXXXXX";
     if (!mkdtemp(a) || !mkdtemp(b)) {
         CHECK(0);
@@ -109,8 +111,14 @@ static void test_random_bert_checkpoint(const char *fixture) {
         CHECK(logits[0] == logits[0] && logits[1] != logits[2]);
     }
     fc_model_free(model);
-    CHECK(fc_write_random_checkpoint(config, a, 7, FC_DTYPE_BF16, &err) == -1);
-    CHECK(strstr(err.message, "float32") != NULL && strstr(err.message, config) != NULL);
+    if (strcmp(family, "bert") == 0) {
+        CHECK(fc_write_random_checkpoint(config, a, 7, FC_DTYPE_BF16, &err) == -1);
+        CHECK(strstr(err.message, "float32") != NULL && strstr(err.message, config) != NULL);
+    } else {
+        CHECK(fc_write_random_checkpoint(config, a, 7, FC_DTYPE_BF16, &err) == 0);
+        CHECK(fc_model_load(a, &model, &err) == 0);
+        fc_model_free(model);
+    }
     remove_dir(a);
     remove_dir(b);
 }
@@ -138,6 +146,10 @@ static void test_flops(void) {
 void suite_bench(void) {
     test_flops();
     test_random_checkpoint();
-    test_random_bert_checkpoint("bert-tiny");
-    test_random_bert_checkpoint("roberta-tiny");
+    test_random_checkpoint_like("bert", "bert-tiny");
+    test_random_checkpoint_like("bert", "roberta-tiny");
+    // Relative attention with shared keys (v3), separate c2p keys and embed_proj (v2), none.
+    test_random_checkpoint_like("deberta", "v3-tiny");
+    test_random_checkpoint_like("deberta", "v2-c2p");
+    test_random_checkpoint_like("deberta", "plain");
 }

@@ -13,6 +13,7 @@
 #include "io/json_fields.h"
 #include "io/json_spelling.h"
 #include "io/safetensors.h"
+#include "model/deberta/deberta_tensors.h"
 #include "model/label_map.h"
 #include "model/modernbert/modernbert_tensors.h"
 #include "train/checkpoint.h"
@@ -36,18 +37,23 @@ static float next_normal(uint64_t *state) {
     return (float)(sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2));
 }
 
-// How transformers initializes a fresh ModernBERT (ModernBertPreTrainedModel._init_weights):
-// truncated normals cut at cutoff·std, with std = initializer_range for the embedding, Wqkv
-// and Wi, initializer_range / √(2·layers) for both Wo and head.dense, hidden_size^−½ for the
-// classifier; norms 1, biases 0. Benchmarks use it because it behaves like a trained network:
-// a larger gain puts a 28-layer stack in the chaotic regime, where any rounding (bf16, int8)
-// grows layer after layer and says nothing about real checkpoints.
+// How transformers initializes a fresh model (_init_weights). ModernBERT: truncated normals
+// cut at cutoff·std, with std = initializer_range for the embedding, Wqkv and Wi,
+// initializer_range / √(2·layers) for both Wo and head.dense, hidden_size^−½ for the
+// classifier. DeBERTa-v2: plain normals of std initializer_range for every matrix and
+// embedding table, the padding token's row zero. Norms 1, biases 0. Benchmarks use it because
+// it behaves like a trained network: a larger gain puts a 28-layer stack in the chaotic regime,
+// where any rounding (bf16, int8) grows layer after layer and says nothing about real
+// checkpoints.
 typedef struct init_scale {
-    double range, cutoff;
+    int deberta;
+    double range, cutoff; // cutoff 0: not truncated
     int num_layers, hidden_size;
+    int pad_row; // DeBERTa's word embeddings: this row is zero
 } init_scale;
 
 static double tensor_std(const fc_tensor_spec *s, const init_scale *init) {
+    if (init->deberta) return init->range;
     if (strstr(s->name, "classifier.")) return 1.0 / sqrt((double)init->hidden_size);
     if (strstr(s->name, ".Wo.") || strstr(s->name, "head.dense"))
         return init->range / sqrt(2.0 * init->num_layers);
@@ -64,9 +70,13 @@ static void fill(float *dst, const fc_tensor_spec *s, const init_scale *init, ui
     for (size_t i = 0; i < n; i++) {
         double v;
         do v = next_normal(state) * std;
-        while (v < -limit || v > limit);
+        while (limit > 0 && (v < -limit || v > limit));
         dst[i] = (float)v;
     }
+    if (init->deberta && strcmp(s->name, "deberta.embeddings.word_embeddings.weight") == 0 &&
+        init->pad_row >= 0 && init->pad_row < s->shape[0])
+        memset(dst + (size_t)init->pad_row * (size_t)s->shape[1], 0,
+               (size_t)s->shape[1] * sizeof *dst);
 }
 
 // Narrows float32 data in place to a 16-bit dtype (the buffer keeps its size).
@@ -87,11 +97,12 @@ static int copy_file(const char *from, const char *to, fc_error *err) {
     return ok ? 0 : fc_fail(err, "%s: cannot write: %s", to, strerror(errno));
 }
 
-// A classification head and, when the config names no labels, the three NLI labels.
-static void add_classifier(cJSON *config) {
+// A classification head (architecture: ModernBertForSequenceClassification...) and, when
+// the config names no labels, the three NLI labels.
+static void add_classifier(cJSON *config, const char *architecture) {
     cJSON_DeleteItemFromObject(config, "architectures");
     cJSON *arch = cJSON_AddArrayToObject(config, "architectures");
-    cJSON_AddItemToArray(arch, cJSON_CreateString("ModernBertForSequenceClassification"));
+    cJSON_AddItemToArray(arch, cJSON_CreateString(architecture));
     if (cJSON_GetObjectItem(config, "id2label")) return;
     cJSON *id2label = cJSON_AddObjectToObject(config, "id2label");
     cJSON *label2id = cJSON_AddObjectToObject(config, "label2id");
@@ -107,13 +118,14 @@ static void add_classifier(cJSON *config) {
 
 // config.json of the checkpoint: the input config with its numbers spelled as they were (for
 // transformers' type checks), plus the classification head.
-static int write_config(const char *config_path, const char *out_dir, fc_error *err) {
+static int write_config(const char *config_path, const char *out_dir, const char *architecture,
+                        fc_error *err) {
     char *text = NULL;
     if (fc_read_file(config_path, &text, NULL, err) != 0) return -1;
     cJSON *config = cJSON_Parse(text);
     fc_json_keep_number_spelling(config, text); // before any edit, so the numbers line up
     free(text);
-    add_classifier(config);
+    add_classifier(config, architecture);
     text = cJSON_Print(config);
     cJSON_Delete(config);
     char *path = fc_path_join(out_dir, "config.json");
@@ -160,28 +172,41 @@ int fc_write_random_checkpoint(const char *config_path, const char *out_dir, uin
         rc = write_random_bert(config_path, out_dir, seed, dtype, err);
         goto done;
     }
-    if (strcmp(model_type, "modernbert") != 0) {
-        fc_fail(err, "%s: random weights are implemented for modernbert, bert and roberta, not "
-                     "\"%s\"", config_path, model_type);
+    int deberta = strcmp(model_type, "deberta-v2") == 0;
+    if (!deberta && strcmp(model_type, "modernbert") != 0) {
+        fc_fail(err, "%s: random weights are implemented for modernbert, deberta-v2, bert and "
+                     "roberta, not \"%s\"", config_path, model_type);
         goto done;
     }
+    const char *architecture = deberta ? "DebertaV2ForSequenceClassification"
+                                       : "ModernBertForSequenceClassification";
     if (mkdir(out_dir, 0755) != 0 && errno != EEXIST) {
         fc_fail(err, "%s: cannot create: %s", out_dir, strerror(errno));
         goto done;
     }
-    if (write_config(config_path, out_dir, err) != 0) goto done;
-    add_classifier(config);
+    if (write_config(config_path, out_dir, architecture, err) != 0) goto done;
+    add_classifier(config, architecture);
     fc_label_map labels;
     if (fc_label_map_parse(config, config_path, &labels, err) != 0) goto done;
     int num_labels = labels.count;
     fc_label_map_free(&labels);
-    if (fc_modernbert_config_parse(config, config_path, &mc, err) != 0) goto done;
-
-    init_scale init = {0.02, 2.0, mc.num_layers, mc.hidden_size};
-    if (fc_json_double_or(config, "initializer_range", 0.02, config_path, &init.range, err) ||
-        fc_json_double_or(config, "initializer_cutoff_factor", 2.0, config_path, &init.cutoff, err))
+    init_scale init = {deberta, 0.02, deberta ? 0.0 : 2.0, 0, 0, -1};
+    if (deberta) {
+        fc_deberta_config dc;
+        if (fc_deberta_config_parse(config, config_path, &dc, err) != 0) goto done;
+        init.pad_row = dc.pad_token_id;
+        fc_deberta_tensor_specs(&dc, num_labels, &specs, &count);
+    } else {
+        if (fc_modernbert_config_parse(config, config_path, &mc, err) != 0) goto done;
+        init.num_layers = mc.num_layers;
+        init.hidden_size = mc.hidden_size;
+        if (fc_json_double_or(config, "initializer_cutoff_factor", 2.0, config_path, &init.cutoff,
+                              err))
+            goto done;
+        fc_modernbert_tensor_specs(&mc, num_labels, &specs, &count);
+    }
+    if (fc_json_double_or(config, "initializer_range", 0.02, config_path, &init.range, err))
         goto done;
-    fc_modernbert_tensor_specs(&mc, num_labels, &specs, &count);
     tensors = fc_calloc((size_t)count, sizeof *tensors);
     uint64_t state = seed;
     for (int i = 0; i < count; i++) {

@@ -1,6 +1,6 @@
-// A checkpoint folder with random weights for any ModernBERT, BERT or RoBERTa config, so that
-// real shapes (ModernBERT base and large, BERT-base, RoBERTa-large...) can be benchmarked (and
-// parity-checked) without their published weights.
+// A checkpoint folder with random weights for any ModernBERT, DeBERTa-v2/v3, BERT or RoBERTa
+// config, so that real shapes (ModernBERT base and large, DeBERTa-v3-large, BERT-base...) can
+// be benchmarked (and parity-checked) without their published weights.
 #ifndef FC_BENCH_RANDOM_CHECKPOINT_H
 #define FC_BENCH_RANDOM_CHECKPOINT_H
 
