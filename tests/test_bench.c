@@ -28,6 +28,33 @@ static char *read_all(const char *dir, const char *name, size_t *size) {
     return data;
 }
 
+// Writes config's random checkpoint into a and b with one seed: the same bytes.
+static void check_same_bytes(const char *config, const char *a, const char *b) {
+    fc_error err;
+    CHECK(fc_write_random_checkpoint(config, a, 7, FC_DTYPE_F32, &err) == 0);
+    CHECK(fc_write_random_checkpoint(config, b, 7, FC_DTYPE_F32, &err) == 0);
+    size_t size_a = 0, size_b = 0;
+    char *wa = read_all(a, "model.safetensors", &size_a);
+    char *wb = read_all(b, "model.safetensors", &size_b);
+    CHECK(wa && wb && size_a == size_b && memcmp(wa, wb, size_a) == 0);
+    free(wa);
+    free(wb);
+}
+
+// dir loads and gives one pair finite logits that are not all alike.
+static void check_runs(const char *dir) {
+    fc_error err;
+    fc_model *model = NULL;
+    CHECK(fc_model_load(dir, &model, &err) == 0);
+    if (model) {
+        fc_pair pair = {"A man is playing a guitar.", "A person makes music."};
+        float logits[3];
+        CHECK(fc_nli_logits(model, &pair, 1, NULL, logits, &err) == 0);
+        CHECK(logits[0] == logits[0] && logits[1] != logits[2]);
+    }
+    fc_model_free(model);
+}
+
 static void test_random_checkpoint(void) {
     char config[512];
     snprintf(config, sizeof config, "%s/modernbert/tiny-cls/config.json", fc_test_fixtures_dir());
@@ -36,27 +63,13 @@ static void test_random_checkpoint(void) {
         CHECK(0);
         return;
     }
-    fc_error err;
-    CHECK(fc_write_random_checkpoint(config, a, 7, FC_DTYPE_F32, &err) == 0);
-    CHECK(fc_write_random_checkpoint(config, b, 7, FC_DTYPE_F32, &err) == 0);
-    size_t size_a = 0, size_b = 0;
-    char *wa = read_all(a, "model.safetensors", &size_a), *wb = read_all(b, "model.safetensors", &size_b);
-    CHECK(wa && wb && size_a == size_b && memcmp(wa, wb, size_a) == 0); // same seed, same bytes
-    free(wa);
-    free(wb);
+    check_same_bytes(config, a, b);
     char *text = read_all(a, "config.json", NULL);
     // tiny-cls keeps its label names and "norm_eps": 1e-05 spelled as written.
     CHECK(text && strstr(text, "1e-05") && strstr(text, "ENTAILMENT"));
     free(text);
-    fc_model *model = NULL;
-    CHECK(fc_model_load(a, &model, &err) == 0);
-    if (model) {
-        fc_pair pair = {"A man is playing a guitar.", "A person makes music."};
-        float logits[3];
-        CHECK(fc_nli_logits(model, &pair, 1, NULL, logits, &err) == 0);
-        CHECK(logits[0] == logits[0] && logits[1] != logits[2]);
-    }
-    fc_model_free(model);
+    check_runs(a);
+    fc_error err;
     CHECK(fc_write_random_checkpoint("/nonexistent/config.json", a, 1, FC_DTYPE_F32, &err) == -1);
     CHECK(strstr(err.message, "/nonexistent/config.json") != NULL);
     remove_dir(a);
@@ -76,14 +89,8 @@ static void test_random_checkpoint_like(const char *family, const char *fixture)
         CHECK(0);
         return;
     }
+    check_same_bytes(config, a, b);
     fc_error err;
-    CHECK(fc_write_random_checkpoint(config, a, 7, FC_DTYPE_F32, &err) == 0);
-    CHECK(fc_write_random_checkpoint(config, b, 7, FC_DTYPE_F32, &err) == 0);
-    size_t size_a = 0, size_b = 0;
-    char *wa = read_all(a, "model.safetensors", &size_a), *wb = read_all(b, "model.safetensors", &size_b);
-    CHECK(wa && wb && size_a == size_b && memcmp(wa, wb, size_a) == 0);
-    free(wa);
-    free(wb);
     fc_safetensors *mine = NULL, *theirs = NULL;
     CHECK(fc_safetensors_open_dir(a, &mine, &err) == 0);
     CHECK(fc_safetensors_open_dir(saved, &theirs, &err) == 0);
@@ -92,7 +99,8 @@ static void test_random_checkpoint_like(const char *family, const char *fixture)
         for (size_t i = 0; i < fc_safetensors_count(theirs); i++) {
             const fc_tensor *want = fc_safetensors_at(theirs, i);
             const fc_tensor *got = fc_safetensors_find(mine, want->name);
-            if (got && got->dtype == FC_DTYPE_F32 && fc_tensor_has_shape(got, want->ndim, want->shape))
+            if (got && got->dtype == FC_DTYPE_F32 &&
+                fc_tensor_has_shape(got, want->ndim, want->shape))
                 matched++;
             else
                 printf("  random %s: %s missing or shaped differently\n", fixture, want->name);
@@ -102,22 +110,13 @@ static void test_random_checkpoint_like(const char *family, const char *fixture)
     }
     fc_safetensors_close(mine);
     fc_safetensors_close(theirs);
-    fc_model *model = NULL;
-    CHECK(fc_model_load(a, &model, &err) == 0);
-    if (model) {
-        fc_pair pair = {"A man is playing a guitar.", "A person makes music."};
-        float logits[3];
-        CHECK(fc_nli_logits(model, &pair, 1, NULL, logits, &err) == 0);
-        CHECK(logits[0] == logits[0] && logits[1] != logits[2]);
-    }
-    fc_model_free(model);
+    check_runs(a);
     if (strcmp(family, "bert") == 0) {
         CHECK(fc_write_random_checkpoint(config, a, 7, FC_DTYPE_BF16, &err) == -1);
         CHECK(strstr(err.message, "float32") != NULL && strstr(err.message, config) != NULL);
     } else {
         CHECK(fc_write_random_checkpoint(config, a, 7, FC_DTYPE_BF16, &err) == 0);
-        CHECK(fc_model_load(a, &model, &err) == 0);
-        fc_model_free(model);
+        check_runs(a);
     }
     remove_dir(a);
     remove_dir(b);

@@ -39,6 +39,12 @@ static void add_norm(spec_list *l, const char *prefix, int64_t H) {
     add(l, name, FC_TENSOR_BIAS, H, 0);
 }
 
+// "deberta.encoder.layer.{i}.{part}", as deberta_weights.c names a layer's tensors.
+static const char *layer_part(char *buf, size_t size, int i, const char *part) {
+    snprintf(buf, size, "deberta.encoder.layer.%d.%s", i, part);
+    return buf;
+}
+
 void fc_deberta_tensor_specs(const fc_deberta_config *c, int num_labels, fc_tensor_spec **specs,
                              int *count) {
     spec_list l = {0};
@@ -52,36 +58,25 @@ void fc_deberta_tensor_specs(const fc_deberta_config *c, int num_labels, fc_tens
     add_norm(&l, "deberta.embeddings.LayerNorm", H);
     for (int i = 0; i < c->num_layers; i++) {
         char p[96];
-        static const char *const square[] = {"attention.self.query_proj", "attention.self.key_proj",
-                                             "attention.self.value_proj"};
-        for (int k = 0; k < 3; k++) {
-            snprintf(p, sizeof p, "deberta.encoder.layer.%d.%s", i, square[k]);
-            add_linear(&l, p, H, H);
-        }
-        if (c->relative_attention && !c->share_att_key) {
-            if (c->c2p) {
-                snprintf(p, sizeof p, "deberta.encoder.layer.%d.attention.self.pos_key_proj", i);
-                add_linear(&l, p, H, H);
-            }
-            if (c->p2c) {
-                snprintf(p, sizeof p, "deberta.encoder.layer.%d.attention.self.pos_query_proj", i);
-                add_linear(&l, p, H, H);
-            }
-        }
-        snprintf(p, sizeof p, "deberta.encoder.layer.%d.attention.output.dense", i);
-        add_linear(&l, p, H, H);
-        snprintf(p, sizeof p, "deberta.encoder.layer.%d.attention.output.LayerNorm", i);
-        add_norm(&l, p, H);
-        snprintf(p, sizeof p, "deberta.encoder.layer.%d.intermediate.dense", i);
-        add_linear(&l, p, I, H);
-        snprintf(p, sizeof p, "deberta.encoder.layer.%d.output.dense", i);
-        add_linear(&l, p, H, I);
-        snprintf(p, sizeof p, "deberta.encoder.layer.%d.output.LayerNorm", i);
-        add_norm(&l, p, H);
+        const size_t n = sizeof p;
+        add_linear(&l, layer_part(p, n, i, "attention.self.query_proj"), H, H);
+        add_linear(&l, layer_part(p, n, i, "attention.self.key_proj"), H, H);
+        add_linear(&l, layer_part(p, n, i, "attention.self.value_proj"), H, H);
+        // Separate position projections exist only without share_att_key.
+        int separate = c->relative_attention && !c->share_att_key;
+        if (separate && c->c2p)
+            add_linear(&l, layer_part(p, n, i, "attention.self.pos_key_proj"), H, H);
+        if (separate && c->p2c)
+            add_linear(&l, layer_part(p, n, i, "attention.self.pos_query_proj"), H, H);
+        add_linear(&l, layer_part(p, n, i, "attention.output.dense"), H, H);
+        add_norm(&l, layer_part(p, n, i, "attention.output.LayerNorm"), H);
+        add_linear(&l, layer_part(p, n, i, "intermediate.dense"), I, H);
+        add_linear(&l, layer_part(p, n, i, "output.dense"), H, I);
+        add_norm(&l, layer_part(p, n, i, "output.LayerNorm"), H);
     }
     if (c->relative_attention) {
-        add(&l, "deberta.encoder.rel_embeddings.weight", FC_TENSOR_EMBEDDING, 2 * (int64_t)c->att_span,
-            H);
+        add(&l, "deberta.encoder.rel_embeddings.weight", FC_TENSOR_EMBEDDING,
+            2 * (int64_t)c->att_span, H);
         if (c->norm_rel_ebd) add_norm(&l, "deberta.encoder.LayerNorm", H);
     }
     add_linear(&l, "pooler.dense", H, H); // pooler_hidden_size == hidden_size (deberta_config.c)

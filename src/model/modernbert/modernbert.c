@@ -293,8 +293,8 @@ typedef enum block_kind { BLOCK_QKV, BLOCK_OUTPUT_AND_MLP } block_kind;
 
 // Runs a block (a-d or f-i) over the batch in chunks, across the threads.
 static void chunked_block(const fc_modernbert_config *c, const fc_modernbert_layer *L,
-                          int layer, fc_modernbert_layer_acts *a, fc_modernbert_acts *acts, float *out,
-                          block_kind block, int T) {
+                          int layer, fc_modernbert_layer_acts *a, fc_modernbert_acts *acts,
+                          float *out, block_kind block, int T) {
     int step = fc_lowp_chunk_rows(T), chunks = (T + step - 1) / step, failed = 0;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(acts->block_threads)
     for (int i = 0; i < chunks; i++) {
