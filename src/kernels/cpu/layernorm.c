@@ -9,12 +9,15 @@
 #include "kernels/cpu/kernels.h"
 #include "kernels/cpu/layernorm_rows.h"
 
+// All ones in the lanes of x[i, i + 8) below C, zeros in the rest.
+static __m256i lanes8_below(int i, int C) {
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(C - i), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
 // x[i, i + 8) with the lanes at or past C read as 0.
 static __m256 load8(const float *x, int i, int C) {
     if (i + 8 <= C) return _mm256_loadu_ps(x + i);
-    __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-    return _mm256_maskload_ps(x + (i < C ? i : 0),
-                              _mm256_cmpgt_epi32(_mm256_set1_epi32(C - i), lanes));
+    return _mm256_maskload_ps(x + (i < C ? i : 0), lanes8_below(i, C));
 }
 
 // The four 8-lane partials of a pass added as the AVX-512 form adds its two 16-lane ones.
@@ -35,9 +38,7 @@ static void stats_avx2(const float *x, int C, float eps, float *mean_out, float 
             int at = i + 8 * p;
             __m256 d = _mm256_sub_ps(load8(x, at, C), mean8);
             if (at + 8 > C) // lanes past the row hold 0 − mean: leave them out
-                d = _mm256_and_ps(d, _mm256_castsi256_ps(_mm256_cmpgt_epi32(
-                                         _mm256_set1_epi32(C - at),
-                                         _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7))));
+                d = _mm256_and_ps(d, _mm256_castsi256_ps(lanes8_below(at, C)));
             squares[p] = _mm256_fmadd_ps(d, d, squares[p]);
         }
     *mean_out = mean;
