@@ -237,7 +237,7 @@ static void mlp(const fc_modernbert_config *c, const fc_modernbert_layer *L,
 // norm to the last epilogue: one parallel region per block instead of several per layer and
 // chunk, and a chunk's rows stay in one core's caches.
 
-// The RoPE tables of layer's kind (P2, P3).
+// The RoPE tables of the layer's kind (P2, P3).
 static const float *rope_cos(const fc_modernbert_config *c, const fc_modernbert_acts *acts,
                              int layer) {
     return c->is_global[layer] ? acts->global_cos : acts->local_cos;
