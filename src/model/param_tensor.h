@@ -32,6 +32,16 @@ typedef struct fc_param_tensor {
     float **grad;         // its slot in the architecture's gradients struct
 } fc_param_tensor;
 
+// A growing list of tensor specs, as each architecture's tensor list builds it.
+typedef struct fc_tensor_spec_list {
+    fc_tensor_spec *items;
+    int count, capacity;
+} fc_tensor_spec_list;
+
+// Appends name with shape [rows] (cols 0) or [rows, cols].
+void fc_tensor_spec_add(fc_tensor_spec_list *l, const char *name, fc_tensor_role role,
+                        int64_t rows, int64_t cols);
+
 // A model's trainable parameters seen without their architecture: the list, the fp32 master
 // weights and the gradients, both packed in list order.
 typedef struct fc_param_set {

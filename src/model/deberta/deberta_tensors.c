@@ -2,41 +2,22 @@
 
 #include <stdio.h>
 
-#include "util/alloc.h"
-
-typedef struct spec_list {
-    fc_tensor_spec *items;
-    int count, capacity;
-} spec_list;
-
-static void add(spec_list *l, const char *name, fc_tensor_role role, int64_t rows, int64_t cols) {
-    if (l->count == l->capacity) {
-        l->capacity = l->capacity ? 2 * l->capacity : 64;
-        l->items = fc_realloc(l->items, (size_t)l->capacity * sizeof *l->items);
-    }
-    fc_tensor_spec *s = &l->items[l->count++];
-    snprintf(s->name, sizeof s->name, "%s", name);
-    s->ndim = cols > 0 ? 2 : 1;
-    s->shape[0] = rows;
-    s->shape[1] = cols > 0 ? cols : 0;
-    s->role = role;
-}
 
 // PREFIX.weight [out, in] and PREFIX.bias [out] (every DeBERTa linear has a bias).
-static void add_linear(spec_list *l, const char *prefix, int64_t out, int64_t in) {
+static void add_linear(fc_tensor_spec_list *l, const char *prefix, int64_t out, int64_t in) {
     char name[96];
     snprintf(name, sizeof name, "%s.weight", prefix);
-    add(l, name, FC_TENSOR_MATRIX, out, in);
+    fc_tensor_spec_add(l, name, FC_TENSOR_MATRIX, out, in);
     snprintf(name, sizeof name, "%s.bias", prefix);
-    add(l, name, FC_TENSOR_BIAS, out, 0);
+    fc_tensor_spec_add(l, name, FC_TENSOR_BIAS, out, 0);
 }
 
-static void add_norm(spec_list *l, const char *prefix, int64_t H) {
+static void add_norm(fc_tensor_spec_list *l, const char *prefix, int64_t H) {
     char name[96];
     snprintf(name, sizeof name, "%s.weight", prefix);
-    add(l, name, FC_TENSOR_NORM, H, 0);
+    fc_tensor_spec_add(l, name, FC_TENSOR_NORM, H, 0);
     snprintf(name, sizeof name, "%s.bias", prefix);
-    add(l, name, FC_TENSOR_BIAS, H, 0);
+    fc_tensor_spec_add(l, name, FC_TENSOR_BIAS, H, 0);
 }
 
 // "deberta.encoder.layer.{i}.{part}", as deberta_weights.c names a layer's tensors.
@@ -47,14 +28,15 @@ static const char *layer_part(char *buf, size_t size, int i, const char *part) {
 
 void fc_deberta_tensor_specs(const fc_deberta_config *c, int num_labels, fc_tensor_spec **specs,
                              int *count) {
-    spec_list l = {0};
+    fc_tensor_spec_list l = {0};
     const int64_t H = c->hidden_size, E = c->embedding_size, I = c->intermediate_size;
-    add(&l, "deberta.embeddings.word_embeddings.weight", FC_TENSOR_EMBEDDING, c->vocab_size, E);
+    fc_tensor_spec_add(&l, "deberta.embeddings.word_embeddings.weight", FC_TENSOR_EMBEDDING,
+                       c->vocab_size, E);
     if (c->position_biased_input)
-        add(&l, "deberta.embeddings.position_embeddings.weight", FC_TENSOR_EMBEDDING,
-            c->max_position_embeddings, E);
+        fc_tensor_spec_add(&l, "deberta.embeddings.position_embeddings.weight",
+                           FC_TENSOR_EMBEDDING, c->max_position_embeddings, E);
     if (E != H) // embed_proj has no bias
-        add(&l, "deberta.embeddings.embed_proj.weight", FC_TENSOR_MATRIX, H, E);
+        fc_tensor_spec_add(&l, "deberta.embeddings.embed_proj.weight", FC_TENSOR_MATRIX, H, E);
     add_norm(&l, "deberta.embeddings.LayerNorm", H);
     for (int i = 0; i < c->num_layers; i++) {
         char p[96];
@@ -75,8 +57,8 @@ void fc_deberta_tensor_specs(const fc_deberta_config *c, int num_labels, fc_tens
         add_norm(&l, layer_part(p, n, i, "output.LayerNorm"), H);
     }
     if (c->relative_attention) {
-        add(&l, "deberta.encoder.rel_embeddings.weight", FC_TENSOR_EMBEDDING,
-            2 * (int64_t)c->att_span, H);
+        fc_tensor_spec_add(&l, "deberta.encoder.rel_embeddings.weight", FC_TENSOR_EMBEDDING,
+                           2 * (int64_t)c->att_span, H);
         if (c->norm_rel_ebd) add_norm(&l, "deberta.encoder.LayerNorm", H);
     }
     add_linear(&l, "pooler.dense", H, H); // pooler_hidden_size == hidden_size (deberta_config.c)

@@ -1,32 +1,19 @@
 #include "model/modernbert/modernbert_tensors.h"
 
 #include <stdio.h>
-#include <string.h>
 
-#include "util/alloc.h"
 
-typedef struct spec_list {
-    fc_tensor_spec *items;
-    int count, cap;
-} spec_list;
-
-static void add(spec_list *l, fc_tensor_role role, int64_t d0, int64_t d1, const char *fmt,
-                int layer) {
-    if (l->count == l->cap) {
-        l->cap = l->cap ? 2 * l->cap : 64;
-        l->items = fc_realloc(l->items, (size_t)l->cap * sizeof *l->items);
-    }
-    fc_tensor_spec *s = &l->items[l->count++];
-    memset(s, 0, sizeof *s);
-    snprintf(s->name, sizeof s->name, fmt, layer);
-    s->ndim = d1 > 0 ? 2 : 1;
-    s->shape[0] = d0;
-    s->shape[1] = d1;
-    s->role = role;
+// A tensor whose name is fmt with the layer number filled in.
+static void add(fc_tensor_spec_list *l, fc_tensor_role role, int64_t d0, int64_t d1,
+                const char *fmt, int layer) {
+    char name[sizeof l->items->name];
+    snprintf(name, sizeof name, fmt, layer);
+    fc_tensor_spec_add(l, name, role, d0, d1);
 }
 
 // A LayerNorm: weight, and bias iff norm_bias.
-static void add_norm(spec_list *l, const fc_modernbert_config *c, const char *prefix, int layer) {
+static void add_norm(fc_tensor_spec_list *l, const fc_modernbert_config *c, const char *prefix,
+                     int layer) {
     char fmt[96];
     snprintf(fmt, sizeof fmt, "%s.weight", prefix);
     add(l, FC_TENSOR_NORM, c->hidden_size, 0, fmt, layer);
@@ -37,8 +24,8 @@ static void add_norm(spec_list *l, const fc_modernbert_config *c, const char *pr
 }
 
 // A Linear [out, in] and its bias when has_bias.
-static void add_linear(spec_list *l, const char *prefix, int64_t out, int64_t in, int has_bias,
-                       int layer) {
+static void add_linear(fc_tensor_spec_list *l, const char *prefix, int64_t out, int64_t in,
+                       int has_bias, int layer) {
     char fmt[96];
     snprintf(fmt, sizeof fmt, "%s.weight", prefix);
     add(l, FC_TENSOR_MATRIX, out, in, fmt, layer);
@@ -50,7 +37,7 @@ static void add_linear(spec_list *l, const char *prefix, int64_t out, int64_t in
 
 void fc_modernbert_tensor_specs(const fc_modernbert_config *c, int num_labels,
                                 fc_tensor_spec **specs, int *count) {
-    spec_list l = {0};
+    fc_tensor_spec_list l = {0};
     int64_t H = c->hidden_size, I = c->intermediate_size;
     add(&l, FC_TENSOR_EMBEDDING, c->vocab_size, H, "model.embeddings.tok_embeddings.weight", 0);
     add_norm(&l, c, "model.embeddings.norm", 0);
