@@ -174,6 +174,11 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
+# The AVX512-FP16 tiles (gemm_f16_tile.c) alone are compiled for it: clang 14 declares f16
+# vector types only under -mavx512fp16, not for a function's target attribute. Nothing else in
+# that file runs unless the CPU has AVX512-FP16 (gemm_f16.c asks first).
+$(BUILD)/src/kernels/cpu/gemm_f16_tile.o: CFLAGS += -mavx512f -mavx512bw -mavx512dq -mavx512vl -mavx512fp16
+
 $(BUILD)/%.o: %.cu
 	@mkdir -p $(dir $@)
 	$(NVCC) -O3 -std=c++17 $(CUDA_ARCH) $(NVCC_PIC) -Iinclude -Isrc -MMD -MP -c -o $@ $<

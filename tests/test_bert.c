@@ -10,6 +10,7 @@
 
 #include "finecat.h"
 #include "harness.h"
+#include "kernels/cpu/gemm_f16.h"
 #include "kernels/cpu/linear_lowp.h"
 #include "io/json_fields.h"
 #include "io/safetensors.h"
@@ -361,7 +362,8 @@ void suite_bert(void) {
         // (no AVX-512) that took bf16's error from 0.047 to 0.051; a wrong row or scale gives
         // errors of order 1.
         check_storage("bert-tiny", tiny, FC_WEIGHTS_BF16, 0.07);
-        check_storage("bert-tiny", tiny, FC_WEIGHTS_F16, 0.01);
+        // f16 activations too on the AVX512-FP16 kernel: 0.0114 there, 0.0067 widened.
+        check_storage("bert-tiny", tiny, FC_WEIGHTS_F16, fc_gemm_f16_usable() ? 0.02 : 0.01);
         // 7-bit activations (CPUs without VNNI) about double the int8 error of 8-bit ones.
         check_storage("bert-tiny", tiny, FC_WEIGHTS_INT8, fc_int8_activation_bits() == 8 ? 0.25 : 0.4);
     }

@@ -10,6 +10,7 @@
 #include "kernels/cpu/attention_amx.h"
 #include "kernels/cpu/bf16_rate.h"
 #include "kernels/cpu/deberta_kernels.h"
+#include "kernels/cpu/gemm_f16.h"
 #include "kernels/cpu/hadamard.h"
 #include "kernels/cpu/isa.h"
 #include "kernels/cpu/kernels.h"
@@ -244,8 +245,35 @@ static double quantize_activations(const float *x, int K, int top, int32_t *q) {
     return scale;
 }
 
+// The nearest f16 to v (ties to even), rounded once from double.
+static double round_f16(double v) {
+    if (v == 0.0) return v;
+    int e;
+    frexp(v, &e); // |v| = m · 2^e, m in [0.5, 1): 11 significant bits from 2^(e-1) down
+    int exponent = e - 1 < -14 ? -14 : e - 1; // subnormals keep the grid of 2^-24
+    double ulp = ldexp(1.0, exponent - 10);
+    return nearbyint(v / ulp) * ulp;
+}
+
+// One output of the AVX512-FP16 kernel (gemm_f16.h), in its order: inputs in pairs, even and
+// odd ones in separate lanes, each lane's products added by f16 fused multiply-adds (one
+// rounding each: the double sum is exact) over blocks of 128 inputs, each block's sum added
+// into an fp32 total, the two lanes' totals added last.
+static float f16_kernel_dot(const float *a, const float *w, int K) {
+    float total[2] = {0.0f, 0.0f};
+    for (int k0 = 0; k0 < K; k0 += 128) {
+        double acc[2] = {0.0, 0.0};
+        for (int k = k0; k < K && k < k0 + 128; k++)
+            acc[k % 2] = round_f16(round_f16(a[k]) * w[k] + acc[k % 2]);
+        total[0] += (float)acc[0];
+        total[1] += (float)acc[1];
+    }
+    return total[0] + total[1];
+}
+
 // epilogue_kind: 0 bias only, 1 bias then GELU, 2 bias and the residual added in place, 3 none
-// (no bias either), 4 bias then GeGLU (N/2 columns out).
+// (no bias either), 4 bias then GeGLU (N/2 columns out). extreme 2: inputs beyond f16's range,
+// so that the AVX512-FP16 kernel's rows are recomputed in fp32.
 static void check_engine(fc_lowp_format format, int T, int K, int N, int epilogue_kind,
                          int extreme) {
     uint32_t state = 11u + (uint32_t)(T * 7 + K + N + epilogue_kind);
@@ -266,7 +294,9 @@ static void check_engine(fc_lowp_format format, int T, int K, int N, int epilogu
     // 16-bit lanes (AVX2), 8-bit activations would overflow and break the equality below.
     // With a rotation the rows are given as H·pattern / block, which it turns back into the
     // pattern exactly (H·H = block·I, sums of small dyadic values).
-    if (extreme) {
+    if (extreme == 2)
+        for (size_t i = 0; i < (size_t)T * K; i++) x[i] *= 50000.0f;
+    if (extreme == 1) {
         for (size_t i = 0; i < (size_t)T * K; i++) x[i] = (i / K) % 2 ? -1.0f : 1.0f;
         for (size_t i = 0; i < (size_t)N * K; i++) w[i] = (i / K) % 3 ? 0.05f : -0.05f;
         for (int r = 0; block && r < T + N; r++) {
@@ -280,7 +310,17 @@ static void check_engine(fc_lowp_format format, int T, int K, int N, int epilogu
     double *sw = fc_malloc((size_t)N * sizeof(double));
     float *rx = fc_malloc((size_t)K * sizeof(float));
     int top = fc_int8_activation_bits() == 8 ? 255 : 127;
-    int engine = fc_lowp_bf16_on_matmul();
+    fc_lowp_linear layer;
+    CHECK(fc_lowp_linear_prepare(&layer, format, w, N, K) == 0);
+    // 16-bit layers: oneDNN's bf16 matmul rounds the activations to bf16, the AVX512-FP16
+    // kernel to f16 (the reference then follows its order of sums), widened ones keep them
+    // fp32; the weights are rounded to the format either way.
+    int engine = layer.engine.packed ? (int)layer.engine.kind : -1;
+    if (engine == FC_MATMUL_F16 && extreme == 2) engine = -1; // recomputed in fp32
+    float *rounded = fc_malloc((size_t)N * K * sizeof(float));
+    for (size_t i = 0; i < (size_t)N * K; i++)
+        rounded[i] = format == FC_LOWP_F16 ? fc_f16_to_f32(fc_f32_to_f16(w[i]))
+                                           : fc_bf16_to_f32(fc_f32_to_bf16(w[i]));
     for (int n = 0; format == FC_LOWP_INT8 && n < N; n++) { // each weight row once
         memcpy(rx, w + (size_t)n * K, (size_t)K * sizeof(float));
         if (block) fc_hadamard_rotate(rx, rx, K, block);
@@ -300,12 +340,13 @@ static void check_engine(fc_lowp_format format, int T, int K, int N, int epilogu
                 long long sum = 0;
                 for (int k = 0; k < K; k++) sum += (long long)qx[k] * row[k];
                 acc = (double)sum * sx * sw[n];
+            } else if (engine == FC_MATMUL_F16) {
+                acc = f16_kernel_dot(x + (size_t)t * K, rounded + (size_t)n * K, K);
             } else {
-                // Activations are rounded on the matrix engine, kept fp32 when widened.
                 for (int k = 0; k < K; k++) {
                     float a = x[(size_t)t * K + k];
-                    if (engine) a = fc_bf16_to_f32(fc_f32_to_bf16(a));
-                    acc += (double)a * fc_bf16_to_f32(fc_f32_to_bf16(w[(size_t)n * K + k]));
+                    if (engine == FC_MATMUL_BF16) a = fc_bf16_to_f32(fc_f32_to_bf16(a));
+                    acc += (double)a * rounded[(size_t)n * K + k];
                 }
             }
             if (epilogue_kind != 3) acc += bias[n];
@@ -314,9 +355,7 @@ static void check_engine(fc_lowp_format format, int T, int K, int N, int epilogu
             want[(size_t)t * N + n] = acc;
         }
     }
-    fc_lowp_linear layer;
     fc_lowp_scratch scratch = {0};
-    CHECK(fc_lowp_linear_prepare(&layer, format, w, N, K) == 0);
     fc_linear_epilogue gelu = {.gelu = 1}, add = {.residual = out}, geglu = {.geglu = 1};
     if (epilogue_kind == 2) memcpy(out, residual, (size_t)T * N * sizeof(float)); // in place
     const fc_linear_epilogue *e = epilogue_kind == 1   ? &gelu
@@ -341,12 +380,13 @@ static void check_engine(fc_lowp_format format, int T, int K, int N, int epilogu
     }
     if (!(worst <= 1e-5 * scale))
         fprintf(stderr, "  %s T=%d K=%d N=%d epilogue %d: worst %.3g of %.3g\n",
-                format == FC_LOWP_INT8 ? "int8" : "bf16", T, K, N, epilogue_kind, worst, scale);
+                format == FC_LOWP_INT8 ? "int8" : format == FC_LOWP_F16 ? "f16" : "bf16", T, K,
+                N, epilogue_kind, worst, scale);
     CHECK(worst <= 1e-5 * scale);
     fc_lowp_linear_free(&layer);
     fc_lowp_scratch_free(&scratch);
     free(x), free(w), free(bias), free(out), free(residual), free(want), free(qx), free(qw);
-    free(rx), free(sw);
+    free(rx), free(sw), free(rounded);
 }
 
 // The rotation against the Sylvester matrix built here (H_2n = [[H, H], [H, −H]]) on integer
@@ -459,6 +499,16 @@ static void test_linear_engines(void) {
         }
     }
     omp_set_num_threads(threads);
+    // f16 (on the AVX512-FP16 kernel where the CPU has it) with every epilogue, inputs 300
+    // wide (a last block of 44 of the kernel's 128) and 530 columns (a last panel of 18 of 32);
+    // inputs beyond f16's range, whose rows are recomputed in fp32, through the scratch and
+    // straight into out; an odd width, which the kernel cannot pair, is widened.
+    for (int kind = 0; kind <= 4; kind++) check_engine(FC_LOWP_F16, 300, 300, 530, kind, 0);
+    check_engine(FC_LOWP_F16, 33, 64, 48, 3, 0);
+    check_engine(FC_LOWP_F16, 300, 300, 530, 0, 2);
+    check_engine(FC_LOWP_F16, 33, 300, 530, 3, 2);
+    check_engine(FC_LOWP_BF16, 300, 300, 530, 2, 2);
+    check_engine(FC_LOWP_F16, 40, 301, 48, 1, 0);
     check_engine(FC_LOWP_INT8, 40, 64, 48, 2, 0);
     check_engine(FC_LOWP_BF16, 40, 64, 48, 1, 0);
     check_engine(FC_LOWP_INT8, 8, 256, 64, 0, 1);
@@ -469,9 +519,9 @@ static void test_linear_engines(void) {
         check_engine(FC_LOWP_INT8, 300, widths[i], 96, i % 3, 0);
         check_engine(FC_LOWP_INT8, 33, widths[i], 64, 4, 0);
     }
-    printf("  matmul kernels: bf16 %s, int8 %s (%d-bit activations)\n",
-           fc_lowp_kernel_name(FC_LOWP_BF16, 300, 530), fc_lowp_kernel_name(FC_LOWP_INT8, 300, 530),
-           fc_int8_activation_bits());
+    printf("  matmul kernels: bf16 %s, f16 %s, int8 %s (%d-bit activations)\n",
+           fc_lowp_kernel_name(FC_LOWP_BF16, 300, 530), fc_lowp_kernel_name(FC_LOWP_F16, 300, 530),
+           fc_lowp_kernel_name(FC_LOWP_INT8, 300, 530), fc_int8_activation_bits());
 }
 
 // The bf16 layers' choice between oneDNN's bf16 matmul and the widened fp32 GEMM: a layer is
@@ -483,17 +533,20 @@ static void test_bf16_choice(void) {
     for (int i = 0; i < 64 * 32; i++) weight[i] = (float)((i * 7) % 13) / 13.0f - 0.5f;
     fc_lowp_linear w;
     CHECK(fc_lowp_linear_prepare(&w, FC_LOWP_BF16, weight, 64, 32) == 0);
-    int on_matmul = fc_lowp_bf16_on_matmul();
-    CHECK((w.engine.packed != NULL) == on_matmul);
+    int on_matmul = fc_lowp_bf16_on_matmul(), on_f16 = !on_matmul && fc_gemm_f16_usable();
+    CHECK((w.engine.packed != NULL) == (on_matmul || on_f16));
+    CHECK(!w.engine.packed || w.engine.kind == (on_matmul ? FC_MATMUL_BF16 : FC_MATMUL_F16));
     CHECK((strncmp(fc_lowp_kernel_name(FC_LOWP_BF16, 32, 64), "fp32 sgemm (widened", 19) == 0) ==
-          !on_matmul);
-    CHECK(fc_lowp_attention_bf16(&w) == on_matmul);
+          !(on_matmul || on_f16));
+    CHECK(fc_lowp_attention_bf16(&w) == on_matmul); // attention stays fp32 beside f16 products
     fc_lowp_linear_free(&w);
     if (fc_cpu_avx512_bf16_usable()) {
         double rate = fc_bf16_dot_rate_vs_fp32();
         CHECK(rate > 0.2 && rate < 5.0);
         printf("  AVX512-BF16 dot products at %.2fx the fp32 FMA rate; bf16 layers %s\n", rate,
-               on_matmul ? "on oneDNN's bf16 matmul" : "widened to fp32");
+               on_matmul ? "on oneDNN's bf16 matmul"
+               : on_f16  ? "on the AVX512-FP16 kernel"
+                         : "widened to fp32");
     }
 }
 

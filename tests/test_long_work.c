@@ -18,6 +18,7 @@
 
 #include "eval/confusion_svg.h"
 #include "harness.h"
+#include "kernels/cpu/gemm_f16.h"
 #include "train/report.h"
 #include "util/axis.h"
 #include "util/file.h"
@@ -462,17 +463,28 @@ static void test_bench_progress(void) {
     cli_free(&r);
 }
 
-// bench names the bf16 layers' kernel, and FINECAT_BF16_MATMUL=0 widens them to fp32 on any
-// CPU, saying why; =1 takes oneDNN's bf16 matmul where oneDNN has one (AVX-512 and above).
+// bench names the bf16 layers' kernel: FINECAT_BF16_MATMUL=0 with FINECAT_F16_KERNEL=0 widens
+// them to fp32 on any CPU, saying why; FINECAT_BF16_MATMUL=0 alone puts them on the
+// AVX512-FP16 kernel where the CPU has one, saying why not oneDNN's; =1 takes oneDNN's bf16
+// matmul where oneDNN has one (AVX-512 and above).
 static void test_bench_bf16_choice(void) {
     char args[1024];
     snprintf(args, sizeof args,
              "bench --config %s --random-weights --pairs 8 --repeats 1 --no-gemm-probe "
              "--threads 1 --quiet --dtype bf16", tiny_config());
     setenv("FINECAT_BF16_MATMUL", "0", 1);
+    setenv("FINECAT_F16_KERNEL", "0", 1);
     cli_result r = run_cli(args);
     CHECK(r.status == 0 &&
           contains(r.out, "dense kernel     fp32 sgemm (widened: FINECAT_BF16_MATMUL=0)"));
+    cli_free(&r);
+    unsetenv("FINECAT_F16_KERNEL");
+    r = run_cli(args);
+    CHECK(r.status == 0 &&
+          contains(r.out, fc_gemm_f16_usable() ? "dense kernel     finecat:avx512_core_fp16 "
+                                                 "(bf16 weights as f16: FINECAT_BF16_MATMUL=0)"
+                                               : "dense kernel     fp32 sgemm (widened: "
+                                                 "FINECAT_BF16_MATMUL=0)"));
     cli_free(&r);
     setenv("FINECAT_BF16_MATMUL", "1", 1);
     r = run_cli(args);

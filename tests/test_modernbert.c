@@ -10,6 +10,7 @@
 
 #include "finecat.h"
 #include "harness.h"
+#include "kernels/cpu/gemm_f16.h"
 #include "kernels/cpu/matmul.h"
 #include "io/dtype.h"
 #include "io/json_fields.h"
@@ -318,12 +319,20 @@ void suite_modernbert(void) {
     const cJSON *mean = cJSON_GetObjectItem(models, "tiny-mean");
     // A bf16 checkpoint kept as bf16 is the fp32 math on the same values where the weights are
     // widened (CPUs without AVX-512); on the matrix engines the activations are rounded to
-    // bf16 too, so it is as close as a converted one.
+    // bf16 too, so it is as close as a converted one; on the AVX512-FP16 kernel they are
+    // rounded to f16 and summed in f16 blocks (gemm_f16.h): 0.028 and 0.019 measured.
+    const cJSON *tiny_bf16 = cJSON_GetObjectItem(models, "tiny-bf16");
+    const cJSON *tiny_cls = cJSON_GetObjectItem(models, "tiny-cls");
     if (fc_lowp_bf16_on_matmul())
-        check_storage("tiny-bf16", cJSON_GetObjectItem(models, "tiny-bf16"), FC_WEIGHTS_BF16, 0.3, 0.96);
+        check_storage("tiny-bf16", tiny_bf16, FC_WEIGHTS_BF16, 0.3, 0.96);
+    else if (fc_gemm_f16_usable())
+        check_storage("tiny-bf16", tiny_bf16, FC_WEIGHTS_BF16, 0.06, 0.96);
     else
-        check_storage("tiny-bf16", cJSON_GetObjectItem(models, "tiny-bf16"), FC_WEIGHTS_BF16, LOGIT_TOL, 1.0);
-    check_storage("tiny-cls", cJSON_GetObjectItem(models, "tiny-cls"), FC_WEIGHTS_F16, LOGIT_TOL, 1.0);
+        check_storage("tiny-bf16", tiny_bf16, FC_WEIGHTS_BF16, LOGIT_TOL, 1.0);
+    if (fc_gemm_f16_usable())
+        check_storage("tiny-cls", tiny_cls, FC_WEIGHTS_F16, 0.05, 0.96);
+    else
+        check_storage("tiny-cls", tiny_cls, FC_WEIGHTS_F16, LOGIT_TOL, 1.0);
     // Converted from fp32: hidden size 16 leaves no averaging of rounding errors, so these
     // bounds are loose; a wrong scale or layout gives errors of order 1 and fails them.
     check_storage("tiny-mean", mean, FC_WEIGHTS_BF16, 0.3, 0.96);

@@ -47,12 +47,15 @@ static const char usage[] =
     "  --random-weights    confirm random weights for --config\n"
     "  --dtype T           weights in memory: f32 (default), bf16 or int8 (the\n"
     "                      CPU's matrix engines through oneDNN's matmul; the\n"
-    "                      kernel it picked is printed), f16 (fp32 math); a\n"
-    "                      run that is not f32 also reports its agreement with\n"
-    "                      f32 on the same pairs. bf16 widens to fp32 where the\n"
-    "                      CPU's bf16 products are slower than fp32 ones (no\n"
-    "                      AVX512-BF16, or issued slowly); FINECAT_BF16_MATMUL=1\n"
-    "                      or 0 in the environment forces either\n"
+    "                      kernel it picked is printed), f16 (AVX512-FP16\n"
+    "                      where the CPU has it, else fp32 math); a run that\n"
+    "                      is not f32 also reports its agreement with f32 on\n"
+    "                      the same pairs. bf16 runs as f16 on AVX512-FP16, or\n"
+    "                      widens to fp32, where the CPU's bf16 products are\n"
+    "                      slower than fp32 ones (no AVX512-BF16, or issued\n"
+    "                      slowly); FINECAT_BF16_MATMUL=1 or 0 in the\n"
+    "                      environment forces oneDNN's bf16 matmul or not, and\n"
+    "                      FINECAT_F16_KERNEL=0 turns the AVX512-FP16 kernel off\n"
     "  --file-dtype T      storage of the random checkpoint on disk: f32, bf16,\n"
     "                      f16 (default: f32; BERT and RoBERTa: f32 only)\n"
     "  --work-dir DIR      where the random checkpoint is written and kept\n"
@@ -112,7 +115,8 @@ static const char *dense_kernel(const char *dtype, char *buf, size_t size) {
     if (format == FC_LOWP_INT8)
         snprintf(buf, size, "%s (oneDNN matmul, %d-bit activations)", name,
                  fc_int8_activation_bits());
-    else if (format == FC_LOWP_BF16 && strncmp(name, "fp32", 4) != 0)
+    else if (format == FC_LOWP_BF16 && strncmp(name, "fp32", 4) != 0 &&
+             strncmp(name, "finecat:", 8) != 0)
         snprintf(buf, size, "%s (oneDNN matmul)", name);
     else
         snprintf(buf, size, "%s", name);
@@ -122,7 +126,7 @@ static const char *dense_kernel(const char *dtype, char *buf, size_t size) {
 static void write_json(FILE *f, const char *model, const char *dtype, const fc_bench_result *r,
                        int batch_size, const fc_logit_agreement *agreement,
                        const device_memory *gpu) {
-    char kernel[128];
+    char kernel[192];
     fprintf(f,
             "{\"model\":\"%s\",\"dtype\":\"%s\",\"pairs\":%zu,\"batch_size\":%d,\"threads\":%d,"
             "\"tokens\":%zu,\"padded_tokens\":%zu,\"padding_waste_if_padded\":%.4f,"
@@ -147,7 +151,7 @@ static void write_json(FILE *f, const char *model, const char *dtype, const fc_b
 
 static void print_table(const char *model, const char *dtype, const fc_bench_result *r,
                         const fc_logit_agreement *agreement, const device_memory *gpu) {
-    char kernel[128];
+    char kernel[192];
     printf("model            %s (%s)\n", model, dtype);
     printf("dense kernel     %s\n", dense_kernel(dtype, kernel, sizeof kernel));
     printf("pairs            %zu, %zu tokens (%.1f per pair), %d threads\n", r->pairs, r->tokens,

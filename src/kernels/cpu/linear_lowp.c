@@ -10,6 +10,7 @@
 
 #include "io/dtype.h"
 #include "kernels/cpu/bf16_rate.h"
+#include "kernels/cpu/gemm_f16.h"
 #include "kernels/cpu/hadamard.h"
 #include "kernels/cpu/isa.h"
 #include "kernels/cpu/kernels.h"
@@ -163,9 +164,11 @@ int fc_lowp_linear_prepare(fc_lowp_linear *w, fc_lowp_format format, const float
 // a second. AMX does several times fp32's. AVX512-BF16's dot product does twice an FMA's work
 // an instruction but some CPUs issue it at a quarter of the rate (bf16_rate.h), and without
 // AVX512-BF16 oneDNN emulates bf16 (gemm:jit: ModernBERT-large ran at a quarter of fp32's
-// speed). FINECAT_BF16_MATMUL=1 or 0 overrides the choice (the tests run both paths).
-static int bf16_choice; // 1: matmul, 0: widened (set by decide_bf16, once)
-static char bf16_widened_name[96];
+// speed). FINECAT_BF16_MATMUL=1 or 0 overrides the choice (the tests run both paths). Not on
+// oneDNN's matmul, bf16 weights go to the AVX512-FP16 kernel where the CPU has one (f16 holds
+// every bf16 weight of f16's range exactly: half_engine), else they are widened.
+static int bf16_choice; // 1: matmul, 0: not (set by decide_bf16, once)
+static char bf16_widened_name[96], bf16_f16_name[128];
 static pthread_once_t bf16_decided = PTHREAD_ONCE_INIT;
 
 static void decide_bf16(void) {
@@ -191,6 +194,8 @@ static void decide_bf16(void) {
         why = measured;
     }
     snprintf(bf16_widened_name, sizeof bf16_widened_name, "fp32 sgemm (widened: %s)", why);
+    snprintf(bf16_f16_name, sizeof bf16_f16_name, "%s (bf16 weights as f16: %s)",
+             fc_matmul_kernel_name(FC_MATMUL_F16, 64, 64), why);
 }
 
 int fc_lowp_bf16_on_matmul(void) {
@@ -198,11 +203,61 @@ int fc_lowp_bf16_on_matmul(void) {
     return bf16_choice;
 }
 
+// Where a 16-bit layer of this format and input width runs: oneDNN's bf16 matmul, the
+// AVX512-FP16 kernel (gemm_f16.h), or widened to fp32 (-1).
+static int half_engine(fc_lowp_format format, int in_dim) {
+    if (format == FC_LOWP_BF16 && fc_lowp_bf16_on_matmul()) return FC_MATMUL_BF16;
+    if (fc_gemm_f16_usable() && fc_gemm_f16_shape_ok(in_dim)) return FC_MATMUL_F16;
+    return -1;
+}
+
+// bf16 weights as f16 bits, eight at a time through fp32 (F16C, nearest even): exact for every
+// magnitude in [2^-14, 65504]; smaller ones become f16 subnormals (off by at most 2^-25).
+// Returns -1 when a weight is beyond f16's range (then the layer is widened instead).
+static int bf16_to_f16(uint16_t *dst, const uint16_t *src, size_t count) {
+    __m256 limit = _mm256_set1_ps(65504.0f), sign = _mm256_set1_ps(-0.0f);
+    size_t i = 0;
+    int over = 0;
+    for (; i + 8 <= count; i += 8) {
+        __m128i b = _mm_loadu_si128((const __m128i *)(src + i));
+        __m256 v = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(b), 16));
+        over |= _mm256_movemask_ps(_mm256_cmp_ps(_mm256_andnot_ps(sign, v), limit, _CMP_NLE_UQ));
+        _mm_storeu_si128((__m128i *)(dst + i),
+                         _mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+    }
+    for (; i < count; i++) {
+        float v = fc_bf16_to_f32(src[i]);
+        over |= !(fabsf(v) <= 65504.0f);
+        dst[i] = fc_f32_to_f16(v);
+    }
+    return over ? -1 : 0;
+}
+
+// Packs a bf16 layer for the AVX512-FP16 kernel. 0, 1 when its weights do not fit f16, -1 when
+// out of memory.
+static int pack_bf16_as_f16(fc_lowp_linear *w, const uint16_t *weight) {
+    size_t count = (size_t)w->out_dim * w->in_dim;
+    uint16_t *f16 = malloc(count * sizeof *f16);
+    if (!f16) return -1;
+    int rc = bf16_to_f16(f16, weight, count) != 0
+                 ? 1
+                 : fc_matmul_weights_pack(&w->engine, FC_MATMUL_F16, f16, w->out_dim, w->in_dim);
+    free(f16);
+    return rc;
+}
+
 int fc_lowp_linear_prepare_half(fc_lowp_linear *w, fc_lowp_format format, const uint16_t *weight,
                                 int out_dim, int in_dim) {
     start_layer(w, format, out_dim, in_dim);
-    if (format == FC_LOWP_BF16 && fc_lowp_bf16_on_matmul())
+    int engine = half_engine(format, in_dim);
+    if (engine == FC_MATMUL_BF16)
         return fc_matmul_weights_pack(&w->engine, FC_MATMUL_BF16, weight, out_dim, in_dim);
+    if (engine == FC_MATMUL_F16 && format == FC_LOWP_F16)
+        return fc_matmul_weights_pack(&w->engine, FC_MATMUL_F16, weight, out_dim, in_dim);
+    if (engine == FC_MATMUL_F16) {
+        int rc = pack_bf16_as_f16(w, weight);
+        if (rc != 1) return rc;
+    }
     w->half = weight;
     return 0;
 }
@@ -253,6 +308,23 @@ static void stage_bf16(uint16_t *staged, const float *in, int T, int rows, int K
         for (; k + 8 <= K; k += 8)
             _mm_storeu_si128((__m128i *)(y + k), bf16x8(_mm256_loadu_ps(x + k)));
         for (; k < K; k++) y[k] = fc_f32_to_bf16(x[k]);
+    }
+    memset(staged + (size_t)T * K, 0, (size_t)(rows - T) * K * sizeof *staged);
+}
+
+// fp32 to f16 (F16C, nearest even; beyond 65,504 becomes infinite, and the kernel reports
+// the output for the rows to be recomputed from fp32).
+static void stage_f16(uint16_t *staged, const float *in, int T, int rows, int K, int threaded) {
+#pragma omp parallel for schedule(static) if (threaded)
+    for (int t = 0; t < T; t++) {
+        const float *x = in + (size_t)t * K;
+        uint16_t *y = staged + (size_t)t * K;
+        int k = 0;
+        for (; k + 8 <= K; k += 8)
+            _mm_storeu_si128((__m128i *)(y + k),
+                             _mm256_cvtps_ph(_mm256_loadu_ps(x + k),
+                                             _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+        for (; k < K; k++) y[k] = fc_f32_to_f16(x[k]);
     }
     memset(staged + (size_t)T * K, 0, (size_t)(rows - T) * K * sizeof *staged);
 }
@@ -406,29 +478,46 @@ static int chunk_reserve(fc_lowp_chunk_scratch *c, const fc_lowp_linear *w, int 
                : 0;
 }
 
-// Rows [first, first + n) of a bf16 layer: staged, multiplied, finished. Residual row indices
-// count from the layer's first row, so first goes to the epilogue.
-static int chunk_bf16(float *out, const float *in, const fc_lowp_linear *w, const float *bias,
+// The GEMM of a 16-bit chunk's M staged rows (real of them from the fp32 rows x); where f16
+// overflowed, the rows again from x with fp32 products (gemm_f16.h).
+static int half_gemm(const fc_matmul_weights *w, const void *staged, const float *x, int real,
+                     void *dst, int M, int threaded) {
+    int rc = chunk_gemm(w, staged, dst, M, threaded);
+    if (rc != FC_MATMUL_NOT_FINITE) return rc;
+    fc_gemm_f16_exact(dst, x, real, w->packed, M, w->out_dim, w->in_dim, threaded);
+    return 0;
+}
+
+// Rows [first, first + n) of a 16-bit layer (bf16, or f16 on the AVX512-FP16 kernel): staged,
+// multiplied, finished. Residual row indices count from the layer's first row, so first goes
+// to the epilogue.
+static int chunk_half(float *out, const float *in, const fc_lowp_linear *w, const float *bias,
                       const fc_linear_epilogue *e, int first, int n, fc_lowp_chunk_scratch *c,
                       int staged, int threaded) {
     int K = w->in_dim, N = w->out_dim, columns = out_columns(N, e);
     int rows = fc_matmul_bucket_rows(n);
-    if (!staged) stage_bf16(c->staged, in + (size_t)first * K, n, rows, K, threaded);
+    const float *x = in + (size_t)first * K;
+    if (!staged && w->engine.kind == FC_MATMUL_F16)
+        stage_f16(c->staged, x, n, rows, K, threaded);
+    else if (!staged)
+        stage_bf16(c->staged, x, n, rows, K, threaded);
     float *dst = out + (size_t)first * columns;
     if (!has_epilogue(bias, e)) {
         // With nothing to add, whole buckets' rows go straight into out and only a last
         // partial bucket through the scratch: a copy of every output (ModernBERT's Wqkv,
         // 3,072 floats a token) took several percent of the bf16 forward.
         int whole = n / FC_MATMUL_ROW_BUCKET * FC_MATMUL_ROW_BUCKET;
-        if (whole > 0 && chunk_gemm(&w->engine, c->staged, dst, whole, threaded) != 0) return -1;
+        if (whole > 0 && half_gemm(&w->engine, c->staged, x, whole, dst, whole, threaded) != 0)
+            return -1;
         if (whole == n) return 0;
         const uint16_t *rest = (const uint16_t *)c->staged + (size_t)whole * K;
-        if (chunk_gemm(&w->engine, rest, c->result, FC_MATMUL_ROW_BUCKET, threaded) != 0)
+        if (half_gemm(&w->engine, rest, x + (size_t)whole * K, n - whole, c->result,
+                      FC_MATMUL_ROW_BUCKET, threaded) != 0)
             return -1;
         memcpy(dst + (size_t)whole * N, c->result, (size_t)(n - whole) * N * sizeof(float));
         return 0;
     }
-    if (chunk_gemm(&w->engine, c->staged, c->result, rows, threaded) != 0) return -1;
+    if (half_gemm(&w->engine, c->staged, x, n, c->result, rows, threaded) != 0) return -1;
     float *result = c->result;
 #pragma omp parallel for schedule(static) if (threaded)
     for (int t = 0; t < n; t++)
@@ -548,7 +637,7 @@ static int run_chunk(const layer_group *g, const float *in, int first, int n,
         const fc_lowp_linear *w = g->w[i];
         int rc = w->format == FC_LOWP_INT8
                      ? chunk_int8(g->out[i], in, w, g->bias[i], g->e, first, n, c, i > 0, threaded)
-                     : chunk_bf16(g->out[i], in, w, g->bias[i], g->e, first, n, c, i > 0, threaded);
+                     : chunk_half(g->out[i], in, w, g->bias[i], g->e, first, n, c, i > 0, threaded);
         if (rc != 0) return -1;
     }
     return 0;
@@ -687,14 +776,18 @@ void fc_lowp_scratch_free(fc_lowp_scratch *s) {
 }
 
 int fc_lowp_attention_bf16(const fc_lowp_linear *w) {
-    return w && (w->format == FC_LOWP_INT8 || (w->format == FC_LOWP_BF16 && w->engine.packed));
+    return w && (w->format == FC_LOWP_INT8 ||
+                 (w->format == FC_LOWP_BF16 && w->engine.packed && w->engine.kind == FC_MATMUL_BF16));
 }
 
 const char *fc_lowp_kernel_name(fc_lowp_format format, int in_dim, int out_dim) {
     if (format == FC_LOWP_INT8) return fc_matmul_kernel_name(FC_MATMUL_INT8, in_dim, out_dim);
-    if (format == FC_LOWP_BF16) {
-        if (fc_lowp_bf16_on_matmul()) return fc_matmul_kernel_name(FC_MATMUL_BF16, in_dim, out_dim);
-        return bf16_widened_name;
-    }
-    return "fp32 sgemm (widened)";
+    int engine = half_engine(format, in_dim);
+    if (engine == FC_MATMUL_BF16) return fc_matmul_kernel_name(FC_MATMUL_BF16, in_dim, out_dim);
+    if (format == FC_LOWP_BF16) return engine == FC_MATMUL_F16 ? bf16_f16_name : bf16_widened_name;
+    if (engine == FC_MATMUL_F16) return fc_matmul_kernel_name(FC_MATMUL_F16, in_dim, out_dim);
+    static char name[96];
+    snprintf(name, sizeof name, "fp32 sgemm (widened: %s)",
+             fc_gemm_f16_usable() ? "odd input width" : fc_gemm_f16_unusable_reason());
+    return name;
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernels/cpu/gemm_f16.h"
 #include "util/pages.h"
 
 // The CPU engine, made once for the process.
@@ -138,7 +139,11 @@ static int is_reference(const_dnnl_primitive_desc_t pd) {
 // The shape the weights' layout is chosen at: a bucket of the size real batches reach.
 enum { LAYOUT_ROWS = 256 };
 
+// The name `finecat bench` prints for the F16 kind, in oneDNN's style.
+static const char f16_kernel_name[] = "finecat:avx512_core_fp16";
+
 int fc_matmul_available(fc_matmul_kind kind) {
+    if (kind == FC_MATMUL_F16) return fc_gemm_f16_usable();
     dnnl_primitive_desc_t pd = make_desc(kind, LAYOUT_ROWS, 64, 64, NULL);
     if (!pd) return 0;
     int ok = !is_reference(pd);
@@ -147,6 +152,9 @@ int fc_matmul_available(fc_matmul_kind kind) {
 }
 
 const char *fc_matmul_kernel_name(fc_matmul_kind kind, int in_dim, int out_dim) {
+    if (kind == FC_MATMUL_F16)
+        return fc_gemm_f16_usable() && fc_gemm_f16_shape_ok(in_dim) ? f16_kernel_name
+                                                                     : "unavailable";
     dnnl_primitive_desc_t pd = make_desc(kind, LAYOUT_ROWS, in_dim, out_dim, NULL);
     if (!pd) return "unavailable";
     // The string lives in the descriptor; keep a copy per kind for the caller.
@@ -204,9 +212,20 @@ static int reorder_weights(const void *plain, void *packed, const dnnl_memory_de
     return rc;
 }
 
+static int pack_f16(fc_matmul_weights *w, const void *plain, int out_dim, int in_dim) {
+    if (!fc_gemm_f16_usable() || !fc_gemm_f16_shape_ok(in_dim)) return -1;
+    size_t bytes = fc_gemm_f16_packed_bytes(out_dim, in_dim);
+    void *packed = fc_pages_alloc(bytes);
+    if (!packed) return -1;
+    fc_gemm_f16_pack(packed, plain, out_dim, in_dim);
+    *w = (fc_matmul_weights){FC_MATMUL_F16, in_dim, out_dim, packed, bytes};
+    return 0;
+}
+
 int fc_matmul_weights_pack(fc_matmul_weights *w, fc_matmul_kind kind, const void *plain,
                            int out_dim, int in_dim) {
     memset(w, 0, sizeof *w);
+    if (kind == FC_MATMUL_F16) return pack_f16(w, plain, out_dim, in_dim);
     dnnl_primitive_desc_t pd = make_desc(kind, LAYOUT_ROWS, in_dim, out_dim, NULL);
     if (!pd) return -1;
     if (is_reference(pd)) {
@@ -310,6 +329,10 @@ static int cache_get(const fc_matmul_weights *w, int M, int serial, cached_primi
 }
 
 static int run(const fc_matmul_weights *w, const void *src, void *dst, int M, int serial) {
+    if (w->kind == FC_MATMUL_F16)
+        return fc_gemm_f16(dst, src, w->packed, M, w->out_dim, w->in_dim, !serial)
+                   ? FC_MATMUL_NOT_FINITE
+                   : 0;
     cached_primitive p;
     dnnl_engine_t e = get_engine();
     dnnl_stream_t s = get_stream();

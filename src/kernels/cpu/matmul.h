@@ -20,8 +20,13 @@
 
 enum { FC_MATMUL_ROW_BUCKET = 32 };
 
-// bf16 × bf16 → f32, or u8 × s8 → s32.
-typedef enum fc_matmul_kind { FC_MATMUL_BF16, FC_MATMUL_INT8 } fc_matmul_kind;
+// bf16 × bf16 → f32 and u8 × s8 → s32 on oneDNN; f16 × f16 → f32 on finecat's own
+// AVX512-FP16 kernel (gemm_f16.h: oneDNN 2.6 has none), with the same calls.
+typedef enum fc_matmul_kind { FC_MATMUL_BF16, FC_MATMUL_INT8, FC_MATMUL_F16 } fc_matmul_kind;
+
+// What fc_matmul_run returns for F16 when an output came out infinite or NaN (f16's range
+// ends at 65,504): the caller recomputes those rows from its fp32 inputs (fc_gemm_f16_exact).
+enum { FC_MATMUL_NOT_FINITE = 1 };
 
 // Weights of one layer in oneDNN's layout for the given kind and shape.
 typedef struct fc_matmul_weights {
@@ -35,15 +40,16 @@ typedef struct fc_matmul_weights {
 // everywhere). Without one the caller keeps its own path.
 int fc_matmul_available(fc_matmul_kind kind);
 
-// Packs W [out_dim, in_dim] row-major (bf16 bits for BF16, int8 for INT8) into w.
+// Packs W [out_dim, in_dim] row-major (bf16 bits for BF16, int8 for INT8, f16 bits for F16)
+// into w.
 // Returns 0, or -1 when oneDNN has no kernel or no memory (w is then zeroed).
 int fc_matmul_weights_pack(fc_matmul_weights *w, fc_matmul_kind kind, const void *plain,
                            int out_dim, int in_dim);
 void fc_matmul_weights_free(fc_matmul_weights *w);
 
 // dst[M, out_dim] = src[M, in_dim] · Wᵀ, M a multiple of FC_MATMUL_ROW_BUCKET; src holds bf16
-// (BF16) or u8 (INT8), dst f32 (BF16) or s32 (INT8). Returns 0, or -1 when the primitive
-// cannot be made (out of memory).
+// (BF16), u8 (INT8) or f16 (F16), dst f32 (BF16, F16) or s32 (INT8). Returns 0, -1 when the
+// primitive cannot be made (out of memory), or FC_MATMUL_NOT_FINITE (F16 only).
 int fc_matmul_run(const fc_matmul_weights *w, const void *src, void *dst, int M);
 // The same on the calling thread alone, for a caller that runs its own threads (each one a
 // chunk of rows inside an OpenMP parallel region): its primitives are made for one thread.
