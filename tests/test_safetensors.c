@@ -287,6 +287,15 @@ static void test_bf16(void) {
     int array_wrong = 0;
     for (int i = 0; i < EDGES * 64; i++) array_wrong += out[i] != fc_f32_to_bf16(in[i]);
     CHECK(array_wrong == 0);
+    // The same for f16 (F16C's conversion against the scalar one), with f16's own edges:
+    // 65504 and 65520 (the tie that rounds to infinity), the smallest subnormal's half.
+    const uint32_t f16_edges[] = {0x477fe000u, 0x477ff000u, 0x477fefffu, 0x33000000u, 0x33000001u,
+                                  0x387fc000u, 0xb3800000u};
+    for (int i = 0; i < 7; i++) in[EDGES + i] = bits_float(f16_edges[i]);
+    fc_f32_array_to_f16(in, out, EDGES * 64);
+    array_wrong = 0;
+    for (int i = 0; i < EDGES * 64; i++) array_wrong += out[i] != fc_f32_to_f16(in[i]);
+    CHECK(array_wrong == 0);
 
     rng_state = 0x2545f4914f6cdd1dull;
     wrong = 0;

@@ -109,6 +109,15 @@ void fc_f32_array_to_bf16(const float *src, uint16_t *dst, size_t n) {
     for (; i < n; i++) dst[i] = fc_f32_to_bf16(src[i]);
 }
 
+void fc_f32_array_to_f16(const float *src, uint16_t *dst, size_t n) {
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        _mm_storeu_si128((__m128i *)(dst + i),
+                         _mm256_cvtps_ph(_mm256_loadu_ps(src + i),
+                                         _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+    for (; i < n; i++) dst[i] = fc_f32_to_f16(src[i]);
+}
+
 float fc_f16_to_f32(uint16_t bits) {
     uint32_t sign = (uint32_t)(bits & 0x8000u) << 16;
     uint32_t exponent = (bits >> 10) & 0x1fu;

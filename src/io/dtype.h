@@ -54,6 +54,10 @@ void fc_f32_array_to_bf16(const float *src, uint16_t *dst, size_t n);
 // subnormals and ±0, and keeps NaN a NaN.
 float fc_f16_to_f32(uint16_t bits);
 uint16_t fc_f32_to_f16(float value);
+// fc_f32_to_f16 over n elements, eight at a time by F16C's conversion (the same bits for every
+// input: it rounds to nearest even and quiets NaNs keeping their top payload bits): loading an
+// f16 model converts every fp32 weight, 7% of a ModernBERT-large benchmark run one at a time.
+void fc_f32_array_to_f16(const float *src, uint16_t *dst, size_t n);
 
 // Widens n little-endian 16-bit elements from src (any alignment) into dst.
 void fc_f16_array_to_f32(const void *src, float *dst, size_t n);

@@ -57,7 +57,7 @@ void fc_lazy_table_read(fc_lazy_table *t, int id, float *out) {
             if (t->kind == FC_HALF_BF16)
                 fc_f32_array_to_bf16(source, half, (size_t)t->width);
             else
-                for (int k = 0; k < t->width; k++) half[k] = fc_f32_to_f16(source[k]);
+                fc_f32_array_to_f16(source, half, (size_t)t->width);
         }
         t->ready[id] = 1;
         if (t->release_source) release_row_source(t, id);

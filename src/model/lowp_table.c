@@ -27,7 +27,7 @@ const uint16_t *fc_tensor_as_half(const fc_safetensors *st, const fc_tensor *fou
     if (kind == FC_HALF_BF16)
         fc_f32_array_to_bf16(values, *owned, count);
     else
-        for (size_t i = 0; i < count; i++) (*owned)[i] = fc_f32_to_f16(values[i]);
+        fc_f32_array_to_f16(values, *owned, count);
     free(temp);
     fc_release_pages(found->data, found->nbytes); // the file's pages the conversion read
     return *owned;

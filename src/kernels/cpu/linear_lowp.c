@@ -151,7 +151,7 @@ int fc_lowp_linear_prepare(fc_lowp_linear *w, fc_lowp_format format, const float
     if (format == FC_LOWP_BF16)
         fc_f32_array_to_bf16(weight, half, count);
     else
-        for (size_t i = 0; i < count; i++) half[i] = fc_f32_to_f16(weight[i]);
+        fc_f32_array_to_f16(weight, half, count);
     int rc = fc_lowp_linear_prepare_half(w, format, half, out_dim, in_dim);
     if (rc == 0 && w->half == half)
         w->half_owned = half; // the widened path keeps it
