@@ -312,20 +312,12 @@ static void stage_bf16(uint16_t *staged, const float *in, int T, int rows, int K
     memset(staged + (size_t)T * K, 0, (size_t)(rows - T) * K * sizeof *staged);
 }
 
-// fp32 to f16 (F16C, nearest even; beyond 65,504 becomes infinite, and the kernel reports
-// the output for the rows to be recomputed from fp32).
+// fp32 to f16 (F16C, nearest even; from 65,520 up a value becomes infinite, and the kernel
+// reports the output for the rows to be recomputed from fp32).
 static void stage_f16(uint16_t *staged, const float *in, int T, int rows, int K, int threaded) {
 #pragma omp parallel for schedule(static) if (threaded)
-    for (int t = 0; t < T; t++) {
-        const float *x = in + (size_t)t * K;
-        uint16_t *y = staged + (size_t)t * K;
-        int k = 0;
-        for (; k + 8 <= K; k += 8)
-            _mm_storeu_si128((__m128i *)(y + k),
-                             _mm256_cvtps_ph(_mm256_loadu_ps(x + k),
-                                             _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
-        for (; k < K; k++) y[k] = fc_f32_to_f16(x[k]);
-    }
+    for (int t = 0; t < T; t++)
+        fc_f32_array_to_f16(in + (size_t)t * K, staged + (size_t)t * K, (size_t)K);
     memset(staged + (size_t)T * K, 0, (size_t)(rows - T) * K * sizeof *staged);
 }
 
