@@ -474,6 +474,10 @@ static int chunk_reserve(fc_lowp_chunk_scratch *c, const fc_lowp_linear *w, int 
 // overflowed, the rows again from x with fp32 products (gemm_f16.h).
 static int half_gemm(const fc_matmul_weights *w, const void *staged, const float *x, int real,
                      void *dst, int M, int threaded) {
+    // The f16 kernel takes 8 rows at a time, not oneDNN's buckets of 32: the padding rows past
+    // the last 8 are neither computed nor read (a single short pair is 20-odd rows of 32).
+    if (w->kind == FC_MATMUL_F16)
+        M = (real + FC_GEMM_F16_ROWS - 1) / FC_GEMM_F16_ROWS * FC_GEMM_F16_ROWS;
     int rc = chunk_gemm(w, staged, dst, M, threaded);
     if (rc != FC_MATMUL_NOT_FINITE) return rc;
     fc_gemm_f16_exact(dst, x, real, w->packed, M, w->out_dim, w->in_dim, threaded);
