@@ -176,8 +176,9 @@ $(BUILD)/%.o: %.c
 
 # The AVX512-FP16 tiles (gemm_f16_tile.c) alone are compiled for it: clang 14 declares f16
 # vector types only under -mavx512fp16, not for a function's target attribute. Nothing else in
-# that file runs unless the CPU has AVX512-FP16 (gemm_f16.c asks first).
-$(BUILD)/src/kernels/cpu/gemm_f16_tile.o: CFLAGS += -mavx512f -mavx512bw -mavx512dq -mavx512vl -mavx512fp16
+# that file runs unless the CPU has AVX512-FP16 (gemm_f16.c asks first). -O2 in every build:
+# at the sanitized builds' -O1 the unrolled accumulators stay arrays in memory.
+$(BUILD)/src/kernels/cpu/gemm_f16_tile.o: CFLAGS += -mavx512f -mavx512bw -mavx512dq -mavx512vl -mavx512fp16 -O2
 
 $(BUILD)/%.o: %.cu
 	@mkdir -p $(dir $@)

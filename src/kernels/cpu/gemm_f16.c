@@ -8,6 +8,19 @@
 #include "kernels/cpu/gemm_f16_tile.h"
 #include "kernels/cpu/isa.h"
 
+// Whether this build runs under AddressSanitizer (gcc says so one way, clang another).
+#if defined(__SANITIZE_ADDRESS__)
+#define FC_GEMM_F16_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define FC_GEMM_F16_ASAN 1
+#endif
+#endif
+#ifdef FC_GEMM_F16_ASAN
+#include <sanitizer/asan_interface.h>
+#include <stdio.h>
+#endif
+
 enum { PANEL = FC_GEMM_F16_PANEL };
 
 static int usable;
@@ -68,8 +81,26 @@ void fc_gemm_f16_pack(uint16_t *packed, const uint16_t *weight, int out_dim, int
     }
 }
 
+// Under AddressSanitizer the tiles are not instrumented (gemm_f16_tile.c): the whole regions
+// they read and write are checked here, so a buffer too small for the call still stops the run.
+static void check_region(const void *start, size_t bytes, const char *what) {
+#ifdef FC_GEMM_F16_ASAN
+    void *bad = __asan_region_is_poisoned((void *)start, bytes);
+    if (bad) {
+        fprintf(stderr, "fc_gemm_f16: %s [%p, +%zu) is not addressable at %p\n", what, start,
+                bytes, bad);
+        abort();
+    }
+#else
+    (void)start, (void)bytes, (void)what;
+#endif
+}
+
 int fc_gemm_f16(float *dst, const uint16_t *src, const uint16_t *packed, int M, int out_dim,
                 int in_dim, int threaded) {
+    check_region(src, (size_t)M * in_dim * sizeof *src, "its input");
+    check_region(packed, fc_gemm_f16_packed_bytes(out_dim, in_dim), "its weights");
+    check_region(dst, (size_t)M * out_dim * sizeof *dst, "its output");
     int panels = panels_of(out_dim), bad = 0;
 #pragma omp parallel for schedule(static) reduction(| : bad) if (threaded)
     for (int p = 0; p < panels; p++) {

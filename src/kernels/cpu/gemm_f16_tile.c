@@ -33,8 +33,13 @@ static int store_columns(float *dst, __m512 lo, __m512 hi, int columns) {
 // dst[8, columns] = a[8, K] · panel, columns ≤ 32. Each input row's pair (a[r][k], a[r][k+1])
 // is broadcast as one 32-bit value and multiplied into both column groups; 16 f16
 // accumulators of 32 lanes, reset every BLOCK inputs after their sums go into fp32 totals.
-int fc_gemm_f16_tile(float *dst, int ldd, const uint16_t *a, int K, const uint16_t *panel,
-                     int columns) {
+// Not instrumented load by load under the sanitizers: AddressSanitizer's check of every
+// broadcast pair and UndefinedBehaviorSanitizer's of every index kept the 16 accumulators in
+// memory, and the sanitized test suite ran for over half an hour. fc_gemm_f16 checks the
+// regions the tiles read and write, once per call, instead (gemm_f16.c).
+__attribute__((no_sanitize("address", "undefined"))) int
+fc_gemm_f16_tile(float *dst, int ldd, const uint16_t *a, int K, const uint16_t *panel,
+                 int columns) {
     __m512 total[ROWS][4];
 #pragma GCC unroll 8
     for (int r = 0; r < ROWS; r++)
