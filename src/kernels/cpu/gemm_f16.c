@@ -64,7 +64,7 @@ size_t fc_gemm_f16_packed_bytes(int out_dim, int in_dim) {
 
 // Panel p holds columns [32p, 32p + 32) as in_dim / 2 rows of 64 halves: for each pair of
 // inputs (2i, 2i + 1), columns 0-15 then 16-31, each column's two weights side by side, the
-// order in which a broadcast pair of inputs meets them (tile_f16).
+// order in which a broadcast pair of inputs meets them (fc_gemm_f16_tile).
 void fc_gemm_f16_pack(uint16_t *packed, const uint16_t *weight, int out_dim, int in_dim) {
     int pairs = in_dim / 2;
     for (int p = 0; p < panels_of(out_dim); p++) {
@@ -108,7 +108,7 @@ int fc_gemm_f16(float *dst, const uint16_t *src, const uint16_t *packed, int M, 
         int columns = out_dim - p * PANEL < PANEL ? out_dim - p * PANEL : PANEL;
         for (int r = 0; r < M; r += FC_GEMM_F16_ROWS)
             bad |= fc_gemm_f16_tile(dst + (size_t)r * out_dim + p * PANEL, out_dim,
-                            src + (size_t)r * in_dim, in_dim, panel, columns);
+                                    src + (size_t)r * in_dim, in_dim, panel, columns);
     }
     return bad;
 }
@@ -121,8 +121,9 @@ void fc_gemm_f16_exact(float *dst, const float *src, int rows, const uint16_t *p
         const uint16_t *panel = packed + (size_t)p * PANEL * in_dim;
         int columns = out_dim - p * PANEL < PANEL ? out_dim - p * PANEL : PANEL;
         for (int t = 0; t < rows; t++)
-            fc_gemm_f16_row_exact(dst + (size_t)t * out_dim + p * PANEL, src + (size_t)t * in_dim, in_dim,
-                      panel, columns);
+            fc_gemm_f16_row_exact(dst + (size_t)t * out_dim + p * PANEL,
+                                  src + (size_t)t * in_dim, in_dim, panel, columns);
     }
-    for (int t = rows; t < M; t++) memset(dst + (size_t)t * out_dim, 0, (size_t)out_dim * sizeof(float));
+    for (int t = rows; t < M; t++)
+        memset(dst + (size_t)t * out_dim, 0, (size_t)out_dim * sizeof(float));
 }

@@ -20,8 +20,10 @@ enum {
 // columns 0-7, hi: 8-15). Adds each column's two sums, stores the columns that exist (of 16)
 // and says whether any is not finite.
 static int store_columns(float *dst, __m512 lo, __m512 hi, int columns) {
-    const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
-    const __m512i odd = _mm512_set_epi32(31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1);
+    const __m512i even =
+        _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+    const __m512i odd =
+        _mm512_set_epi32(31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1);
     __m512 sum = _mm512_add_ps(_mm512_permutex2var_ps(lo, even, hi),
                                _mm512_permutex2var_ps(lo, odd, hi));
     __mmask16 keep = columns >= 16 ? 0xFFFF : (__mmask16)((1u << columns) - 1);
@@ -69,7 +71,8 @@ fc_gemm_f16_tile(float *dst, int ldd, const uint16_t *a, int K, const uint16_t *
         for (int r = 0; r < ROWS; r++)
             for (int g = 0; g < 2; g++) {
                 __m512i bits = _mm512_castph_si512(acc[r][g]);
-                __m256i low = _mm512_castsi512_si256(bits), high = _mm512_extracti64x4_epi64(bits, 1);
+                __m256i low = _mm512_castsi512_si256(bits);
+                __m256i high = _mm512_extracti64x4_epi64(bits, 1);
                 total[r][2 * g] = _mm512_add_ps(total[r][2 * g],
                                                 _mm512_cvtxph_ps(_mm256_castsi256_ph(low)));
                 total[r][2 * g + 1] = _mm512_add_ps(total[r][2 * g + 1],

@@ -772,8 +772,8 @@ void fc_lowp_scratch_free(fc_lowp_scratch *s) {
 }
 
 int fc_lowp_attention_bf16(const fc_lowp_linear *w) {
-    return w && (w->format == FC_LOWP_INT8 ||
-                 (w->format == FC_LOWP_BF16 && w->engine.packed && w->engine.kind == FC_MATMUL_BF16));
+    return w && (w->format == FC_LOWP_INT8 || (w->format == FC_LOWP_BF16 && w->engine.packed &&
+                                                 w->engine.kind == FC_MATMUL_BF16));
 }
 
 const char *fc_lowp_kernel_name(fc_lowp_format format, int in_dim, int out_dim) {
