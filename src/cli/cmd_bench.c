@@ -115,8 +115,7 @@ static const char *dense_kernel(const char *dtype, char *buf, size_t size) {
     if (format == FC_LOWP_INT8)
         snprintf(buf, size, "%s (oneDNN matmul, %d-bit activations)", name,
                  fc_int8_activation_bits());
-    else if (format == FC_LOWP_BF16 && strncmp(name, "fp32", 4) != 0 &&
-             strncmp(name, "finecat:", 8) != 0)
+    else if (format == FC_LOWP_BF16 && fc_lowp_bf16_on_matmul())
         snprintf(buf, size, "%s (oneDNN matmul)", name);
     else
         snprintf(buf, size, "%s", name);
