@@ -27,6 +27,8 @@ import random
 import torch
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
+from int8_sim import hadamard, quantize_activations, quantize_weights
+
 ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
 ap.add_argument("--model", default="models/finecat-nli-minilm")
 ap.add_argument("--pairs", default="bench/pairs.jsonl")
@@ -56,27 +58,6 @@ for path in sorted(glob.glob(f"{args.shared}/data/nli/lingnli/train_round*.jsonl
 random.shuffle(train)
 
 
-def hadamard(k, block=128):
-    """Block-diagonal orthonormal Hadamard matrix [k, k] (finecat rotates blocks of 128)."""
-    h = torch.ones(1, 1)
-    while h.shape[0] < block:
-        h = torch.cat([torch.cat([h, h], 1), torch.cat([h, -h], 1)], 0)
-    return torch.block_diag(*[h / block ** 0.5] * (k // block))
-
-
-def quantize_activations(x):
-    lo = torch.minimum(x.amin(-1, keepdim=True), torch.zeros(1))
-    hi = torch.maximum(x.amax(-1, keepdim=True), torch.zeros(1))
-    scale = (hi - lo).clamp_min(1e-12) / 255
-    zero = torch.round(-lo / scale)
-    return (torch.clamp(torch.round(x / scale) + zero, 0, 255) - zero) * scale
-
-
-def quantize_weights(w):
-    scale = w.abs().amax(1, keepdim=True).clamp_min(1e-12) / 127
-    return torch.clamp(torch.round(w / scale), -127, 127) * scale
-
-
 def straight_through(x, rounded):
     """rounded in the forward, the identity in the backward."""
     return x + (rounded - x).detach()
@@ -88,7 +69,8 @@ class Int8Linear(torch.nn.Module):
     def __init__(self, linear, int8):
         super().__init__()
         self.linear, self.int8 = linear, int8
-        self.register_buffer("rotation", hadamard(linear.in_features))
+        # finecat rotates blocks of 128 inputs where the width is a multiple of 128 (hadamard.c)
+        self.register_buffer("rotation", hadamard(linear.in_features, 128))
 
     def forward(self, x):
         if not self.int8[0]:
@@ -111,19 +93,23 @@ for name, module in list(model.named_modules()):
             layers.append(wrapped)
 
 
-def logits(batch, quantized):
+def encode(batch):
+    return tok([p[0] for p in batch], [p[1] for p in batch], padding=True, truncation=True,
+               return_tensors="pt")
+
+
+def logits(enc, quantized):
     int8[0] = quantized
-    enc = tok([p[0] for p in batch], [p[1] for p in batch], padding=True, truncation=True,
-              return_tensors="pt")
-    return model(**enc).logits, enc
+    return model(**enc).logits
 
 
 def evaluate(label):
     model.eval()
     rows = [(p["premise"], p["hypothesis"]) for p in pairs]
+    encoded = [encode(rows[i:i + 64]) for i in range(0, len(rows), 64)]
     with torch.no_grad():
-        f = torch.cat([logits(rows[i:i + 64], False)[0] for i in range(0, len(rows), 64)])
-        q = torch.cat([logits(rows[i:i + 64], True)[0] for i in range(0, len(rows), 64)])
+        f = torch.cat([logits(enc, False) for enc in encoded])
+        q = torch.cat([logits(enc, True) for enc in encoded])
     d = q - f
     centred = d - d.mean(1, keepdim=True)  # a shift of all three logits changes no decision
     top = f.topk(2, 1).values
@@ -153,19 +139,17 @@ B = args.batch_size
 for step in range(args.steps):
     batch = train[(step * B) % len(train):(step * B) % len(train) + B]
     gold = torch.tensor([r[2] for r in batch])
+    enc = encode(batch)
     with torch.no_grad():
-        int8[0] = False
-        enc = tok([r[0] for r in batch], [r[1] for r in batch], padding=True, truncation=True,
-                  return_tensors="pt")
         target = teacher(**enc).logits
     model.train()
     torch.manual_seed(args.seed * 100003 + step)  # the same dropout in both forwards
-    quantized = logits(batch, True)[0]
+    quantized = logits(enc, True)
     loss = 0.5 * torch.nn.functional.cross_entropy(quantized, gold) + \
         0.5 * ((quantized - target) ** 2).mean()
     if args.consistency:
         torch.manual_seed(args.seed * 100003 + step)
-        full = logits(batch, False)[0]
+        full = logits(enc, False)
         loss = loss + args.consistency * ((quantized - full) ** 2).mean()
     optimizer.zero_grad()
     loss.backward()

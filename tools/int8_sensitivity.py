@@ -18,6 +18,8 @@ import json
 import torch
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
+from int8_sim import hadamard, quantize_activations, quantize_weights
+
 ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
 ap.add_argument("--model", default="models/finecat-nli-minilm")
 ap.add_argument("--pairs", default="bench/pairs.jsonl")
@@ -67,20 +69,6 @@ def bf16(x):
     return x.to(torch.bfloat16).to(torch.float32)
 
 
-def quantize_activations(x, bits=8):
-    lo = torch.minimum(x.amin(-1, keepdim=True), torch.zeros(1))
-    hi = torch.maximum(x.amax(-1, keepdim=True), torch.zeros(1))
-    levels = 2 ** bits - 1
-    scale = (hi - lo).clamp_min(1e-12) / levels
-    zero = torch.round(-lo / scale)
-    return (torch.clamp(torch.round(x / scale) + zero, 0, levels) - zero) * scale
-
-
-def quantize_weights(w):
-    scale = w.abs().amax(1, keepdim=True).clamp_min(1e-12) / 127
-    return torch.clamp(torch.round(w / scale), -127, 127) * scale
-
-
 plan = {}  # linear name -> how its input is treated
 
 
@@ -126,14 +114,6 @@ run(calibration_pairs())
 for h in hooks:
     h.remove()
 reference = run(pairs)
-
-
-def hadamard(k, block):
-    """Block-diagonal orthonormal Hadamard matrix [k, k] of blocks of `block` (a power of 2)."""
-    h = torch.ones(1, 1)
-    while h.shape[0] < block:
-        h = torch.cat([torch.cat([h, h], 1), torch.cat([h, -h], 1)], 0)
-    return torch.block_diag(*[h / block ** 0.5] * (k // block))
 
 
 def trial(label, int8_weights=True, int8_activations=True, full=(), in_bf16=(), alpha=None,
